@@ -1,0 +1,335 @@
+package dev.autopilot.agent;
+
+import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.MemberState;
+import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.agent.cluster.SwitchoverRequest;
+import dev.autopilot.agent.config.AgentConfig;
+import dev.autopilot.agent.config.ClusterSecrets;
+import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.agent.ha.HaCycle;
+import dev.autopilot.agent.ha.HaLoop;
+import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.agent.lifecycle.Provisioning;
+import dev.autopilot.backup.clone.CloneDonor;
+import dev.autopilot.backup.clone.CloneToken;
+import dev.autopilot.backup.clone.DonorSettings;
+import dev.autopilot.backup.restore.ExistingData;
+import dev.autopilot.backup.restore.RestoredCopy;
+import dev.autopilot.backup.restore.Restorer;
+import dev.autopilot.coordination.Coordinator;
+import dev.autopilot.coordination.Coordinators;
+import dev.autopilot.coordination.LeaderLock;
+import dev.autopilot.mysql.admin.ClusterAccounts;
+import dev.autopilot.mysql.admin.DatabaseAdmin;
+import dev.autopilot.mysql.admin.UserBootstrap;
+import dev.autopilot.mysql.auth.Credentials;
+import dev.autopilot.mysql.gtid.GtidPosition;
+import dev.autopilot.supervisor.Supervisor;
+import dev.autopilot.supervisor.config.SupervisorConfig;
+import dev.autopilot.supervisor.event.EventBus;
+import dev.autopilot.supervisor.health.HealthCheck;
+import dev.autopilot.supervisor.health.HealthResult;
+import dev.autopilot.supervisor.process.ChildProcesses;
+import dev.autopilot.supervisor.process.JobOutput;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member's agent: opens the store, gives the member its data (bootstrap, live clone, or what is already
+ * on disk), runs {@code mariadbd} under the supervisor, serves live clones to joiners and runs the HA loop.
+ * {@link #stop()} is the graceful path: a primary hands over before its database stops.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+
+    private final AgentConfig config;
+    private final ClusterSecrets secrets;
+    private final String name;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final EventBus bus = new EventBus();
+    private final ChildProcesses children = new ChildProcesses();
+    private final List<Consumer<Outcome>> observers = new CopyOnWriteArrayList<>();
+    private Coordinator store;
+    private ClusterStore cluster;
+    private LocalDatabase db;
+    private LeaderLock lock;
+    private Supervisor supervisor;
+    private CloneDonor donor;
+    private HaLoop loop;
+
+    public Agent(AgentConfig config, ClusterSecrets secrets) {
+        this.config = config;
+        this.secrets = secrets;
+        this.name = config.member().name();
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    public ClusterStore cluster() {
+        return cluster;
+    }
+
+    public Optional<HaLoop> loop() {
+        return Optional.ofNullable(loop);
+    }
+
+    public ChildProcesses children() {
+        return children;
+    }
+
+    /** Observes every cycle's outcome (tests, metrics). */
+    public void onOutcome(Consumer<Outcome> observer) {
+        observers.add(observer);
+    }
+
+    /** Brings the member up: store, data, database, donor, HA loop. Throws with a clear message when it cannot. */
+    public void start() throws IOException, InterruptedException {
+        store = Coordinators.open(config.coordination());
+        cluster = new ClusterStore(store);
+        db = new LocalDatabase(config, secrets);
+        HaCycle[] cycleRef = new HaCycle[1];
+        lock = store.leaderLock(ClusterStore.LEADER_LOCK, name, config.lock().ttl(), config.lock().safetyMargin(),
+                loss -> Thread.ofVirtual().name("fence-" + name).start(() -> {
+                    cycleRef[0].onLeaseLost(loss.reason() + " after " + loss.sinceLastRenewal().toMillis() + " ms without renewal");
+                    if (loop != null) {
+                        loop.wake();
+                    }
+                }));
+        boolean bootstrapping = false;
+        if (!db.isProvisioned()) {
+            boolean unfinished = cluster.initializedBy().filter(name::equals).isPresent() && cluster.roster().isEmpty();
+            if (unfinished || cluster.claimInitialize(name)) {
+                LOG.info("{}: new cluster '{}': this member bootstraps it as the first primary{}", name, config.cluster(),
+                        unfinished ? " (resuming a bootstrap that did not finish)" : "");
+                db.server().initialise(Duration.ofMinutes(2));
+                bootstrapping = true;
+            } else {
+                provision(ExistingData.REFUSE);
+            }
+        } else {
+            LOG.info("{}: data directory {} holds this member's data; starting it read-only", name, db.dataDir());
+        }
+        startDatabase();
+        if (bootstrapping) {
+            bootstrapUsers();
+            if (!lock.tryAcquire()) {
+                throw new IllegalStateException("the leader lock of new cluster '" + config.cluster() + "' is held by "
+                        + lock.holder().orElse("?") + "; another cluster may use the same name and store");
+            }
+        }
+        db.prepareFencing();
+        cluster.joinRoster(name);
+        startDonor();
+        HaCycle cycle = new HaCycle(config, secrets, db, lock, cluster, this::rebuildFrom);
+        cycleRef[0] = cycle;
+        loop = new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl().plusSeconds(2), config.failover().loopInterval(),
+                outcome -> observers.forEach(o -> o.accept(outcome)));
+        bus.subscribe("ha-loop", event -> loop.wake());
+        store.watchPrefix("locks/", event -> loop.wake());
+        store.watchPrefix(ClusterStore.SWITCHOVER, event -> loop.wake());
+        store.watchPrefix(ClusterStore.PAUSE, event -> loop.wake());
+        loop.start();
+    }
+
+    private void provision(ExistingData existing) throws IOException, InterruptedException {
+        var provisioning = new Provisioning(name, secrets, Restorer.withDefaults());
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
+        boolean told = false;
+        while (true) {
+            ClusterView view = cluster.read(lock);
+            var donorRecord = view.leader().isPresent() ? provisioning.donor(view) : Optional.<dev.autopilot.agent.cluster.MemberRecord>empty();
+            if (donorRecord.isPresent()) {
+                try {
+                    RestoredCopy copy = provisioning.cloneFrom(donorRecord.get(), db.dataDir(), existing);
+                    db.identity().store(copy.datadir());
+                    // The copy has no binlog: seed its GTID history from the donor (read before the copy, so
+                    // never ahead of it), or every origin server's transactions would look unknown to it.
+                    restoredHistory = Optional.of(GtidPosition.parse(donorRecord.get().knownGtids()).merge(copy.gtidPosition()));
+                    pendingSlavePosition = Optional.of(copy);
+                    return;
+                } catch (IOException e) {
+                    LOG.warn("{}: live clone from {} failed: {}; will try again", name, donorRecord.get().name(), e.getMessage());
+                }
+            } else if (!told) {
+                LOG.info("{}: waiting for a healthy primary or replica to clone from (cluster bootstrapped by {})", name,
+                        view.initializedBy().orElse("?"));
+                told = true;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IOException("no member could be cloned within 10 minutes; check that the primary is healthy");
+            }
+            Thread.sleep(1000); // waiting for the cluster to change, not for a condition this process controls
+        }
+    }
+
+    private Optional<RestoredCopy> pendingSlavePosition = Optional.empty();
+    private Optional<GtidPosition> restoredHistory = Optional.empty();
+
+    private void startDatabase() throws InterruptedException {
+        if (supervisor == null) {
+            ensurePortFree();
+            Map<String, HealthCheck> checks = Map.of(LocalDatabase.JOB,
+                    () -> db.admin().ping() ? HealthResult.ok() : HealthResult.failed("no answer to SELECT 1"));
+            try {
+                supervisor = new Supervisor(SupervisorConfig.of(List.of(db.job()), LocalDatabase.JOB), checks, bus, metrics,
+                        JobOutput.tagged(System.out, System.err), children);
+            } catch (dev.autopilot.supervisor.config.ConfigException e) {
+                throw new IllegalStateException("internal: the mariadbd job definition is invalid: " + e.problems());
+            }
+            supervisor.start();
+        }
+        awaitDatabase();
+        restoredHistory.ifPresent(history -> {
+            DatabaseAdmin admin = db.admin();
+            admin.execute("RESET MASTER");
+            admin.execute("SET GLOBAL gtid_binlog_state = '" + history.format() + "'");
+        });
+        pendingSlavePosition.ifPresent(copy -> db.admin().setGtidSlavePos(copy.gtidPosition()));
+        pendingSlavePosition = Optional.empty();
+        restoredHistory = Optional.empty();
+    }
+
+    /** A clear error now beats a database restarting forever on "address already in use". */
+    private void ensurePortFree() {
+        try (var socket = new java.net.ServerSocket()) {
+            socket.bind(new InetSocketAddress(config.member().address(), config.mysql().port()));
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + config.member().address() + ":" + config.mysql().port()
+                    + " is in use (" + e.getMessage() + "); stop what listens there or change mysql.port / member.address");
+        }
+    }
+
+    private void awaitDatabase() throws InterruptedException {
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        DatabaseAdmin probe = db.bootstrapAdmin();
+        try {
+            while (Instant.now().isBefore(deadline)) {
+                if (db.admin().ping()) {
+                    return;
+                }
+                if (probe.ping()) {
+                    return; // freshly initialised: root has no password yet
+                }
+                if (supervisor.exitCode().isDone()) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+        } finally {
+            probe.close();
+        }
+        throw new IllegalStateException("mariadbd on " + config.member().address() + ":" + config.mysql().port()
+                + " did not accept connections within " + START_TIMEOUT.toSeconds() + " s; its error log says:\n"
+                + db.server().errorLogTail(20));
+    }
+
+    private void bootstrapUsers() {
+        Optional<ClusterAccounts.Application> app = config.mysql().appUser().map(user -> new ClusterAccounts.Application(
+                new Credentials(user, secrets.appPassword().orElseThrow()), config.mysql().appDatabase().orElse(user)));
+        var accounts = new ClusterAccounts(secrets.root(), secrets.replication(), secrets.monitor(), secrets.backup(), app);
+        try (DatabaseAdmin fresh = db.bootstrapAdmin()) {
+            new UserBootstrap().apply(fresh, accounts, true);
+        }
+        LOG.info("{}: created root, replication, monitor and backup accounts{}", name,
+                app.map(a -> " and application account " + a.credentials().user() + " on database " + a.database()).orElse(""));
+    }
+
+    private void startDonor() throws IOException {
+        Path work = config.member().dataDir().resolve("clone-work");
+        Files.createDirectories(work);
+        donor = new CloneDonor(DonorSettings.of(new InetSocketAddress(config.member().address(), config.clonePort()),
+                CloneToken.of(dev.autopilot.mysql.auth.Secret.of(secrets.clusterToken().reveal())),
+                config.member().address(), config.mysql().port(), secrets.backup(), db.dataDir(), work));
+        donor.start();
+    }
+
+    /** Errant transactions: move the data aside (kept for an operator) and clone again from a peer. */
+    private void rebuildFrom(String primary) {
+        Thread.ofVirtual().name("rebuild-" + name).start(() -> {
+            try {
+                loop.state(MemberState.PROVISIONING);
+                supervisor.stop();
+                supervisor = null;
+                Path aside = db.dataDir().resolveSibling("mysql.diverged-" + System.currentTimeMillis());
+                Files.move(db.dataDir(), aside);
+                LOG.warn("{}: moved diverged data directory to {} (its binlogs hold the discarded transactions); cloning from a peer",
+                        name, aside);
+                provision(ExistingData.REFUSE);
+                startDatabase();
+                loop.state(MemberState.STARTING);
+                loop.wake();
+            } catch (Exception e) {
+                LOG.error("{}: rebuild failed: {}; operator action needed", name, e.toString(), e);
+            }
+        });
+    }
+
+    /** Graceful stop: a primary hands over first, then services are left, the database stopped, the store closed. */
+    public void stop() throws InterruptedException {
+        if (loop != null) {
+            loop.state(MemberState.STOPPING);
+            if (loop.cycle().role() == Role.PRIMARY && lock.isHeld()) {
+                try {
+                    cluster.requestSwitchover(new SwitchoverRequest(name, "", System.currentTimeMillis(), ""));
+                    loop.wake();
+                    Instant until = Instant.now().plusSeconds(5);
+                    while (lock.isHeld() && Instant.now().isBefore(until)) {
+                        Thread.sleep(20);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: hand-over failed ({}); releasing the lock", name, e.getMessage());
+                }
+            }
+            loop.withdraw();
+            loop.close();
+        }
+        if (lock != null && lock.isHeld()) {
+            db.fence();
+            lock.release();
+        }
+        if (donor != null) {
+            try {
+                donor.close();
+            } catch (IOException e) {
+                LOG.debug("closing clone donor: {}", e.toString());
+            }
+        }
+        if (supervisor != null) {
+            supervisor.stop();
+        }
+        if (db != null) {
+            db.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+        bus.close();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}

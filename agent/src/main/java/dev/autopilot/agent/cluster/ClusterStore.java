@@ -1,0 +1,114 @@
+package dev.autopilot.agent.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autopilot.coordination.Coordinator;
+import dev.autopilot.coordination.LeaderLock;
+import dev.autopilot.coordination.Versioned;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The cluster's keys in the coordination store and their JSON form. Layout, relative to the cluster scope
+ * ({@code /autopilot/<cluster>/}):
+ * <pre>
+ *   members/&lt;name&gt;   MemberRecord, bound to the member's registration (vanishes with its agent)
+ *   roster/&lt;name&gt;    every member that ever joined (total-outage elections wait for them)
+ *   locks/leader      the leader lock; value = holder name
+ *   initialize        name of the member that bootstrapped the cluster (created once, by compare-and-set)
+ *   pause             present while automatic failover is paused
+ *   switchover        SwitchoverRequest while a planned switchover runs
+ *   last-promotion    Promotion
+ * </pre>
+ * Store errors propagate as {@link dev.autopilot.coordination.CoordinationException}.
+ */
+public final class ClusterStore {
+    public static final String MEMBERS = "members/";
+    public static final String ROSTER = "roster/";
+    public static final String LEADER_LOCK = "leader";
+    public static final String INITIALIZE = "initialize";
+    public static final String PAUSE = "pause";
+    public static final String SWITCHOVER = "switchover";
+    public static final String LAST_PROMOTION = "last-promotion";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Coordinator store;
+
+    public ClusterStore(Coordinator store) {
+        this.store = store;
+    }
+
+    public Coordinator coordinator() {
+        return store;
+    }
+
+    /** Reads every key the HA rules look at. */
+    public ClusterView read(LeaderLock lock) {
+        var members = new TreeMap<String, MemberRecord>();
+        for (Versioned v : store.list(MEMBERS)) {
+            MemberRecord r = decode(v.value(), MemberRecord.class);
+            members.put(r.name(), r);
+        }
+        return new ClusterView(members, lock.holder(), store.get(PAUSE).isPresent(),
+                store.get(SWITCHOVER).map(v -> decode(v.value(), SwitchoverRequest.class)),
+                store.get(LAST_PROMOTION).map(v -> decode(v.value(), Promotion.class)),
+                store.get(INITIALIZE).map(v -> new String(v.value(), StandardCharsets.UTF_8)));
+    }
+
+    /** Names of every member that ever joined. */
+    public java.util.List<String> roster() {
+        return store.list(ROSTER).stream().map(v -> v.key().substring(v.key().lastIndexOf('/') + 1)).toList();
+    }
+
+    public void joinRoster(String member) {
+        store.put(ROSTER + member, new byte[0]);
+    }
+
+    /** Claims the bootstrap of a new cluster; true for exactly one member, ever. */
+    public boolean claimInitialize(String member) {
+        return store.compareAndSet(INITIALIZE, 0, member.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public Optional<String> initializedBy() {
+        return store.get(INITIALIZE).map(v -> new String(v.value(), StandardCharsets.UTF_8));
+    }
+
+    public void recordPromotion(Promotion p) {
+        store.put(LAST_PROMOTION, encode(p));
+    }
+
+    public void setPaused(boolean paused) {
+        if (paused) {
+            store.put(PAUSE, "paused".getBytes(StandardCharsets.UTF_8));
+        } else {
+            store.delete(PAUSE);
+        }
+    }
+
+    public void requestSwitchover(SwitchoverRequest request) {
+        store.put(SWITCHOVER, encode(request));
+    }
+
+    public void clearSwitchover() {
+        store.delete(SWITCHOVER);
+    }
+
+    public static byte[] encode(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static <T> T decode(byte[] bytes, Class<T> type) {
+        try {
+            return JSON.readValue(bytes, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable " + type.getSimpleName() + " in the store", e);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.autopilot.agent.cluster;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * What a member publishes about itself under {@code members/<name>}, refreshed every HA cycle and bound to
+ * the agent's registration, so it vanishes when the agent dies. Holds no secrets.
+ *
+ * @param gtidPosition    everything executed ({@code gtid_current_pos}); compared in elections
+ * @param knownGtids      last GTID per (domain, server id) this member holds (binlog state merged with the slave
+ *                        position); a returning member compares its binlog with this for errant transactions
+ * @param promotable      the database answers and its applier has no error: its data is consistent, so it may be
+ *                        promoted even while its replication is down (as it is when the primary has died)
+ * @param lagMillis       replication lag, -1 when unknown or not replicating
+ * @param updatedAtMillis wall-clock time of the reading, for display only (never compared across hosts)
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role,
+                           MemberState state, boolean healthy, boolean promotable, String gtidPosition, String knownGtids,
+                           long lagMillis, String serverVersion, String lastError, int priority, boolean noFailover,
+                           String replicatingFrom, long updatedAtMillis) {
+
+    public MemberRecord {
+        gtidPosition = gtidPosition == null ? "" : gtidPosition;
+        knownGtids = knownGtids == null ? "" : knownGtids;
+        serverVersion = serverVersion == null ? "" : serverVersion;
+        lastError = lastError == null ? "" : lastError;
+        replicatingFrom = replicatingFrom == null ? "" : replicatingFrom;
+    }
+
+    /** The same record with another timestamp. */
+    public MemberRecord withUpdatedAt(long millis) {
+        return new MemberRecord(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition, knownGtids,
+                lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, millis);
+    }
+
+    /** Base URL of the member's REST API. */
+    public String apiUrl() {
+        return "http://" + address + ":" + apiPort;
+    }
+}

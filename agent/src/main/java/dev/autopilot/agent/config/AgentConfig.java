@@ -1,0 +1,82 @@
+package dev.autopilot.agent.config;
+
+import dev.autopilot.coordination.CoordinatorSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The validated configuration of one agent. Built only by {@link AgentConfigLoader}, which lists every
+ * problem by its path; see {@code docs/configuration.md} for each setting. Secrets are not part of this
+ * record: they are read from {@link #secretsDir()} or the environment by {@link ClusterSecrets}.
+ *
+ * @param cluster      cluster name; scopes every key in the store and names the services
+ * @param member       this member's identity and placement
+ * @param mysql        the database this agent runs
+ * @param coordination how to reach the store
+ * @param lock         leader-lock timing
+ * @param failover     HA loop and election rules
+ * @param api          REST API listener
+ * @param clonePort    port the live-clone donor listens on (on {@code member.address})
+ * @param secretsDir   directory with secret files (root-password, replication-password, ...), optional
+ */
+public record AgentConfig(String cluster, Member member, Mysql mysql, CoordinatorSettings coordination, Lock lock,
+                          Failover failover, Api api, int clonePort, Optional<Path> secretsDir) {
+
+    /**
+     * @param name       stable member name (also the holder id of the leader lock)
+     * @param address    address the database, the API and the clone donor listen on and others use
+     * @param dataDir    the agent's directory: {@code mysql/} (data), {@code run/} (socket), {@code state/}
+     * @param priority   higher wins election ties on equal GTID position
+     * @param noFailover never promote this member automatically
+     */
+    public record Member(String name, String address, Path dataDir, int priority, boolean noFailover) {
+        public Path mysqlDataDir() {
+            return dataDir.resolve("mysql");
+        }
+
+        public Path runDir() {
+            return dataDir.resolve("run");
+        }
+    }
+
+    /**
+     * @param port            database port
+     * @param bufferPoolBytes innodb buffer pool; 0 = sized from the cgroup memory limit
+     * @param zeroLoss        semi-synchronous replication (AFTER_SYNC): acknowledged commits survive a primary loss
+     * @param semiSyncTimeout how long a commit waits for a replica's acknowledgement before falling back
+     * @param appUser         application user created on bootstrap (no SUPER, so read_only fences it), optional
+     * @param appDatabase     application database created on bootstrap, optional
+     */
+    public record Mysql(int port, long bufferPoolBytes, boolean zeroLoss, Duration semiSyncTimeout,
+                        Optional<String> appUser, Optional<String> appDatabase) {
+    }
+
+    /**
+     * @param ttl          leader lease TTL; the lock is free this long after the primary's node dies
+     * @param safetyMargin the primary fences itself this long before its lease could expire
+     */
+    public record Lock(Duration ttl, Duration safetyMargin) {
+    }
+
+    /** What a member does when it finds transactions the primary never had. */
+    public enum OnErrant { REBUILD, HOLD }
+
+    /**
+     * @param loopInterval     HA loop period (the loop also wakes on every store change)
+     * @param maximumLag       replicas further behind than this are not eligible for promotion
+     * @param promotionWindow  anti-flapping: no member is promoted twice within this window without an operator
+     * @param startupGrace     after a total outage, how long to wait for every known member before electing
+     * @param onErrant         rebuild a diverged member from a peer, or hold it for an operator
+     */
+    public record Failover(Duration loopInterval, Duration maximumLag, Duration promotionWindow, Duration startupGrace,
+                           OnErrant onErrant) {
+    }
+
+    /**
+     * @param address REST API listen address
+     * @param port    REST API port
+     */
+    public record Api(String address, int port) {
+    }
+}

@@ -1,0 +1,309 @@
+package dev.autopilot.agent.ha;
+
+import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.cluster.MemberState;
+import dev.autopilot.agent.cluster.Promotion;
+import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.agent.cluster.SwitchoverRequest;
+import dev.autopilot.agent.config.AgentConfig;
+import dev.autopilot.agent.config.ClusterSecrets;
+import dev.autopilot.agent.db.DatabaseReading;
+import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.coordination.LeaderLock;
+import dev.autopilot.mysql.admin.DatabaseAdmin;
+import dev.autopilot.mysql.flavor.ReplicationSource;
+import dev.autopilot.mysql.gtid.ErrantTransactions;
+import dev.autopilot.mysql.gtid.GtidPosition;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The decisions of one HA cycle, as ordered guard clauses over one {@link ClusterView} and one
+ * {@link DatabaseReading}. Each clause either returns an {@link Outcome} (having acted) or passes to the next.
+ * The order is the safety argument: a dead database gives up the lock before anything else; a lost lease
+ * fences before anything else; only then leading, following and electing.
+ */
+public final class HaCycle {
+    private static final Logger LOG = LoggerFactory.getLogger(HaCycle.class);
+    /** How long the lock must have been seen free before electing, so every member has published its applied position. */
+    private static final Duration SETTLE = Duration.ofMillis(600);
+    private static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(15);
+
+    private final AgentConfig config;
+    private final ClusterSecrets secrets;
+    private final LocalDatabase db;
+    private final LeaderLock lock;
+    private final ClusterStore store;
+    private final Election election;
+    private final Consumer<String> rebuild;
+    private final long startedNanos = System.nanoTime();
+
+    private volatile boolean fenced;
+    private Role role = Role.NONE;
+    private String following = "";
+    private long lockFreeSinceNanos = -1;
+    private String diverged = "";
+
+    /**
+     * @param rebuild called with the primary's name when this member must be rebuilt from a peer (errant transactions)
+     */
+    public HaCycle(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, LeaderLock lock, ClusterStore store,
+                   Consumer<String> rebuild) {
+        this.config = config;
+        this.secrets = secrets;
+        this.db = db;
+        this.lock = lock;
+        this.store = store;
+        this.election = new Election(config.failover().maximumLag(), config.failover().promotionWindow());
+        this.rebuild = rebuild;
+    }
+
+    /** The role this member has now. */
+    public Role role() {
+        return role;
+    }
+
+    /** Called by the lease watchdog: fence at once, off the HA loop's thread. */
+    public void onLeaseLost(String reason) {
+        fenced = true;
+        try {
+            int killed = db.fence();
+            LOG.warn("{}: leader lease lost ({}); server is read-only, {} client connection(s) killed; will rejoin as a replica",
+                    config.member().name(), reason, killed);
+        } catch (RuntimeException e) {
+            LOG.error("{}: leader lease lost ({}) and fencing failed: {}; the database job will be stopped",
+                    config.member().name(), reason, e.getMessage());
+        }
+    }
+
+    /** Runs the rules on one reading of the database and the cluster. */
+    public Outcome run(DatabaseReading local, ClusterView view) {
+        if (!local.reachable()) {
+            return databaseDown(local);
+        }
+        if (fenced) {
+            fenced = false;
+            role = Role.NONE;
+            following = "";
+            return new Outcome.Fenced("lease lost");
+        }
+        if (lock.isHeld()) {
+            lockFreeSinceNanos = -1;
+            return lead(local, view);
+        }
+        if (role == Role.PRIMARY) {
+            // The lock is gone without a lease-loss callback (released elsewhere): make sure writes are off.
+            db.fence();
+            role = Role.NONE;
+        }
+        Optional<String> leader = view.leader();
+        if (leader.isPresent() && !leader.get().equals(config.member().name())) {
+            lockFreeSinceNanos = -1;
+            return follow(local, view, leader.get());
+        }
+        return elect(local, view);
+    }
+
+    private Outcome databaseDown(DatabaseReading local) {
+        if (lock.isHeld()) {
+            lock.release();
+            role = Role.NONE;
+            return new Outcome.ReleasedLock("database not answering (" + local.error() + "); a replica takes over now");
+        }
+        role = role == Role.PRIMARY ? Role.NONE : role;
+        return new Outcome.DatabaseDown(local.error());
+    }
+
+    private Outcome lead(DatabaseReading local, ClusterView view) {
+        Optional<SwitchoverRequest> sw = view.switchover();
+        if (sw.isPresent() && sw.get().from().equals(config.member().name())) {
+            return stepDown(view, sw.get());
+        }
+        if (local.readOnly() || role != Role.PRIMARY) {
+            openWrites();
+        }
+        return new Outcome.Leading();
+    }
+
+    /** Planned switchover or graceful stop: read-only, connections dropped, final position handed to the target, lock released. */
+    private Outcome stepDown(ClusterView view, SwitchoverRequest request) {
+        String target = request.to().isEmpty()
+                ? election.best(view, System.currentTimeMillis(), config.member().name()).map(MemberRecord::name).orElse("")
+                : request.to();
+        if (target.isEmpty()) {
+            store.clearSwitchover();
+            LOG.warn("{}: switchover asked but no healthy eligible replica; staying primary", config.member().name());
+            return new Outcome.Leading();
+        }
+        db.fence();
+        GtidPosition finalPosition = db.admin().gtidPosition();
+        store.requestSwitchover(new SwitchoverRequest(request.from(), target, request.requestedAtMillis(), finalPosition.format()));
+        lock.release();
+        role = Role.NONE;
+        following = "";
+        return new Outcome.SteppedDown(target);
+    }
+
+    private void openWrites() {
+        DatabaseAdmin admin = db.admin();
+        admin.stopReplica();
+        admin.resetReplica();
+        if (config.mysql().zeroLoss()) {
+            admin.semiSyncReplica(false);
+            admin.semiSyncPrimary(true, config.mysql().semiSyncTimeout());
+        }
+        admin.readOnly(false);
+        role = Role.PRIMARY;
+        following = "";
+    }
+
+    private Outcome follow(DatabaseReading local, ClusterView view, String leader) {
+        Optional<MemberRecord> primary = view.member(leader);
+        if (primary.isEmpty()) {
+            return new Outcome.Following(leader + " (waiting for its record)");
+        }
+        MemberRecord p = primary.get();
+        boolean pointed = following.equals(leader) && local.replication().configured()
+                && local.replication().sourceHost().equals(p.address()) && local.replication().sourcePort() == p.mysqlPort();
+        if (pointed) {
+            if (!local.replication().ioRunning() && local.replication().lastIoErrno() == 0 && !local.replication().sqlFailed()) {
+                db.admin().startReplica();
+            }
+            role = Role.REPLICA;
+            return new Outcome.Following(leader);
+        }
+        if (!diverged.isEmpty() && diverged.equals(leader)) {
+            return new Outcome.Diverged(leader, -1, "held for an operator (failover.onErrant: hold)");
+        }
+        // Before replicating from a (new) primary, make sure this member holds nothing the primary lacks.
+        GtidPosition primaryState = GtidPosition.parse(p.knownGtids());
+        List<ErrantTransactions.ErrantRange> errant = ErrantTransactions.find(local.binlogState(), primaryState);
+        if (!errant.isEmpty()) {
+            long count = errant.stream().mapToLong(ErrantTransactions.ErrantRange::maxCount).sum();
+            LOG.error("{}: holds {} transaction(s) that primary {} never had: {}", config.member().name(), count, leader, errant);
+            role = Role.NONE;
+            if (config.failover().onErrant() == AgentConfig.OnErrant.HOLD) {
+                diverged = leader;
+                return new Outcome.Diverged(leader, count, "held for an operator (failover.onErrant: hold)");
+            }
+            rebuild.accept(leader);
+            return new Outcome.Diverged(leader, count, "rebuilding from a peer; the old data directory is kept aside");
+        }
+        DatabaseAdmin admin = db.admin();
+        admin.readOnly(true);
+        if (config.mysql().zeroLoss()) {
+            admin.semiSyncPrimary(false, config.mysql().semiSyncTimeout());
+        }
+        // A former primary's own writes are in its binlog, not in gtid_slave_pos: start from everything it has.
+        GtidPosition start = local.slavePosition().merge(local.position()).perDomain();
+        admin.stopReplica();
+        admin.setGtidSlavePos(start);
+        admin.changePrimary(ReplicationSource.of(p.address(), p.mysqlPort(), secrets.replication()));
+        if (config.mysql().zeroLoss()) {
+            admin.semiSyncReplica(true);
+        }
+        admin.startReplica();
+        role = Role.REPLICA;
+        following = leader;
+        return new Outcome.Repointed(leader);
+    }
+
+    private Outcome elect(DatabaseReading local, ClusterView view) {
+        if (lockFreeSinceNanos < 0) {
+            lockFreeSinceNanos = System.nanoTime();
+        }
+        if (view.paused()) {
+            return new Outcome.PausedWithoutLeader();
+        }
+        Optional<SwitchoverRequest> sw = view.switchover();
+        boolean planned = false;
+        if (sw.isPresent() && !sw.get().to().isEmpty()
+                && System.currentTimeMillis() - sw.get().requestedAtMillis() < SWITCHOVER_TIMEOUT.toMillis()) {
+            if (!sw.get().to().equals(config.member().name())) {
+                return new Outcome.Deferring(sw.get().to(), "planned switchover target");
+            }
+            planned = true;
+        } else {
+            List<String> missing = missingAfterOutage(view);
+            if (!missing.isEmpty()) {
+                return new Outcome.AwaitingMembers(missing);
+            }
+            if (System.nanoTime() - lockFreeSinceNanos < SETTLE.toNanos()) {
+                // Let every replica apply its relay log and publish its position before positions are compared.
+                db.admin().waitForRelayLogApplied(Duration.ofMillis(300));
+                return new Outcome.Deferring("(settling)", "lock just became free; letting members publish their positions");
+            }
+            MemberRecord self = view.member(config.member().name()).orElse(null);
+            if (self == null) {
+                return new Outcome.NotEligible("own record not published yet");
+            }
+            switch (election.decide(self, view, System.currentTimeMillis())) {
+                case Election.Verdict.Ineligible(String reason) -> {
+                    return new Outcome.NotEligible(reason);
+                }
+                case Election.Verdict.Defer(String candidate, String reason) -> {
+                    return new Outcome.Deferring(candidate, reason);
+                }
+                case Election.Verdict.Take() -> { }
+            }
+        }
+        return promote(local, view, planned ? sw.get() : null);
+    }
+
+    private Outcome promote(DatabaseReading local, ClusterView view, SwitchoverRequest planned) {
+        DatabaseAdmin admin = db.admin();
+        if (planned != null && !planned.finalPosition().isEmpty()) {
+            GtidPosition target = GtidPosition.parse(planned.finalPosition());
+            if (!admin.waitForGtid(target, Duration.ofSeconds(5))) {
+                return new Outcome.NotEligible("switchover target has not reached the old primary's final position " + target + " yet");
+            }
+        }
+        if (!lock.tryAcquire()) {
+            return new Outcome.LostRace(lock.holder().orElse("?"));
+        }
+        // Apply everything already received before opening writes (design rule 2).
+        if (local.replication().configured() && !admin.waitForRelayLogApplied(Duration.ofSeconds(30))) {
+            LOG.warn("{}: relay log not fully applied within 30 s; promoting anyway would lose it, releasing the lock",
+                    config.member().name());
+            lock.release();
+            return new Outcome.NotEligible("relay log not applied within 30 s");
+        }
+        String previous = view.lastPromotion().map(Promotion::member).orElse("");
+        openWrites();
+        String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
+        if (planned != null) {
+            store.clearSwitchover();
+        }
+        store.recordPromotion(new Promotion(config.member().name(), previous, reason, System.currentTimeMillis()));
+        return new Outcome.PromotedSelf(planned != null ? planned.from() : previous, reason);
+    }
+
+    /** After a total outage, members in the roster that have not reported yet (only during the startup grace). */
+    private List<String> missingAfterOutage(ClusterView view) {
+        if (System.nanoTime() - startedNanos > config.failover().startupGrace().toNanos()) {
+            return List.of();
+        }
+        return store.roster().stream().filter(name -> !view.members().containsKey(name)).toList();
+    }
+
+    /** This member's record for this cycle. */
+    public MemberRecord record(DatabaseReading local, MemberState state) {
+        var m = config.member();
+        boolean healthy = switch (role) {
+            case PRIMARY -> local.reachable() && !local.readOnly();
+            case REPLICA -> local.replicaHealthy() && (local.lagMillis() < 0 || local.lagMillis() <= config.failover().maximumLag().toMillis());
+            case NONE -> local.reachable();
+        };
+        String error = !local.reachable() ? local.error() : local.replicationProblem();
+        return new MemberRecord(m.name(), m.address(), config.mysql().port(), config.api().port(), config.clonePort(), role,
+                state, healthy, local.reachable() && !local.replication().sqlFailed() && local.replication().lastSqlErrno() == 0,
+                local.position().format(), local.binlogState().merge(local.slavePosition()).format(), local.lagMillis(), local.version(),
+                error, m.priority(), m.noFailover(), role == Role.REPLICA ? following : "", System.currentTimeMillis());
+    }
+}

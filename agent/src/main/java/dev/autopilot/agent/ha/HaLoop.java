@@ -1,0 +1,171 @@
+package dev.autopilot.agent.ha;
+
+import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.cluster.MemberState;
+import dev.autopilot.agent.db.DatabaseReading;
+import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.coordination.CoordinationException;
+import dev.autopilot.coordination.LeaderLock;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link HaCycle} every {@code failover.loopInterval}, and at once when woken (a store change, a
+ * database exit or health change). Logs an outcome when it differs from the previous cycle's, so the log
+ * reads as a list of decisions, not a heartbeat. Never dies from an exception.
+ */
+public final class HaLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
+
+    private final String member;
+    private final HaCycle cycle;
+    private final LocalDatabase db;
+    private final ClusterStore store;
+    private final LeaderLock lock;
+    private final MemberPresence presence;
+    private final Duration interval;
+    private final Consumer<Outcome> observer;
+    private final Semaphore wake = new Semaphore(0);
+    private volatile boolean running = true;
+    private volatile MemberState state = MemberState.STARTING;
+    private volatile Outcome last;
+    private volatile ClusterView lastView;
+    private volatile MemberRecord lastRecord;
+    private Thread thread;
+
+    public HaLoop(String member, HaCycle cycle, LocalDatabase db, ClusterStore store, LeaderLock lock, Duration presenceTtl,
+                  Duration interval, Consumer<Outcome> observer) {
+        this.member = member;
+        this.cycle = cycle;
+        this.db = db;
+        this.store = store;
+        this.lock = lock;
+        this.presence = new MemberPresence(store.coordinator(), store.coordinator().settings().cluster(), presenceTtl);
+        this.interval = interval;
+        this.observer = observer;
+    }
+
+    public synchronized void start() {
+        thread = Thread.ofPlatform().name("ha-loop-" + member).daemon().start(this::loop);
+    }
+
+    /** Runs a cycle now instead of at the next tick. */
+    public void wake() {
+        wake.release();
+    }
+
+    public Outcome lastOutcome() {
+        return last;
+    }
+
+    public ClusterView lastView() {
+        return lastView;
+    }
+
+    public MemberRecord lastRecord() {
+        return lastRecord;
+    }
+
+    public HaCycle cycle() {
+        return cycle;
+    }
+
+    /** Marks the member's lifecycle state shown to others (e.g. STOPPING). */
+    public void state(MemberState s) {
+        state = s;
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                runOnce();
+            } catch (RuntimeException e) {
+                LOG.error("{}: HA cycle failed: {}; retrying next cycle", member, e.toString(), e);
+            }
+            try {
+                wake.tryAcquire(interval.toMillis(), TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** One cycle: read, decide, publish. */
+    synchronized void runOnce() {
+        DatabaseReading local = db.read();
+        Outcome outcome;
+        try {
+            MemberRecord before = cycle.record(local, effectiveState(local, null));
+            presence.publish(before, false);
+            ClusterView view = store.read(lock);
+            lastView = view;
+            outcome = cycle.run(local, view);
+            if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {
+                local = db.read();
+            }
+            MemberRecord after = cycle.record(local, effectiveState(local, outcome));
+            presence.publish(after, true);
+            lastRecord = after;
+        } catch (CoordinationException e) {
+            outcome = new Outcome.StoreUnreachable(e.getMessage());
+        }
+        if (last == null || !last.equals(outcome)) {
+            if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.StoreUnreachable
+                    || outcome instanceof Outcome.ReleasedLock || outcome instanceof Outcome.DatabaseDown) {
+                LOG.warn("{}: {}", member, outcome.describe());
+            } else {
+                LOG.info("{}: {}", member, outcome.describe());
+            }
+        }
+        last = outcome;
+        observer.accept(outcome);
+    }
+
+    private MemberState effectiveState(DatabaseReading local, Outcome outcome) {
+        if (state == MemberState.STOPPING || state == MemberState.PROVISIONING) {
+            return state;
+        }
+        if (outcome instanceof Outcome.Diverged) {
+            return MemberState.DIVERGED;
+        }
+        if (outcome instanceof Outcome.Fenced) {
+            return MemberState.FENCED;
+        }
+        return local.reachable() ? MemberState.RUNNING : MemberState.UNHEALTHY;
+    }
+
+    /** Leaves the services (graceful stop), keeping the presence until {@link #close()}. */
+    public synchronized void withdraw() {
+        try {
+            presence.withdraw();
+        } catch (CoordinationException e) {
+            LOG.warn("{}: could not leave services ({}); they expire with their TTL", member, e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake.release();
+        if (thread != null) {
+            try {
+                thread.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            presence.close();
+        } catch (CoordinationException e) {
+            LOG.warn("{}: could not deregister ({}); the registration expires with its TTL", member, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.autopilot.agent.ha;
+
+import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.coordination.Coordinator;
+import dev.autopilot.coordination.Member;
+import dev.autopilot.coordination.MemberRegistration;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How this member appears in the store: a presence registration that carries its {@link MemberRecord}
+ * (alive while the agent is), and one service registration — {@code <cluster>-primary} or
+ * {@code <cluster>-replica} — whose heartbeat follows the database's health, which is what applications
+ * and proxies discover.
+ */
+final class MemberPresence implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MemberPresence.class);
+
+    private final Coordinator store;
+    private final String cluster;
+    private final Duration ttl;
+    private MemberRegistration presence;
+    private MemberRegistration service;
+    private Role serviceRole = Role.NONE;
+    private MemberRecord lastPublished;
+    private long lastPublishNanos;
+
+    MemberPresence(Coordinator store, String cluster, Duration ttl) {
+        this.store = store;
+        this.cluster = cluster;
+        this.ttl = ttl;
+    }
+
+    /**
+     * Publishes the record (when changed, or every few seconds) and heartbeats the presence; with
+     * {@code decided}, also the service registration (only a record written after the cycle's decisions
+     * says what the member's role and health are).
+     */
+    void publish(MemberRecord record, boolean decided) {
+        if (presence == null) {
+            presence = store.register(Member.of(record.name(), cluster + "-members", record.address(), record.apiPort()), ttl);
+        }
+        presence.pass();
+        boolean changed = lastPublished == null || !sameContent(lastPublished, record);
+        if (changed || System.nanoTime() - lastPublishNanos > Duration.ofSeconds(5).toNanos()) {
+            presence.putBound(ClusterStore.MEMBERS + record.name(), ClusterStore.encode(record));
+            lastPublished = record;
+            lastPublishNanos = System.nanoTime();
+        }
+        if (decided) {
+            updateService(record);
+        }
+    }
+
+    private void updateService(MemberRecord record) {
+        Role wanted = record.role();
+        if (wanted != serviceRole && service != null) {
+            service.deregister();
+            service = null;
+            LOG.info("{} left service {}-{}", record.name(), cluster, serviceRole.name().toLowerCase());
+        }
+        serviceRole = wanted;
+        if (wanted == Role.NONE) {
+            return;
+        }
+        if (service == null && !record.healthy()) {
+            return; // join the service once healthy, not to be marked failing at once
+        }
+        if (service == null) {
+            String name = cluster + "-" + wanted.name().toLowerCase();
+            service = store.register(new Member(record.name(), name, record.address(), record.mysqlPort(), Set.of(wanted.name().toLowerCase()),
+                    Map.of("api", record.apiUrl())), ttl);
+            LOG.info("{} joined service {} at {}:{}", record.name(), name, record.address(), record.mysqlPort());
+        }
+        service.heartbeat(record.healthy());
+    }
+
+    /** Leaves every service at once (graceful stop). */
+    void withdraw() {
+        if (service != null) {
+            service.deregister();
+            service = null;
+        }
+        serviceRole = Role.NONE;
+    }
+
+    private static boolean sameContent(MemberRecord a, MemberRecord b) {
+        return a.withUpdatedAt(0).equals(b.withUpdatedAt(0));
+    }
+
+    @Override
+    public void close() {
+        withdraw();
+        if (presence != null) {
+            presence.deregister();
+            presence = null;
+        }
+    }
+}

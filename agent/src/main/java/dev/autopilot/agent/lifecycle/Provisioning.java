@@ -1,0 +1,56 @@
+package dev.autopilot.agent.lifecycle;
+
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.cluster.MemberState;
+import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.agent.config.ClusterSecrets;
+import dev.autopilot.backup.clone.CloneToken;
+import dev.autopilot.backup.clone.LiveCloneSource;
+import dev.autopilot.backup.restore.ExistingData;
+import dev.autopilot.backup.restore.RestoredCopy;
+import dev.autopilot.backup.restore.Restorer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gives a joining member a copy of the data: a live clone streamed from a healthy peer (a replica when there
+ * is one, so the primary is spared the load; otherwise the primary). The snapshot source from the object
+ * store plugs in here through the same {@link Restorer}.
+ */
+public final class Provisioning {
+    private static final Logger LOG = LoggerFactory.getLogger(Provisioning.class);
+
+    private final String member;
+    private final ClusterSecrets secrets;
+    private final Restorer restorer;
+
+    public Provisioning(String member, ClusterSecrets secrets, Restorer restorer) {
+        this.member = member;
+        this.secrets = secrets;
+        this.restorer = restorer;
+    }
+
+    /** The best donor in the view: a healthy running replica, else the healthy primary. */
+    public Optional<MemberRecord> donor(ClusterView view) {
+        return view.members().values().stream()
+                .filter(m -> !m.name().equals(member) && m.healthy() && m.state() == MemberState.RUNNING && m.role() != Role.NONE)
+                .min(Comparator.comparing((MemberRecord m) -> m.role() == Role.PRIMARY).thenComparing(MemberRecord::name));
+    }
+
+    /** Clones {@code donor} into {@code datadir}; {@code existing} says whether old files may be discarded. */
+    public RestoredCopy cloneFrom(MemberRecord donor, Path datadir, ExistingData existing) throws IOException, InterruptedException {
+        LOG.info("{}: provisioning by live clone from {} ({}:{}) into {}", member, donor.name(), donor.address(), donor.clonePort(), datadir);
+        var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(
+                dev.autopilot.mysql.auth.Secret.of(secrets.clusterToken().reveal())));
+        RestoredCopy copy = restorer.restore(source, datadir, existing);
+        LOG.info("{}: copy from {} ready: {} MB in {} s, GTID position {}; next: start the server and replicate",
+                member, donor.name(), copy.bytes() >> 20, copy.elapsed().toSeconds(), copy.gtidPosition());
+        return copy;
+    }
+}

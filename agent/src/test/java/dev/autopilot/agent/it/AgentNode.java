@@ -1,0 +1,154 @@
+package dev.autopilot.agent.it;
+
+import dev.autopilot.agent.AgentMain;
+import dev.autopilot.testkit.net.JavaCommand;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One member of a test cluster: a real agent JVM (which runs a real mariadbd under its supervisor) on its
+ * own 127.0.X.N address, with its own data directory. Kill, stop and restart it like an operator would.
+ */
+final class AgentNode implements AutoCloseable {
+    static final String APP_USER = "app";
+    static final String APP_PASSWORD = "app-secret-123";
+
+    final String name;
+    final String address;
+    final Path home;
+    private final Path config;
+    private final Path log;
+    private Process process;
+
+    AgentNode(String name, String address, Path root, String cluster, String etcdEndpoints, Path secrets, List<String> extra) {
+        this.name = name;
+        this.address = address;
+        this.home = root.resolve(name);
+        this.config = home.resolve("agent.yaml");
+        this.log = home.resolve("agent.log");
+        List<String> lines = new ArrayList<>(List.of(
+                "cluster: " + cluster,
+                "member:",
+                "  name: " + name,
+                "  address: " + address,
+                "  dataDir: " + home.resolve("data"),
+                "mysql:",
+                "  bufferPool: 32",
+                "  appUser: " + APP_USER,
+                "  appDatabase: app",
+                "coordination:",
+                "  endpoints: [" + etcdEndpoints + "]",
+                "failover:",
+                "  startupGrace: 20s",
+                "secrets:",
+                "  dir: " + secrets));
+        lines.addAll(extra);
+        try {
+            Files.createDirectories(home);
+            Files.write(config, lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void start() {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException(name + " is already running");
+        }
+        List<String> cmd = JavaCommand.of(AgentMain.class,
+                List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "--enable-native-access=ALL-UNNAMED"),
+                List.of("--config", config.toString()));
+        try {
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** kill -9 of the agent and its mariadbd: a node crash. */
+    void crash() {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        process.destroyForcibly();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        waitFor(Duration.ofSeconds(10));
+        for (ProcessHandle h : tree) {
+            h.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+        }
+    }
+
+    /** kill -9 of mariadbd only; the agent lives on. */
+    void crashDatabase() {
+        mariadbd().orElseThrow(() -> new IllegalStateException(name + " runs no mariadbd")).destroyForcibly();
+    }
+
+    Optional<ProcessHandle> mariadbd() {
+        return process == null ? Optional.empty()
+                : process.descendants().filter(h -> h.info().command().orElse("").endsWith("mariadbd")).findFirst();
+    }
+
+    /** SIGTERM and wait for the agent to exit; returns its exit code. */
+    int stop(Duration timeout) {
+        if (process == null || !process.isAlive()) {
+            return process == null ? -1 : process.exitValue();
+        }
+        process.destroy();
+        if (!waitFor(timeout)) {
+            crash();
+            throw new AssertionError(name + " did not stop within " + timeout + " after SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    private boolean waitFor(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** A connection as the application user over TCP (what a client sees). */
+    Connection appConnection() throws SQLException {
+        return DriverManager.getConnection("jdbc:mariadb://" + address + ":3306/app?connectTimeout=1000&socketTimeout=3000",
+                APP_USER, APP_PASSWORD);
+    }
+
+    /** A root connection over the unix socket (for assertions only). */
+    Connection rootConnection(String rootPassword) throws SQLException {
+        return DriverManager.getConnection("jdbc:mariadb://localhost/?localSocket=" + home.resolve("data/run/mysqld.sock")
+                + "&connectTimeout=1000&socketTimeout=5000", "root", rootPassword);
+    }
+
+    String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        crash();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.autopilot.agent.it;
+
+import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.coordination.Coordinator;
+import dev.autopilot.coordination.CoordinatorSettings;
+import dev.autopilot.coordination.Coordinators;
+import dev.autopilot.coordination.Versioned;
+import dev.autopilot.testkit.etcd.EtcdCluster;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A real 3-member etcd cluster and N agents on 127.0.X.N, with shared cluster secrets; read-only access to
+ * the store for assertions. Everything is killed on close.
+ */
+final class TestCluster implements AutoCloseable {
+    static final String ROOT_PASSWORD = "root-secret-123";
+
+    final String cluster;
+    final EtcdCluster etcd;
+    final Coordinator store;
+    final Path root;
+    final Path secrets;
+    private final String subnet;
+    private final Map<String, AgentNode> nodes = new LinkedHashMap<>();
+    private final List<String> extraConfig = new ArrayList<>();
+
+    TestCluster(String cluster, String subnet, Path root) throws IOException {
+        this.cluster = cluster;
+        this.subnet = subnet;
+        this.root = root;
+        this.secrets = root.resolve("secrets");
+        Files.createDirectories(secrets);
+        write("root-password", ROOT_PASSWORD);
+        write("replication-password", "repl-secret-123");
+        write("monitor-password", "monitor-secret-123");
+        write("backup-password", "backup-secret-123");
+        write("app-password", AgentNode.APP_PASSWORD);
+        write("cluster-token", "cluster-token-0123456789abcdef");
+        etcd = EtcdCluster.builder().addresses(subnet + ".1", subnet + ".2", subnet + ".3").dataRoot(root.resolve("etcd")).start();
+        store = Coordinators.open(CoordinatorSettings.etcd(cluster, etcd.endpoints()));
+    }
+
+    private void write(String name, String value) throws IOException {
+        Files.writeString(secrets.resolve(name), value + "\n");
+    }
+
+    /** Extra YAML lines for every node added after this call. */
+    TestCluster withConfig(String... lines) {
+        extraConfig.addAll(List.of(lines));
+        return this;
+    }
+
+    /** Adds (does not start) node {@code n}: name {@code db<n>}, address {@code <subnet>.<10+n>}. */
+    AgentNode add(int n) {
+        String name = "db" + n;
+        AgentNode node = new AgentNode(name, subnet + "." + (10 + n), root, cluster, etcd.endpointsCsv(), secrets, extraConfig);
+        nodes.put(name, node);
+        return node;
+    }
+
+    AgentNode node(String name) {
+        return nodes.get(name);
+    }
+
+    List<AgentNode> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    Map<String, MemberRecord> members() {
+        Map<String, MemberRecord> out = new LinkedHashMap<>();
+        for (Versioned v : store.list(ClusterStore.MEMBERS)) {
+            MemberRecord r = ClusterStore.decode(v.value(), MemberRecord.class);
+            out.put(r.name(), r);
+        }
+        return out;
+    }
+
+    Optional<String> leader() {
+        return store.get("locks/" + ClusterStore.LEADER_LOCK).map(v -> v.text());
+    }
+
+    List<String> healthy(String role) {
+        return store.healthyMembers(cluster + "-" + role).stream().map(m -> m.name()).toList();
+    }
+
+    /** Members whose server is writable right now (read over their sockets). */
+    List<String> writable() {
+        List<String> out = new ArrayList<>();
+        for (AgentNode n : nodes.values()) {
+            try (Connection c = n.rootConnection(ROOT_PASSWORD); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT @@read_only")) {
+                if (rs.next() && rs.getInt(1) == 0) {
+                    out.add(n.name);
+                }
+            } catch (SQLException e) {
+                // not running: not writable
+            }
+        }
+        return out;
+    }
+
+    /** CHECKSUM TABLE of app.t on a node. */
+    long checksum(AgentNode node, String table) throws SQLException {
+        try (Connection c = node.rootConnection(ROOT_PASSWORD); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("CHECKSUM TABLE " + table)) {
+            rs.next();
+            return rs.getLong(2);
+        }
+    }
+
+    String logs() {
+        StringBuilder sb = new StringBuilder();
+        for (AgentNode n : nodes.values()) {
+            sb.append("\n----- ").append(n.name).append(" -----\n").append(n.logTail(40));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        for (AgentNode n : nodes.values()) {
+            try {
+                n.close();
+            } catch (RuntimeException e) {
+                // keep closing the others
+            }
+        }
+        try {
+            store.close();
+        } finally {
+            etcd.close();
+        }
+    }
+
+    static Path tempRoot(String test) {
+        try {
+            Path p = Path.of("target", "it", test).toAbsolutePath();
+            if (Files.exists(p)) {
+                try (var walk = Files.walk(p)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+            Files.createDirectories(p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
