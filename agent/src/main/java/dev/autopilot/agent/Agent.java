@@ -1,6 +1,8 @@
 package dev.autopilot.agent;
 
+import dev.autopilot.agent.api.AgentControl;
 import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.cluster.Role;
@@ -54,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * on disk), runs {@code mariadbd} under the supervisor, serves live clones to joiners and runs the HA loop.
  * {@link #stop()} is the graceful path: a primary hands over before its database stops.
  */
-public final class Agent implements AutoCloseable {
+public final class Agent implements AgentControl, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
 
@@ -87,7 +89,7 @@ public final class Agent implements AutoCloseable {
         return metrics;
     }
 
-    public ClusterStore cluster() {
+    public ClusterStore clusterStore() {
         return cluster;
     }
 
@@ -284,6 +286,68 @@ public final class Agent implements AutoCloseable {
                 LOG.error("{}: rebuild failed: {}; operator action needed", name, e.toString(), e);
             }
         });
+    }
+
+    @Override
+    public String memberName() {
+        return name;
+    }
+
+    @Override
+    public Optional<MemberRecord> self() {
+        return loop().map(HaLoop::lastRecord);
+    }
+
+    @Override
+    public Optional<ClusterView> cluster() {
+        return loop().map(HaLoop::lastView);
+    }
+
+    @Override
+    public boolean holdsLock() {
+        return lock != null && lock.isHeld();
+    }
+
+    @Override
+    public Optional<Outcome> lastOutcome() {
+        return loop().map(HaLoop::lastOutcome);
+    }
+
+    @Override
+    public String switchover(Optional<String> target) {
+        ClusterView view = cluster.read(lock);
+        String primary = view.leader().orElseThrow(() -> new IllegalStateException("the cluster has no primary to switch over from"));
+        if (target.isPresent()) {
+            MemberRecord t = view.member(target.get()).orElseThrow(() -> new IllegalStateException("no member named " + target.get()));
+            if (t.name().equals(primary)) {
+                throw new IllegalStateException(t.name() + " is already the primary");
+            }
+            if (!t.healthy() || t.role() != Role.REPLICA) {
+                throw new IllegalStateException(t.name() + " is not a healthy replica (state " + t.state() + ", role " + t.role() + ")");
+            }
+        }
+        cluster.requestSwitchover(new SwitchoverRequest(primary, target.orElse(""), System.currentTimeMillis(), ""));
+        return "switchover requested: " + primary + " hands over to " + target.orElse("the best replica");
+    }
+
+    @Override
+    public String failover(String target, boolean force) {
+        ClusterView view = cluster.read(lock);
+        MemberRecord t = view.member(target).orElseThrow(() -> new IllegalStateException("no member named " + target));
+        if (view.leader().isPresent() && !force) {
+            throw new IllegalStateException(view.leader().get() + " is a live primary; use switchover, or --force to fail over anyway");
+        }
+        if (!t.promotable()) {
+            throw new IllegalStateException(target + " cannot be promoted: its database is down or its applier failed");
+        }
+        store.delete(ClusterStore.LAST_PROMOTION);
+        cluster.requestSwitchover(new SwitchoverRequest(view.leader().orElse(""), target, System.currentTimeMillis(), ""));
+        return "failover requested: " + target + " becomes primary" + view.leader().map(l -> " (" + l + " steps down)").orElse("");
+    }
+
+    @Override
+    public void pause(boolean paused) {
+        cluster.setPaused(paused);
     }
 
     /** Graceful stop: a primary hands over first, then services are left, the database stopped, the store closed. */

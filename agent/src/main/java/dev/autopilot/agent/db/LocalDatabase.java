@@ -45,6 +45,11 @@ public final class LocalDatabase implements AutoCloseable {
         var m = config.member();
         ServerSettings settings = ServerSettings.defaults(identity, m.mysqlDataDir(), m.runDir(), m.address(), config.mysql().port())
                 .withZeroLoss(config.mysql().zeroLoss(), config.mysql().semiSyncTimeout());
+        if (config.mysql().zeroLoss()) {
+            // Semi-sync (AFTER_SYNC) is rendered on for both roles; a server restarting after a crash recovers as a
+            // replica would, truncating binlog transactions no replica acknowledged instead of keeping them.
+            settings = settings.withInitRplRole(ServerSettings.RplRole.SLAVE);
+        }
         if (config.mysql().bufferPoolBytes() > 0) {
             settings = settings.withMemory(config.mysql().bufferPoolBytes(), Math.max(8L << 20, config.mysql().bufferPoolBytes() / 4));
         } else {

@@ -154,10 +154,6 @@ public final class HaCycle {
         DatabaseAdmin admin = db.admin();
         admin.stopReplica();
         admin.resetReplica();
-        if (config.mysql().zeroLoss()) {
-            admin.semiSyncReplica(false);
-            admin.semiSyncPrimary(true, config.mysql().semiSyncTimeout());
-        }
         admin.readOnly(false);
         role = Role.PRIMARY;
         following = "";
@@ -197,17 +193,11 @@ public final class HaCycle {
         }
         DatabaseAdmin admin = db.admin();
         admin.readOnly(true);
-        if (config.mysql().zeroLoss()) {
-            admin.semiSyncPrimary(false, config.mysql().semiSyncTimeout());
-        }
         // A former primary's own writes are in its binlog, not in gtid_slave_pos: start from everything it has.
         GtidPosition start = local.slavePosition().merge(local.position()).perDomain();
         admin.stopReplica();
         admin.setGtidSlavePos(start);
         admin.changePrimary(ReplicationSource.of(p.address(), p.mysqlPort(), secrets.replication()));
-        if (config.mysql().zeroLoss()) {
-            admin.semiSyncReplica(true);
-        }
         admin.startReplica();
         role = Role.REPLICA;
         following = leader;
@@ -237,7 +227,7 @@ public final class HaCycle {
             if (System.nanoTime() - lockFreeSinceNanos < SETTLE.toNanos()) {
                 // Let every replica apply its relay log and publish its position before positions are compared.
                 db.admin().waitForRelayLogApplied(Duration.ofMillis(300));
-                return new Outcome.Deferring("(settling)", "lock just became free; letting members publish their positions");
+                return new Outcome.Settling();
             }
             MemberRecord self = view.member(config.member().name()).orElse(null);
             if (self == null) {

@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -28,14 +29,16 @@ final class AgentNode implements AutoCloseable {
     final Path home;
     private final Path config;
     private final Path log;
+    private final Map<String, String> env;
     private Process process;
 
-    AgentNode(String name, String address, Path root, String cluster, String etcdEndpoints, Path secrets, List<String> extra) {
+    AgentNode(String name, String address, Path root, String cluster, String etcdEndpoints, Path secrets, Map<String, String> env) {
         this.name = name;
         this.address = address;
         this.home = root.resolve(name);
         this.config = home.resolve("agent.yaml");
         this.log = home.resolve("agent.log");
+        this.env = Map.copyOf(env);
         List<String> lines = new ArrayList<>(List.of(
                 "cluster: " + cluster,
                 "member:",
@@ -52,7 +55,6 @@ final class AgentNode implements AutoCloseable {
                 "  startupGrace: 20s",
                 "secrets:",
                 "  dir: " + secrets));
-        lines.addAll(extra);
         try {
             Files.createDirectories(home);
             Files.write(config, lines);
@@ -69,7 +71,9 @@ final class AgentNode implements AutoCloseable {
                 List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "--enable-native-access=ALL-UNNAMED"),
                 List.of("--config", config.toString()));
         try {
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().putAll(env);
+            process = pb.redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -35,7 +35,7 @@ final class TestCluster implements AutoCloseable {
     final Path secrets;
     private final String subnet;
     private final Map<String, AgentNode> nodes = new LinkedHashMap<>();
-    private final List<String> extraConfig = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
 
     TestCluster(String cluster, String subnet, Path root) throws IOException {
         this.cluster = cluster;
@@ -57,16 +57,16 @@ final class TestCluster implements AutoCloseable {
         Files.writeString(secrets.resolve(name), value + "\n");
     }
 
-    /** Extra YAML lines for every node added after this call. */
-    TestCluster withConfig(String... lines) {
-        extraConfig.addAll(List.of(lines));
+    /** An environment setting (e.g. AUTOPILOT_FAILOVER_PROMOTION_WINDOW=1s) for every node added after this call. */
+    TestCluster withEnv(String name, String value) {
+        env.put(name, value);
         return this;
     }
 
     /** Adds (does not start) node {@code n}: name {@code db<n>}, address {@code <subnet>.<10+n>}. */
     AgentNode add(int n) {
         String name = "db" + n;
-        AgentNode node = new AgentNode(name, subnet + "." + (10 + n), root, cluster, etcd.endpointsCsv(), secrets, extraConfig);
+        AgentNode node = new AgentNode(name, subnet + "." + (10 + n), root, cluster, etcd.endpointsCsv(), secrets, env);
         nodes.put(name, node);
         return node;
     }

@@ -1,0 +1,53 @@
+package dev.autopilot.agent.api;
+
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.ha.Outcome;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Optional;
+
+/**
+ * What the REST API reads from and asks of a running agent. The agent implements it; API tests may use a
+ * small stand-in. Reads return the HA loop's latest readings (at most one loop interval old), never block
+ * on the store; requests write to the store and return once written.
+ */
+public interface AgentControl {
+
+    /** This member's name. */
+    String memberName();
+
+    /** The record this member published last, empty before its first cycle. */
+    Optional<MemberRecord> self();
+
+    /** The cluster as the HA loop last read it. */
+    Optional<ClusterView> cluster();
+
+    /** Whether this member holds the leader lock right now (by its own lease clock). */
+    boolean holdsLock();
+
+    /** The last HA cycle's outcome. */
+    Optional<Outcome> lastOutcome();
+
+    /** Meters of this agent (supervisor jobs, HA outcomes, ...). */
+    PrometheusMeterRegistry metrics();
+
+    /**
+     * Asks the primary to hand over to {@code target} (or the best replica when empty). Returns a sentence
+     * saying what was requested.
+     *
+     * @throws IllegalStateException when the cluster has no primary or the target is not a healthy member
+     */
+    String switchover(Optional<String> target);
+
+    /**
+     * Makes {@code target} primary even though the cluster's rules would not (operator's decision, e.g. the
+     * primary is gone and the best candidate is tagged nofailover): clears the anti-flapping record and
+     * requests the promotion. {@code force} is required when a primary is still alive.
+     *
+     * @throws IllegalStateException when refused, with the reason
+     */
+    String failover(String target, boolean force);
+
+    /** Sets or clears the cluster-wide maintenance flag (no automatic failover while set). */
+    void pause(boolean paused);
+}

@@ -1,0 +1,317 @@
+package dev.autopilot.agent.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.config.AgentConfig;
+import dev.autopilot.coordination.CoordinationException;
+import dev.autopilot.mysql.auth.Secret;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's REST API (Patroni's idea): role checks for load balancers ({@code /health}, {@code /primary},
+ * {@code /replica}; GET and HEAD), the topology ({@code /cluster}), Prometheus meters ({@code /metrics}), and
+ * operator requests ({@code POST /switchover, /failover, /pause, /resume, /backup, /restore}), which need the
+ * cluster token as {@code Authorization: Bearer <token>}: without it the answer is 401 and nothing happens.
+ * Plain HTTP, or HTTPS when given an {@link SSLContext}. One virtual thread per request.
+ */
+public final class RestApi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
+    private static final int MAX_BODY = 64 * 1024;
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
+
+    private enum State { LATENT, STARTED, CLOSED }
+
+    private final AgentControl agent;
+    private final InetSocketAddress bind;
+    private final ApiToken token;
+    private final Optional<SSLContext> tls;
+    private final RoleProbe probe;
+    private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
+    private volatile BackupRequests backups;
+    private HttpServer server;
+    private ExecutorService executor;
+
+    /** The API of {@code agent} on {@code api.address:api.port}, plain HTTP. */
+    public RestApi(AgentControl agent, AgentConfig.Api api, Secret clusterToken) {
+        this(agent, new InetSocketAddress(api.address(), api.port()), clusterToken, Optional.empty());
+    }
+
+    /** The API on {@code bind} (port 0: any free port), HTTPS when {@code tls} is present. */
+    public RestApi(AgentControl agent, InetSocketAddress bind, Secret clusterToken, Optional<SSLContext> tls) {
+        this.agent = agent;
+        this.bind = bind;
+        this.token = new ApiToken(clusterToken.reveal());
+        this.tls = tls;
+        this.probe = new RoleProbe(agent);
+    }
+
+    /** Plugs in the snapshot feature; until then the backup endpoints answer 501. */
+    public RestApi withBackups(BackupRequests requests) {
+        this.backups = requests;
+        return this;
+    }
+
+    /**
+     * Binds and serves. Returns this, so {@code new RestApi(...).start()} can be kept for {@link #close()}.
+     *
+     * @throws UncheckedIOException when the address cannot be bound, naming it and the setting to change
+     */
+    public RestApi start() {
+        if (!state.compareAndSet(State.LATENT, State.STARTED)) {
+            throw new IllegalStateException("REST API of " + agent.memberName() + " was already started (state " + state.get() + ")");
+        }
+        try {
+            if (tls.isPresent()) {
+                HttpsServer https = HttpsServer.create(bind, 64);
+                https.setHttpsConfigurator(new HttpsConfigurator(tls.get()));
+                server = https;
+            } else {
+                server = HttpServer.create(bind, 64);
+            }
+        } catch (IOException e) {
+            state.set(State.CLOSED);
+            throw new UncheckedIOException("REST API cannot listen on " + bind.getHostString() + ":" + bind.getPort() + " ("
+                    + e.getMessage() + "); stop what listens there or change api.address / api.port", e);
+        }
+        executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rest-api-" + agent.memberName() + "-", 0).factory());
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+        LOG.info("{}: REST API on {}://{}:{}", agent.memberName(), tls.isPresent() ? "https" : "http", bind.getHostString(), port());
+        return this;
+    }
+
+    /** The bound port (useful when started on port 0). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        if (state.getAndSet(State.CLOSED) == State.STARTED) {
+            server.stop(0);
+            executor.shutdownNow();
+        }
+    }
+
+    private void handle(HttpExchange exchange) {
+        try (exchange) {
+            Reply reply;
+            try {
+                reply = route(exchange);
+            } catch (CoordinationException e) {
+                reply = Reply.message(503, "coordination store unreachable: " + e.getMessage());
+            } catch (IllegalArgumentException e) {
+                reply = Reply.message(400, e.getMessage());
+            } catch (IllegalStateException e) {
+                reply = Reply.message(409, e.getMessage());
+            } catch (RuntimeException e) {
+                // e.g. a request before the agent finished starting; never let a handler thread die silently
+                LOG.warn("{}: {} {} failed: {}", agent.memberName(), exchange.getRequestMethod(), exchange.getRequestURI(), e.toString());
+                reply = Reply.message(503, "agent not ready: " + e);
+            }
+            send(exchange, reply);
+        } catch (IOException e) {
+            LOG.debug("{}: client went away: {}", agent.memberName(), e.toString());
+        }
+    }
+
+    private Reply route(HttpExchange exchange) throws IOException {
+        String method = exchange.getRequestMethod();
+        String path = exchange.getRequestURI().getPath();
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        boolean read = method.equals("GET") || method.equals("HEAD");
+        switch (path) {
+            case "/health", "/primary", "/replica", "/cluster", "/metrics", "/backups" -> {
+                if (!read) {
+                    return notAllowed(exchange, "GET, HEAD");
+                }
+                return switch (path) {
+                    case "/health" -> probe.health();
+                    case "/primary" -> probe.primary();
+                    case "/replica" -> probe.replica(Optional.ofNullable(query.get("lag")).map(RestApi::lag));
+                    case "/cluster" -> cluster();
+                    case "/metrics" -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", agent.metrics().scrape());
+                    default -> backups().map(b -> Reply.json(200, Map.of("snapshots", b.list()))).orElseGet(RestApi::noBackups);
+                };
+            }
+            case "/switchover", "/failover", "/pause", "/resume", "/backup", "/restore" -> {
+                if (!method.equals("POST")) {
+                    return notAllowed(exchange, "POST");
+                }
+                if (!token.accepts(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                    exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"autopilot\"");
+                    LOG.warn("{}: refused unauthenticated POST {} from {}", agent.memberName(), path,
+                            exchange.getRemoteAddress().getAddress().getHostAddress());
+                    return Reply.message(401, "missing or wrong token: send the cluster token as 'Authorization: Bearer <token>'");
+                }
+                Map<String, String> params = new LinkedHashMap<>(body(exchange));
+                params.putAll(query);
+                return mutate(path, params);
+            }
+            default -> {
+                return Reply.message(404, "no such endpoint " + path + " (try /health, /primary, /replica, /cluster, /metrics)");
+            }
+        }
+    }
+
+    private Reply mutate(String path, Map<String, String> params) {
+        String result = switch (path) {
+            case "/switchover" -> agent.switchover(Optional.ofNullable(params.get("to")).filter(s -> !s.isBlank()));
+            case "/failover" -> {
+                String to = params.get("to");
+                if (to == null || to.isBlank()) {
+                    throw new IllegalArgumentException("failover needs a target: {\"to\": \"<member>\"}");
+                }
+                yield agent.failover(to, Boolean.parseBoolean(params.getOrDefault("force", "false")));
+            }
+            case "/pause" -> {
+                agent.pause(true);
+                yield "cluster paused: no automatic failover until resumed";
+            }
+            case "/resume" -> {
+                agent.pause(false);
+                yield "cluster resumed: automatic failover is on";
+            }
+            case "/backup" -> {
+                if (backups().isEmpty()) {
+                    yield null;
+                }
+                yield backups().get().backup();
+            }
+            default -> {
+                if (backups().isEmpty()) {
+                    yield null;
+                }
+                yield backups().get().restore(params.getOrDefault("snapshot", ""));
+            }
+        };
+        if (result == null) {
+            return noBackups();
+        }
+        LOG.info("{}: POST {}: {}", agent.memberName(), path, result);
+        return Reply.message(200, result);
+    }
+
+    private Optional<BackupRequests> backups() {
+        return Optional.ofNullable(backups);
+    }
+
+    private static Reply noBackups() {
+        return Reply.message(501, "snapshots are not available on this agent yet (the snapshot feature is not installed in this build)");
+    }
+
+    private Reply cluster() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("answeredBy", agent.memberName());
+        Optional<ClusterView> view = agent.cluster();
+        if (view.isEmpty()) {
+            json.put("error", "agent starting: the cluster has not been read yet");
+            return Reply.json(503, json);
+        }
+        ClusterView v = view.get();
+        json.put("leader", v.leader().orElse(null));
+        json.put("paused", v.paused());
+        json.put("switchover", v.switchover().orElse(null));
+        json.put("lastPromotion", v.lastPromotion().orElse(null));
+        json.put("initializedBy", v.initializedBy().orElse(null));
+        json.put("members", v.members().values());
+        return Reply.json(200, json);
+    }
+
+    private static Reply notAllowed(HttpExchange exchange, String allowed) {
+        exchange.getResponseHeaders().set("Allow", allowed);
+        return Reply.message(405, exchange.getRequestMethod() + " not allowed on " + exchange.getRequestURI().getPath()
+                + " (allowed: " + allowed + ")");
+    }
+
+    private static void send(HttpExchange exchange, Reply reply) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", reply.contentType());
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(reply.status(), -1);
+            return;
+        }
+        exchange.sendResponseHeaders(reply.status(), reply.body().length == 0 ? -1 : reply.body().length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(reply.body());
+        }
+    }
+
+    /** {@code ?lag=} as a duration: {@code 500ms}, {@code 5s}, {@code 1m}; a bare number is seconds. */
+    static Duration lag(String text) {
+        Matcher m = DURATION.matcher(text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("lag: '" + text + "' is not a duration (e.g. lag=500ms, lag=5s, lag=10)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "true" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            out.put(k, v);
+        }
+        return out;
+    }
+
+    /** A JSON object body of scalar fields ({@code {"to": "db2", "force": true}}); empty body: no fields. */
+    private static Map<String, String> body(HttpExchange exchange) throws IOException {
+        byte[] bytes;
+        try (InputStream in = exchange.getRequestBody()) {
+            bytes = in.readNBytes(MAX_BODY + 1);
+        }
+        if (bytes.length > MAX_BODY) {
+            throw new IllegalArgumentException("request body larger than " + MAX_BODY + " bytes");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        if (new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+            return out;
+        }
+        JsonNode node;
+        try {
+            node = Reply.JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("request body is not JSON: " + e.getMessage());
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("request body must be a JSON object, e.g. {\"to\": \"db2\"}");
+        }
+        node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.autopilot.agent.api;
+
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.cluster.MemberState;
+import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.agent.ha.Outcome;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The answers of {@code /health}, {@code /primary} and {@code /replica}: what load balancers route on. Each
+ * is 200 or 503 with a small JSON body whose {@code reason} says why, so an operator can read a failing check.
+ */
+final class RoleProbe {
+    private final AgentControl agent;
+
+    RoleProbe(AgentControl agent) {
+        this.agent = agent;
+    }
+
+    /** The database answers and the agent runs its HA loop. */
+    Reply health() {
+        Optional<MemberRecord> self = agent.self();
+        if (self.isEmpty()) {
+            return body(503, "agent starting: no HA cycle has run yet");
+        }
+        MemberRecord r = self.get();
+        return r.healthy() ? body(200, "healthy " + role(r)) : body(503, "unhealthy: " + describe(r));
+    }
+
+    /**
+     * 200 only on the writable primary: it holds the leader lock right now (by its own lease clock), its last
+     * published record says PRIMARY, healthy and RUNNING, and its last cycle led (so writes are open).
+     */
+    Reply primary() {
+        Optional<MemberRecord> self = agent.self();
+        if (!agent.holdsLock()) {
+            return body(503, "not the primary: does not hold the leader lock");
+        }
+        if (self.isEmpty() || self.get().role() != Role.PRIMARY) {
+            return body(503, "holds the lock but has not opened writes yet");
+        }
+        MemberRecord r = self.get();
+        if (!r.healthy() || r.state() != MemberState.RUNNING) {
+            return body(503, "primary not healthy: " + describe(r));
+        }
+        Optional<Outcome> last = agent.lastOutcome();
+        if (!(last.orElse(null) instanceof Outcome.Leading) && !(last.orElse(null) instanceof Outcome.PromotedSelf)) {
+            return body(503, "primary not leading: " + last.map(Outcome::describe).orElse("no cycle yet"));
+        }
+        return body(200, "writable primary");
+    }
+
+    /** 200 on a healthy, replicating replica; with {@code maxLag}, only when its lag is known and within it. */
+    Reply replica(Optional<Duration> maxLag) {
+        Optional<MemberRecord> self = agent.self();
+        if (self.isEmpty() || self.get().role() != Role.REPLICA) {
+            return body(503, "not a replica (role " + self.map(r -> r.role().name()).orElse("unknown") + ")");
+        }
+        MemberRecord r = self.get();
+        if (!r.healthy() || r.state() != MemberState.RUNNING) {
+            return body(503, "replica not healthy: " + describe(r));
+        }
+        if (maxLag.isPresent()) {
+            if (r.lagMillis() < 0) {
+                return body(503, "replica lag unknown");
+            }
+            if (r.lagMillis() > maxLag.get().toMillis()) {
+                return body(503, "replica lag " + r.lagMillis() + " ms exceeds " + maxLag.get().toMillis() + " ms");
+            }
+        }
+        return body(200, "healthy replica" + (r.lagMillis() >= 0 ? ", lag " + r.lagMillis() + " ms" : ""));
+    }
+
+    private Reply body(int status, String reason) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("member", agent.memberName());
+        agent.self().ifPresent(r -> {
+            json.put("role", r.role().name().toLowerCase());
+            json.put("state", r.state().name().toLowerCase());
+            json.put("healthy", r.healthy());
+            json.put("lagMillis", r.lagMillis());
+            json.put("gtidPosition", r.gtidPosition());
+        });
+        json.put("holdsLock", agent.holdsLock());
+        agent.lastOutcome().ifPresent(o -> json.put("lastOutcome", o.describe()));
+        json.put("reason", reason);
+        return Reply.json(status, json);
+    }
+
+    private static String role(MemberRecord r) {
+        return r.role().name().toLowerCase();
+    }
+
+    private static String describe(MemberRecord r) {
+        return "state " + r.state().name().toLowerCase() + (r.lastError().isEmpty() ? "" : ", " + r.lastError());
+    }
+}

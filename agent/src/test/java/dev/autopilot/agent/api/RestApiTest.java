@@ -1,0 +1,241 @@
+package dev.autopilot.agent.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.autopilot.agent.cluster.MemberState;
+import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.mysql.auth.Secret;
+import java.io.FileInputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The REST API over real HTTP on 127.0.7.200, in front of a stand-in agent whose readings each test sets. */
+class RestApiTest {
+    private static final String TOKEN = "cluster-token-0123456789abcdef";
+    private final HttpClient http = HttpClient.newHttpClient();
+    private StandInAgent agent;
+    private RestApi api;
+
+    @BeforeEach
+    void start() {
+        agent = new StandInAgent();
+        api = new RestApi(agent, new InetSocketAddress("127.0.7.200", 0), Secret.of(TOKEN), Optional.empty()).start();
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    private HttpResponse<String> call(String method, String path, String authorization, String body) throws Exception {
+        var b = HttpRequest.newBuilder(URI.create("http://127.0.7.200:" + api.port() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int status(String method, String path) throws Exception {
+        return call(method, path, null, null).statusCode();
+    }
+
+    @Test
+    void primaryIs200OnlyWhileHoldingTheLockAsALeadingHealthyPrimary() throws Exception {
+        assertThat(status("GET", "/primary")).as("before the first cycle").isEqualTo(503);
+        agent.primary();
+        assertThat(status("GET", "/primary")).isEqualTo(200);
+        assertThat(status("HEAD", "/primary")).isEqualTo(200);
+
+        agent.lock = false; // lease lost: the lock clock says no before any record changes
+        assertThat(call("GET", "/primary", null, null)).satisfies(r -> {
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).contains("does not hold the leader lock");
+        });
+        agent.primary();
+        agent.outcome = new Outcome.SteppedDown("db2");
+        assertThat(status("GET", "/primary")).as("stepping down").isEqualTo(503);
+        agent.primary();
+        agent.record = StandInAgent.record(Role.PRIMARY, MemberState.UNHEALTHY, false, -1);
+        assertThat(status("HEAD", "/primary")).as("unhealthy").isEqualTo(503);
+        agent.replica(0);
+        assertThat(status("HEAD", "/primary")).as("a replica").isEqualTo(503);
+    }
+
+    @Test
+    void replicaIs200OnAHealthyReplicaWithinTheAskedLag() throws Exception {
+        agent.replica(1500);
+        assertThat(status("GET", "/replica")).isEqualTo(200);
+        assertThat(status("HEAD", "/replica?lag=2s")).isEqualTo(200);
+        assertThat(status("GET", "/replica?lag=1")).as("1 s < 1.5 s").isEqualTo(503);
+        assertThat(status("GET", "/replica?lag=1000ms")).isEqualTo(503);
+        assertThat(call("GET", "/replica?lag=soon", null, null)).satisfies(r -> {
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("lag: 'soon' is not a duration");
+        });
+        agent.replica(-1);
+        assertThat(status("GET", "/replica?lag=5s")).as("lag unknown").isEqualTo(503);
+        agent.primary();
+        assertThat(status("GET", "/replica")).as("the primary").isEqualTo(503);
+    }
+
+    @Test
+    void healthClusterAndMetricsAnswerGetAndHead() throws Exception {
+        assertThat(status("GET", "/health")).as("starting").isEqualTo(503);
+        agent.primary();
+        HttpResponse<String> health = call("GET", "/health", null, null);
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"role\" : \"primary\"", "\"holdsLock\" : true");
+        HttpResponse<String> head = call("HEAD", "/health", null, null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+
+        HttpResponse<String> cluster = call("GET", "/cluster", null, null);
+        assertThat(cluster.statusCode()).isEqualTo(200);
+        assertThat(cluster.body()).contains("\"leader\" : \"db1\"", "\"gtidPosition\" : \"0-1-42\"", "\"apiPort\" : 8008");
+        assertThat(status("HEAD", "/cluster")).isEqualTo(200);
+
+        HttpResponse<String> metrics = call("GET", "/metrics", null, null);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
+        assertThat(metrics.body()).contains("autopilot_test_cycles_total 3.0");
+        assertThat(status("HEAD", "/metrics")).isEqualTo(200);
+
+        agent.record = StandInAgent.record(Role.REPLICA, MemberState.UNHEALTHY, false, -1);
+        assertThat(call("GET", "/health", null, null).body()).contains("no answer to SELECT 1");
+        assertThat(status("HEAD", "/health")).isEqualTo(503);
+    }
+
+    @Test
+    void mutatingCallsWithoutTheTokenAre401AndChangeNothing() throws Exception {
+        agent.primary();
+        for (String path : List.of("/switchover", "/failover", "/pause", "/resume", "/backup", "/restore")) {
+            for (String auth : new String[] {null, "Bearer wrong-token", "Basic " + TOKEN, "Bearer " + TOKEN + "x", "Bearer "}) {
+                HttpResponse<String> r = call("POST", path, auth, "{\"to\": \"db2\", \"force\": true}");
+                assertThat(r.statusCode()).as(path + " with " + auth).isEqualTo(401);
+                assertThat(r.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"autopilot\"");
+            }
+        }
+        assertThat(agent.requests).as("requests that reached the agent").isEmpty();
+    }
+
+    @Test
+    void mutatingCallsWithTheTokenReachTheAgentAndRefusalsSayWhy() throws Exception {
+        String auth = "Bearer " + TOKEN;
+        HttpResponse<String> sw = call("POST", "/switchover", auth, "{\"to\": \"db2\"}");
+        assertThat(sw.statusCode()).isEqualTo(200);
+        assertThat(sw.body()).contains("\"message\" : \"switchover requested: db1 hands over to db2\"");
+        assertThat(call("POST", "/switchover", "bearer " + TOKEN, null).statusCode()).as("scheme is case-insensitive").isEqualTo(200);
+        assertThat(call("POST", "/failover?to=db3&force=true", auth, null).statusCode()).isEqualTo(200);
+        assertThat(call("POST", "/pause", auth, null).statusCode()).isEqualTo(200);
+        assertThat(call("POST", "/resume", auth, "").statusCode()).isEqualTo(200);
+        assertThat(agent.requests).containsExactly("switchover db2", "switchover *", "failover db3 force=true", "pause", "resume");
+
+        HttpResponse<String> noTarget = call("POST", "/failover", auth, "{}");
+        assertThat(noTarget.statusCode()).isEqualTo(400);
+        assertThat(noTarget.body()).contains("failover needs a target");
+        assertThat(call("POST", "/switchover", auth, "[1,2]").statusCode()).isEqualTo(400);
+
+        agent.refusal = "db2 is not a healthy replica (state UNHEALTHY, role REPLICA)";
+        HttpResponse<String> refused = call("POST", "/switchover", auth, "{\"to\": \"db2\"}");
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("\"error\" : \"db2 is not a healthy replica");
+    }
+
+    @Test
+    void backupEndpointsAnswer501UntilTheSnapshotFeatureIsPluggedIn() throws Exception {
+        String auth = "Bearer " + TOKEN;
+        HttpResponse<String> backup = call("POST", "/backup", auth, null);
+        assertThat(backup.statusCode()).isEqualTo(501);
+        assertThat(backup.body()).contains("snapshots are not available");
+        assertThat(status("GET", "/backups")).isEqualTo(501);
+
+        api.withBackups(new BackupRequests() {
+            public String backup() {
+                return "snapshot started on db1";
+            }
+
+            public List<Map<String, Object>> list() {
+                return List.of(Map.of("id", "20261125-1200-db1"));
+            }
+
+            public String restore(String snapshotId) {
+                return "restoring " + snapshotId;
+            }
+        });
+        assertThat(call("POST", "/backup", auth, null).body()).contains("snapshot started on db1");
+        assertThat(call("GET", "/backups", null, null).body()).contains("20261125-1200-db1");
+        assertThat(call("POST", "/restore", auth, "{\"snapshot\": \"s1\"}").body()).contains("restoring s1");
+    }
+
+    @Test
+    void wrongMethodsAndUnknownPathsAreRefusedClearly() throws Exception {
+        HttpResponse<String> post = call("POST", "/primary", "Bearer " + TOKEN, null);
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
+        assertThat(call("GET", "/switchover", null, null).statusCode()).isEqualTo(405);
+        HttpResponse<String> unknown = call("GET", "/leader", null, null);
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.body()).contains("no such endpoint /leader");
+    }
+
+    @Test
+    void startingTwiceOrOnABusyPortFailsWithTheSettingToChange() {
+        assertThatThrownBy(api::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+        RestApi second = new RestApi(agent, new InetSocketAddress("127.0.7.200", api.port()), Secret.of(TOKEN), Optional.empty());
+        assertThatThrownBy(second::start).hasMessageContaining("127.0.7.200:" + api.port()).hasMessageContaining("api.port");
+    }
+
+    @Test
+    void servesHttpsWhenGivenATlsContext(@TempDir Path dir) throws Exception {
+        Path keystore = dir.resolve("api.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "api", "-keyalg", "EC", "-dname", "CN=127.0.7.200", "-ext", "san=ip:127.0.7.200",
+                "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit")
+                .redirectErrorStream(true).start();
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = new FileInputStream(keystore.toFile())) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "changeit".toCharArray());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext server = SSLContext.getInstance("TLS");
+        server.init(kmf.getKeyManagers(), null, null);
+        SSLContext client = SSLContext.getInstance("TLS");
+        client.init(null, tmf.getTrustManagers(), null);
+
+        agent.primary();
+        try (RestApi https = new RestApi(agent, new InetSocketAddress("127.0.7.200", 0), Secret.of(TOKEN), Optional.of(server)).start()) {
+            HttpClient tlsClient = HttpClient.newBuilder().sslContext(client).build();
+            HttpResponse<String> r = tlsClient.send(HttpRequest.newBuilder(URI.create("https://127.0.7.200:" + https.port() + "/primary"))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("writable primary");
+        }
+        assertThat(Files.exists(keystore)).isTrue();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.autopilot.agent.it;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Supplier;
+
+/**
+ * A client that inserts one row every few milliseconds into {@code app.w} on whichever member is primary
+ * and records every acknowledged write with its monotonic time. After a fault, the first acknowledged
+ * write tells the write unavailability; rows acknowledged but missing on the new primary are lost writes.
+ */
+final class AckedWriter implements AutoCloseable {
+    private final Supplier<Optional<AgentNode>> primary;
+    private final ConcurrentSkipListMap<Long, Long> acked = new ConcurrentSkipListMap<>();
+    private volatile boolean running = true;
+    private final Thread thread;
+    private long nextId = 1;
+
+    AckedWriter(Supplier<Optional<AgentNode>> primary) {
+        this.primary = primary;
+        this.thread = Thread.ofPlatform().name("acked-writer").daemon().start(this::run);
+    }
+
+    static void createTable(AgentNode primary) throws SQLException {
+        try (Connection c = primary.appConnection(); var s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS w (id BIGINT PRIMARY KEY, at BIGINT)");
+        }
+    }
+
+    private void run() {
+        while (running) {
+            Optional<AgentNode> p = primary.get();
+            if (p.isEmpty()) {
+                pause(20);
+                continue;
+            }
+            try (Connection c = p.get().appConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO w VALUES (?, ?)")) {
+                while (running) {
+                    long id = nextId++;
+                    ps.setLong(1, id);
+                    ps.setLong(2, System.currentTimeMillis());
+                    ps.executeUpdate();
+                    acked.put(id, System.nanoTime());
+                    pause(10);
+                }
+            } catch (SQLException e) {
+                pause(20); // the member is down, read-only or fenced: find the primary again
+            }
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis); // pacing of a client loop, not a wait for a condition
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Monotonic time of the first write acknowledged after {@code nanos}, if any. */
+    Optional<Long> firstAckAfter(long nanos) {
+        return acked.values().stream().filter(t -> t > nanos).min(Long::compare);
+    }
+
+    long count() {
+        return acked.size();
+    }
+
+    /** Acknowledged ids that are not in {@code present}. */
+    List<Long> missingFrom(java.util.Set<Long> present) {
+        return acked.keySet().stream().filter(id -> !present.contains(id)).toList();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.join(5000);
+    }
+}
