@@ -1,0 +1,23 @@
+package dev.autopilot.coordination;
+
+import java.time.Duration;
+
+/**
+ * Why and when a leader lock was lost.
+ *
+ * @param lock             lock name
+ * @param holderId         the holder that lost it
+ * @param reason           what happened
+ * @param atNanos          {@link System#nanoTime()} when the loss was declared
+ * @param sinceLastRenewal time between the send of the last successful renewal and the declaration
+ */
+public record LeaseLoss(String lock, String holderId, Reason reason, long atNanos, Duration sinceLastRenewal) {
+
+    /** Cause of a loss. */
+    public enum Reason {
+        /** No renewal succeeded for TTL − safety margin (store unreachable or too slow): lost by our own clock. */
+        DEADLINE_PASSED,
+        /** The store reported the lease/session gone (expired or revoked). */
+        EXPIRED
+    }
+}

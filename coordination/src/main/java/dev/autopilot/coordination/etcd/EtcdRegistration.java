@@ -1,0 +1,135 @@
+package dev.autopilot.coordination.etcd;
+
+import dev.autopilot.coordination.Member;
+import dev.autopilot.coordination.MemberRegistration;
+import dev.autopilot.coordination.support.MemberCodec;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A member record {@code <scope>/services/<service>/<name>} bound to a lease of the registration's TTL. The lease
+ * is renewed only by {@link #heartbeat(boolean) heartbeat(true)}; when it has expired the record (and the bound
+ * keys) are written again under a new lease.
+ */
+final class EtcdRegistration implements MemberRegistration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdRegistration.class);
+
+    private final EtcdCoordinator etcd;
+    private final Member member;
+    private final long ttlSeconds;
+    private final String key;
+    private final Map<String, byte[]> bound = new LinkedHashMap<>();
+    private long leaseId; // 0: no live lease (failed, expired or deregistered)
+    private boolean closed;
+
+    private EtcdRegistration(EtcdCoordinator etcd, Member member, Duration ttl) {
+        this.etcd = etcd;
+        this.member = member;
+        this.ttlSeconds = Math.max(2, (ttl.toMillis() + 999) / 1000);
+        this.key = etcd.scope().absolute(servicePrefix(member.service()) + member.name());
+    }
+
+    static String servicePrefix(String service) {
+        return "services/" + service + "/";
+    }
+
+    static EtcdRegistration create(EtcdCoordinator etcd, Member member, Duration ttl) {
+        EtcdRegistration r = new EtcdRegistration(etcd, member, ttl);
+        synchronized (r) {
+            r.establish();
+        }
+        LOG.info("registered member {} in service {} (etcd key {}, ttl {} s)", member.name(), member.service(), r.key, r.ttlSeconds);
+        return r;
+    }
+
+    @Override
+    public Member member() {
+        return member;
+    }
+
+    private void establish() {
+        long id = etcd.retrier().call("grant lease for member " + member.name(), EtcdCoordinator.ANY_TRANSPORT_ERROR,
+                left -> etcd.client().getLeaseClient().grant(ttlSeconds).get(left, TimeUnit.NANOSECONDS)).getID();
+        etcd.put(key, MemberCodec.encode(member), id);
+        for (var e : bound.entrySet()) {
+            etcd.put(e.getKey(), e.getValue(), id);
+        }
+        leaseId = id;
+    }
+
+    @Override
+    public synchronized void heartbeat(boolean healthy) {
+        if (closed) {
+            throw new IllegalStateException("member " + member.name() + " is deregistered");
+        }
+        if (!healthy) {
+            if (leaseId != 0) {
+                revoke();
+                LOG.info("member {} reported unhealthy: removed from service {} until it passes again", member.name(), member.service());
+            }
+            return;
+        }
+        if (leaseId != 0 && keepAlive()) {
+            return;
+        }
+        boolean expired = leaseId != 0;
+        establish();
+        LOG.info("member {} re-registered in service {} ({})", member.name(), member.service(),
+                expired ? "its lease had expired: no heartbeat within the ttl" : "healthy again");
+    }
+
+    /** Returns false if the lease no longer exists (expired). */
+    private boolean keepAlive() {
+        long id = leaseId;
+        try {
+            LeaseKeepAliveResponse r = etcd.retrier().call("heartbeat of member " + member.name(), t -> !EtcdCoordinator.leaseGone(t),
+                    left -> etcd.client().getLeaseClient().keepAliveOnce(id).get(left, TimeUnit.NANOSECONDS));
+            return r.getTTL() > 0;
+        } catch (dev.autopilot.coordination.CoordinationException e) {
+            if (EtcdCoordinator.leaseGone(e.getCause())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void revoke() {
+        long id = leaseId;
+        leaseId = 0;
+        try {
+            etcd.retrier().call("revoke lease of member " + member.name(), t -> !EtcdCoordinator.leaseGone(t),
+                    left -> etcd.client().getLeaseClient().revoke(id).get(left, TimeUnit.NANOSECONDS));
+        } catch (dev.autopilot.coordination.CoordinationException e) {
+            if (!(EtcdCoordinator.leaseGone(e.getCause()))) {
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public synchronized void putBound(String relativeKey, byte[] value) {
+        String abs = etcd.scope().absolute(relativeKey);
+        bound.put(abs, value.clone());
+        if (leaseId != 0) {
+            etcd.put(abs, value, leaseId);
+        }
+    }
+
+    @Override
+    public synchronized void deregister() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (leaseId != 0) {
+            revoke();
+        }
+        LOG.info("deregistered member {} from service {}", member.name(), member.service());
+    }
+}

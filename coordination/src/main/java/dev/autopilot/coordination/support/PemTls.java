@@ -1,0 +1,69 @@
+package dev.autopilot.coordination.support;
+
+import dev.autopilot.coordination.CoordinatorSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/** An {@link SSLContext} from PEM files (CA bundle; optional client certificate and PKCS#8 key, RSA or EC). */
+public final class PemTls {
+
+    private PemTls() {
+    }
+
+    /** Builds the context; errors name the file. */
+    public static SSLContext context(CoordinatorSettings.Tls tls) {
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            try (InputStream in = Files.newInputStream(tls.caFile())) {
+                int i = 0;
+                for (Certificate c : cf.generateCertificates(in)) {
+                    trust.setCertificateEntry("ca" + i++, c);
+                }
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            KeyManagerFactory kmf = null;
+            if (tls.certFile() != null) {
+                KeyStore keys = KeyStore.getInstance(KeyStore.getDefaultType());
+                keys.load(null, null);
+                Certificate[] chain;
+                try (InputStream in = Files.newInputStream(tls.certFile())) {
+                    chain = cf.generateCertificates(in).toArray(Certificate[]::new);
+                }
+                keys.setKeyEntry("client", privateKey(Files.readString(tls.keyFile())), new char[0], chain);
+                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(keys, new char[0]);
+            }
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("coordination.tls: cannot load " + tls + ": " + e.getMessage()
+                    + " (PEM files; the key must be PKCS#8: openssl pkcs8 -topk8 -nocrypt)", e);
+        }
+    }
+
+    private static PrivateKey privateKey(String pem) throws GeneralSecurityException {
+        String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64));
+        try {
+            return KeyFactory.getInstance("RSA").generatePrivate(spec);
+        } catch (GeneralSecurityException notRsa) {
+            return KeyFactory.getInstance("EC").generatePrivate(spec);
+        }
+    }
+}

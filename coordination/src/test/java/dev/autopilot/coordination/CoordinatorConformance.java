@@ -1,0 +1,306 @@
+package dev.autopilot.coordination;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The behaviour every backend must show, run unchanged against each (etcd: a real 3-member cluster; Consul: a real
+ * agent when CONSUL_HTTP_ADDR is set). Each test uses its own cluster scope, so tests never see each other's keys.
+ * All waits derive from the backend's TTLs.
+ */
+public abstract class CoordinatorConformance {
+
+    /** Settings for a coordinator on the store under test, scoped to {@code cluster}. */
+    protected abstract CoordinatorSettings settings(String cluster);
+
+    /** Lock TTL the backend supports (etcd: 3 s; Consul: its 10 s minimum). */
+    protected abstract Duration lockTtl();
+
+    /** Registration TTL. */
+    protected abstract Duration memberTtl();
+
+    /** How late past the TTL the store may expire a lease/check (etcd: its expiry sweep). */
+    protected abstract Duration expirySlack();
+
+    private final List<Coordinator> opened = new CopyOnWriteArrayList<>();
+    protected String cluster;
+
+    @BeforeEach
+    void scope(TestInfo info) {
+        cluster = info.getTestMethod().orElseThrow().getName().replaceAll("[^A-Za-z0-9]", "").substring(0, 20)
+                + Long.toHexString(System.nanoTime() & 0xffffff);
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(Coordinator::close);
+        opened.clear();
+    }
+
+    protected Coordinator open() {
+        Coordinator c = Coordinators.open(settings(cluster));
+        opened.add(c);
+        return c;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void keysSupportGetPutCompareAndSetDeleteAndListWithinTheClusterScope() {
+        Coordinator c = open();
+        assertThat(c.get("config/a")).isEmpty();
+        assertThat(c.compareAndSet("config/a", 0, utf8("v1"))).as("create when absent").isTrue();
+        assertThat(c.compareAndSet("config/a", 0, utf8("v1b"))).as("create refused when present").isFalse();
+        Versioned v1 = c.get("config/a").orElseThrow();
+        assertThat(v1.text()).isEqualTo("v1");
+        assertThat(c.compareAndSet("config/a", v1.version(), utf8("v2"))).isTrue();
+        assertThat(c.compareAndSet("config/a", v1.version(), utf8("v3"))).as("stale version refused").isFalse();
+        Versioned v2 = c.get("config/a").orElseThrow();
+        assertThat(v2.text()).isEqualTo("v2");
+        assertThat(v2.version()).isGreaterThan(v1.version());
+        c.put("config/b", utf8("b"));
+        c.put("other/c", utf8("c"));
+        assertThat(c.list("config/")).extracting(Versioned::key).containsExactly("config/a", "config/b");
+        assertThat(c.delete("config/b")).isTrue();
+        assertThat(c.delete("config/b")).as("deleting a missing key").isFalse();
+        assertThat(c.list("config/")).extracting(Versioned::key).containsExactly("config/a");
+
+        Coordinator otherCluster = Coordinators.open(settings(cluster + "x"));
+        opened.add(otherCluster);
+        assertThat(otherCluster.get("config/a")).as("another cluster's scope is separate").isEmpty();
+    }
+
+    @Test
+    void twentyConcurrentContendersNeverHoldTheLockAtTheSameTime() throws Exception {
+        int contenders = 20;
+        List<Coordinator> clients = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            clients.add(open());
+        }
+        AtomicInteger holders = new AtomicInteger();
+        AtomicInteger maxHolders = new AtomicInteger();
+        AtomicInteger acquisitions = new AtomicInteger();
+        Set<String> distinctHolders = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+        AtomicReference<String> localHolder = new AtomicReference<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        long runNanos = Duration.ofSeconds(6).toNanos();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < contenders; i++) {
+            String id = "c" + i;
+            LeaderLock lock = clients.get(i % clients.size()).leaderLock("primary", id, lockTtl(), Duration.ofSeconds(1),
+                    loss -> violations.add(id + " lost its lease while holding: " + loss));
+            threads.add(Thread.ofVirtual().name("contender-" + id).start(() -> {
+                while (!stop.get()) {
+                    if (!lock.acquire(Duration.ofMillis(500))) {
+                        continue;
+                    }
+                    int now = holders.incrementAndGet();
+                    maxHolders.accumulateAndGet(now, Math::max);
+                    localHolder.set(id);
+                    acquisitions.incrementAndGet();
+                    distinctHolders.add(id);
+                    // while held, the store must name us as holder, and no one else may think they hold it
+                    for (int k = 0; k < 3; k++) {
+                        String inStore = lock.holder().orElse("<none>");
+                        if (!inStore.equals(id)) {
+                            violations.add(id + " holds the lock but the store names " + inStore);
+                        }
+                        if (!id.equals(localHolder.get())) {
+                            violations.add(id + " holds the lock while " + localHolder.get() + " also took it");
+                        }
+                    }
+                    holders.decrementAndGet();
+                    lock.release();
+                    try {
+                        Thread.sleep(ThreadLocalRandom.current().nextInt(5));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }));
+        }
+        Thread.sleep(runNanos / 1_000_000); // the run length is the test's load window, not a wait for a condition
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join(Duration.ofSeconds(10));
+        }
+        assertThat(violations).isEmpty();
+        assertThat(maxHolders.get()).as("holders at any time").isEqualTo(1);
+        // the lock really moved between contenders (throughput is measured by bench/, not asserted here)
+        assertThat(acquisitions.get()).as("acquisitions in 6 s").isGreaterThanOrEqualTo(5);
+        assertThat(distinctHolders).as("contenders that held the lock").hasSizeGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void releasedLockIsTakenByTheWaitingContenderAndHolderIsVisibleToAll() throws Exception {
+        Coordinator a = open();
+        Coordinator b = open();
+        LeaderLock la = a.leaderLock("primary", "db1", lockTtl(), Duration.ofSeconds(1), loss -> { });
+        LeaderLock lb = b.leaderLock("primary", "db2", lockTtl(), Duration.ofSeconds(1), loss -> { });
+        assertThat(la.tryAcquire()).isTrue();
+        assertThat(la.isHeld()).isTrue();
+        assertThat(lb.tryAcquire()).as("held by db1").isFalse();
+        assertThat(lb.holder()).contains("db1");
+        AtomicReference<Boolean> got = new AtomicReference<>();
+        Thread waiter = Thread.ofVirtual().start(() -> got.set(lb.acquire(lockTtl().multipliedBy(3))));
+        // db1 keeps the lock through several renewals: the waiter must not get it meanwhile
+        Thread.sleep(lockTtl().toMillis() + 500); // a hold period longer than the TTL, to prove renewal works
+        assertThat(got.get()).isNull();
+        assertThat(la.isHeld()).isTrue();
+        la.release();
+        waiter.join(lockTtl().toMillis());
+        assertThat(got.get()).isTrue();
+        assertThat(lb.isHeld()).isTrue();
+        assertThat(la.isHeld()).isFalse();
+        assertThat(a.leaderLock("primary", "db3", lockTtl(), Duration.ofSeconds(1), l -> { }).holder()).contains("db2");
+        lb.release();
+        assertThat(lb.holder()).isEmpty();
+    }
+
+    @Test
+    void registrationWhoseHeartbeatsStopDisappearsWithinTtlAndReturnsWhenTheyResume() {
+        Coordinator c = open();
+        Member m = new Member("db1", "replica", "127.0.2.9", 3306, Set.of("nofailover"), Map.of("role", "replica"));
+        MemberRegistration reg = c.register(m, memberTtl());
+        assertThat(c.healthyMembers("replica")).containsExactly(m);
+        reg.putBound("members/db1", utf8("{\"gtid\":\"0-1-5\"}"));
+        assertThat(c.get("members/db1")).isPresent();
+
+        // heartbeats keep it for longer than the TTL
+        long until = System.nanoTime() + memberTtl().multipliedBy(2).toNanos();
+        while (System.nanoTime() < until) {
+            reg.heartbeat(true);
+            assertThat(c.healthyMembers("replica")).containsExactly(m);
+            sleep(memberTtl().dividedBy(4));
+        }
+        // heartbeats stop: gone within the TTL (plus the store's expiry sweep), bound key with it
+        long lastBeat = System.nanoTime();
+        reg.heartbeat(true);
+        await().atMost(memberTtl().plus(expirySlack()).plusSeconds(1)).pollInterval(Duration.ofMillis(50))
+                .until(() -> c.healthyMembers("replica").isEmpty());
+        Duration gone = Duration.ofNanos(System.nanoTime() - lastBeat);
+        assertThat(gone).isLessThanOrEqualTo(memberTtl().plus(expirySlack()));
+        assertThat(c.get("members/db1")).as("bound key expires with the registration").isEmpty();
+
+        reg.heartbeat(true);
+        assertThat(c.healthyMembers("replica")).containsExactly(m);
+        assertThat(c.get("members/db1")).as("bound key returns with the registration").isPresent();
+        reg.fail();
+        assertThat(c.healthyMembers("replica")).as("unhealthy at once").isEmpty();
+        reg.pass();
+        assertThat(c.healthyMembers("replica")).containsExactly(m);
+        reg.deregister();
+        assertThat(c.healthyMembers("replica")).isEmpty();
+    }
+
+    @Test
+    void watchDeliversEveryChangeInOrder() {
+        Coordinator writer = open();
+        Coordinator reader = open();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        AtomicReference<Long> lastRevision = new AtomicReference<>(0L);
+        List<String> disorder = new CopyOnWriteArrayList<>();
+        try (Watch w = reader.watchPrefix("members/", e -> {
+            if (e.revision() < lastRevision.get()) {
+                disorder.add(e.toString());
+            }
+            lastRevision.set(e.revision());
+            seen.add(e.type() + " " + e.key() + " " + e.text());
+        })) {
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String key = "members/m" + (i % 7);
+                if (i % 10 == 9) {
+                    if (writer.delete(key)) {
+                        expected.add("DELETE " + key + " ");
+                    }
+                } else {
+                    writer.put(key, utf8("v" + i));
+                    expected.add("PUT " + key + " v" + i);
+                }
+            }
+            writer.put("elsewhere/x", utf8("not watched"));
+            assertThat(disorder).isEmpty();
+            if (!watchCoalescesChanges()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() >= expected.size());
+                assertThat(seen).containsExactlyElementsOf(expected);
+            } else {
+                // state-based stores (Consul): the last change of every key arrives; PUTs arrive in store order;
+                // a deletion has no index of its own there, so it is reported at the answer's index
+                List<String> finalStates = new ArrayList<>();
+                for (int k = 0; k < 7; k++) {
+                    String key = "members/m" + k;
+                    expected.stream().filter(e -> e.contains(" " + key + " ")).reduce((x, y) -> y).ifPresent(finalStates::add);
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> seen.containsAll(finalStates));
+                assertThat(seen).isSubsetOf(expected);
+                assertThat(expected).containsSubsequence(seen.stream().filter(e -> e.startsWith("PUT")).toList());
+            }
+        }
+    }
+
+    @Test
+    void serviceWatchReportsMembersJoiningFailingAndLeaving() {
+        Coordinator c = open();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        try (Watch w = c.watchService("replica", e -> seen.add(e.type() + " " + e.key()
+                + e.member().map(m -> " " + m.address()).orElse("")))) {
+            MemberRegistration reg = c.register(Member.of("db2", "replica", "127.0.2.10", 3306), memberTtl());
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("PUT db2 127.0.2.10"));
+            reg.fail();
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().anyMatch(s -> s.startsWith("DELETE db2")));
+            reg.pass();
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().filter(s -> s.startsWith("PUT db2")).count() == 2);
+            reg.deregister();
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().filter(s -> s.startsWith("DELETE db2")).count() == 2);
+        }
+    }
+
+    @Test
+    void storeUnreachableAtStartFailsWithAClearErrorAfterBoundedRetries() {
+        CoordinatorSettings s = unreachableSettings().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2));
+        long t0 = System.nanoTime();
+        Throwable error = org.assertj.core.api.Assertions.catchThrowable(() -> Coordinators.open(s).close());
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertThat(error).isInstanceOf(CoordinationException.class).hasMessageContaining("unreachable")
+                .hasMessageContaining(s.endpoints().getFirst().getHost());
+        assertThat(took).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(6));
+    }
+
+    /** Whether the backend's watch reports state rather than history (Consul blocking queries). */
+    protected boolean watchCoalescesChanges() {
+        return false;
+    }
+
+    /** Settings pointing at an address where nothing listens. */
+    protected abstract CoordinatorSettings unreachableSettings();
+
+    protected static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.autopilot.coordination.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.autopilot.coordination.CoordinationException;
+import dev.autopilot.coordination.Coordinator;
+import dev.autopilot.coordination.CoordinatorSettings;
+import dev.autopilot.coordination.Coordinators;
+import dev.autopilot.coordination.LeaderLock;
+import dev.autopilot.coordination.Secret;
+import dev.autopilot.testkit.etcd.EtcdCluster;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** etcd with authentication enabled (one real member on 127.0.2.10): user/password work, a wrong one is refused. */
+@Timeout(60)
+class EtcdAuthTest {
+
+    static EtcdCluster etcd;
+
+    @BeforeAll
+    static void startWithAuth() throws Exception {
+        etcd = EtcdCluster.builder().addresses("127.0.2.10").start();
+        try (Client admin = Client.builder().endpoints(etcd.endpoints().toArray(java.net.URI[]::new)).build()) {
+            var auth = admin.getAuthClient();
+            auth.userAdd(bytes("root"), bytes("root-pw-123")).get(10, TimeUnit.SECONDS);
+            auth.roleAdd(bytes("root")).get(10, TimeUnit.SECONDS);
+            auth.userGrantRole(bytes("root"), bytes("root")).get(10, TimeUnit.SECONDS);
+            auth.authEnable().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    private static CoordinatorSettings settings(String password) {
+        return CoordinatorSettings.etcd("auth", etcd.endpoints()).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(3))
+                .withUser("root", Secret.of(password.toCharArray()));
+    }
+
+    @Test
+    void userAndPasswordAuthenticateEveryOperation() {
+        try (Coordinator c = Coordinators.open(settings("root-pw-123"))) {
+            c.put("k", new byte[] {7});
+            assertThat(c.get("k").orElseThrow().value()).containsExactly(7);
+            LeaderLock lock = c.leaderLock("primary", "db1", Duration.ofSeconds(3), Duration.ofSeconds(1), l -> { });
+            assertThat(lock.tryAcquire()).isTrue();
+            lock.release();
+            assertThat(c.settings().toString()).doesNotContain("root-pw-123");
+        }
+    }
+
+    @Test
+    void wrongPasswordIsAClearErrorNotAHang() {
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> Coordinators.open(settings("wrong")).close())
+                .isInstanceOf(CoordinationException.class)
+                .hasMessageContaining("etcd")
+                .hasMessageNotContaining("wrong");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
+    }
+}
