@@ -1,0 +1,191 @@
+package dev.autopilot.backup.restore;
+
+import dev.autopilot.backup.tool.ToolProcess;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Turns an xbstream into a ready data directory: {@code mbstream -x} into a staging directory next to
+ * the target (fed straight from the source, no intermediate file), {@code mariabackup --prepare}, then
+ * a move into place, and the GTID position read from the backup's binlog info.
+ *
+ * <p>Either the target ends up holding a complete, prepared copy or it is left as it was: any failure
+ * (source refused or broken mid-stream, mbstream or prepare failing) deletes the staging directory. A
+ * non-empty target is refused before the source is opened unless the caller passes
+ * {@link ExistingData#DISCARD}; discarded data is deleted only once the new copy is prepared.
+ *
+ * @param mariabackup      the {@code mariabackup} command
+ * @param mbstream         the {@code mbstream} command
+ * @param prepareMemory    {@code --use-memory} for prepare, e.g. {@code 128M}
+ * @param progressInterval how often the transfer logs its progress
+ */
+public record Restorer(String mariabackup, String mbstream, String prepareMemory, Duration progressInterval) {
+
+    private static final Logger log = LoggerFactory.getLogger(Restorer.class);
+    private static final int BUFFER = 1 << 20;
+
+    public Restorer {
+        Objects.requireNonNull(mariabackup, "mariabackup");
+        Objects.requireNonNull(mbstream, "mbstream");
+        if (!prepareMemory.matches("[0-9]+[KMG]?")) {
+            throw new IllegalArgumentException("prepare memory '" + prepareMemory + "' is not a size like 128M");
+        }
+        if (progressInterval.isNegative() || progressInterval.isZero()) {
+            throw new IllegalArgumentException("progress interval " + progressInterval + " must be positive");
+        }
+    }
+
+    /** The tools from {@code PATH}, 128 MiB for prepare, progress every 5 seconds. */
+    public static Restorer withDefaults() {
+        return new Restorer("mariabackup", "mbstream", "128M", Duration.ofSeconds(5));
+    }
+
+    /**
+     * Restores a copy from {@code source} into {@code datadir}.
+     *
+     * @throws TargetNotEmptyException datadir holds files and {@code existing} is {@link ExistingData#REFUSE}
+     * @throws IOException             the source failed or broke (its exception, e.g. a clone error), or a tool failed
+     */
+    public RestoredCopy restore(ProvisionSource source, Path datadir, ExistingData existing)
+            throws IOException, InterruptedException {
+        Path target = datadir.toAbsolutePath().normalize();
+        checkTarget(target, existing);
+        Path staging = target.resolveSibling(target.getFileName() + ".restoring");
+        deleteTree(staging); // a leftover from an attempt that died: it is ours by name
+        Files.createDirectories(staging);
+        long start = System.nanoTime();
+        boolean done = false;
+        try {
+            long bytes = unpack(source, staging);
+            prepare(staging);
+            BackupBinlogInfo binlog = BackupBinlogInfo.read(staging);
+            moveIntoPlace(staging, target, existing);
+            done = true;
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            log.info("restored {} into {} in {} s: GTID position {} (donor binlog {}:{}); next: start the server and replicate",
+                    source.describe(), target, elapsed.toSeconds(), binlog.gtidPosition(), binlog.binlogFile(), binlog.binlogOffset());
+            return new RestoredCopy(target, binlog, bytes, elapsed);
+        } finally {
+            if (!done) {
+                log.warn("restore from {} into {} failed; deleting the staging directory {} (the target is unchanged)",
+                        source.describe(), target, staging);
+                deleteTree(staging);
+            }
+        }
+    }
+
+    private long unpack(ProvisionSource source, Path staging) throws IOException, InterruptedException {
+        try (ProvisionStream stream = source.open();
+             ToolProcess unpack = ToolProcess.start("mbstream", List.of(mbstream, "-x", "-C", staging.toString()), staging, false)) {
+            log.info("receiving {} into {}", stream.origin(), staging);
+            TransferProgress progress = new TransferProgress(log, "receiving " + stream.origin(),
+                    stream.expectedBytes(), progressInterval);
+            copy(stream.xbstream(), unpack, progress);
+            int code = unpack.waitFor();
+            if (code != 0) {
+                throw new IOException("unpacking " + stream.origin() + " failed: " + unpack.failure(code));
+            }
+            log.info("received {}: {}; next: prepare", stream.origin(), progress.summary());
+            return progress.bytes();
+        }
+    }
+
+    private static void copy(InputStream in, ToolProcess unpack, TransferProgress progress) throws IOException, InterruptedException {
+        byte[] buf = new byte[BUFFER];
+        try (OutputStream out = unpack.stdin()) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                try {
+                    out.write(buf, 0, n);
+                } catch (IOException e) {
+                    // mbstream quit early (disk full, bad stream): its own words explain it better than EPIPE.
+                    unpack.close();
+                    throw new IOException("mbstream stopped reading: " + unpack.failure(unpack.waitFor()), e);
+                }
+                progress.add(n);
+            }
+        }
+    }
+
+    private void prepare(Path staging) throws IOException, InterruptedException {
+        try (ToolProcess prep = ToolProcess.start("mariabackup-prepare", List.of(mariabackup, "--prepare",
+                "--target-dir=" + staging, "--use-memory=" + prepareMemory), staging, false)) {
+            int code = prep.waitFor();
+            if (code != 0) {
+                throw new IOException("preparing the copy in " + staging + " failed: " + prep.failure(code));
+            }
+        }
+    }
+
+    private static void checkTarget(Path target, ExistingData existing) throws IOException {
+        Optional<Path> example = firstEntry(target);
+        if (example.isPresent() && existing == ExistingData.REFUSE) {
+            throw new TargetNotEmptyException(target, example.get().getFileName().toString());
+        }
+        if (Files.exists(target) && !Files.isDirectory(target)) {
+            throw new IOException("restore target " + target + " exists and is not a directory");
+        }
+    }
+
+    private static void moveIntoPlace(Path staging, Path target, ExistingData existing) throws IOException {
+        if (!Files.exists(target)) {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        // The target directory stays (it may be a mount point or carry ownership); its content is replaced.
+        checkTarget(target, existing);
+        try (DirectoryStream<Path> old = Files.newDirectoryStream(target)) {
+            for (Path p : old) {
+                log.warn("discarding {} from {} as the caller asked", p.getFileName(), target);
+                deleteTree(p);
+            }
+        }
+        try (DirectoryStream<Path> fresh = Files.newDirectoryStream(staging)) {
+            for (Path p : fresh) {
+                Files.move(p, target.resolve(p.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        Files.delete(staging);
+    }
+
+    private static Optional<Path> firstEntry(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findFirst();
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}
