@@ -1,6 +1,7 @@
 package dev.autopilot.agent;
 
 import dev.autopilot.agent.api.AgentControl;
+import dev.autopilot.agent.api.RestApi;
 import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.ClusterView;
@@ -74,6 +75,7 @@ public final class Agent implements AgentControl, AutoCloseable {
     private Supervisor supervisor;
     private CloneDonor donor;
     private HaLoop loop;
+    private RestApi api;
 
     public Agent(AgentConfig config, ClusterSecrets secrets) {
         this.config = config;
@@ -108,6 +110,7 @@ public final class Agent implements AgentControl, AutoCloseable {
 
     /** Brings the member up: store, data, database, donor, HA loop. Throws with a clear message when it cannot. */
     public void start() throws IOException, InterruptedException {
+        api = new RestApi(this, config.api(), secrets.clusterToken()).start(); // first, so /health answers while provisioning
         store = Coordinators.open(config.coordination());
         cluster = new ClusterStore(store);
         db = new LocalDatabase(config, secrets);
@@ -146,7 +149,7 @@ public final class Agent implements AgentControl, AutoCloseable {
         startDonor();
         HaCycle cycle = new HaCycle(config, secrets, db, lock, cluster, this::rebuildFrom);
         cycleRef[0] = cycle;
-        loop = new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl().plusSeconds(2), config.failover().loopInterval(),
+        loop = new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
         bus.subscribe("ha-loop", event -> loop.wake());
         store.watchPrefix("locks/", event -> loop.wake());
@@ -388,6 +391,9 @@ public final class Agent implements AgentControl, AutoCloseable {
         }
         if (store != null) {
             store.close();
+        }
+        if (api != null) {
+            api.close();
         }
         bus.close();
     }

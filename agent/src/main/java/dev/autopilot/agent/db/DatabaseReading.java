@@ -23,6 +23,22 @@ public record DatabaseReading(boolean reachable, boolean readOnly, GtidPosition 
                 ReplicationStatus.notConfigured(), "", error);
     }
 
+    /**
+     * What this server will have executed once its relay log is applied: its position merged with what the
+     * receiver has fetched. Elections compare this, since the winner applies its relay log before opening writes.
+     */
+    public GtidPosition eventualPosition() {
+        String received = replication.receivedPosition();
+        if (received == null || received.isBlank()) {
+            return position;
+        }
+        try {
+            return position.merge(GtidPosition.parse(received));
+        } catch (RuntimeException e) {
+            return position;
+        }
+    }
+
     /** Replication lag in milliseconds, -1 when not replicating or unknown. */
     public long lagMillis() {
         return replication.configured() ? replication.secondsBehind().map(s -> s * 1000).orElse(-1L) : -1L;

@@ -64,6 +64,11 @@ public final class Election {
     }
 
     private Optional<String> ineligibility(MemberRecord m, ClusterView view, long nowMillis) {
+        if (m.role() == Role.PRIMARY) {
+            // Decided only while the lock is free: a record still saying PRIMARY belongs to the primary that just
+            // died (its record outlives its lease by up to one TTL) or is stepping down. Never wait for it.
+            return Optional.of("was the primary");
+        }
         if (m.noFailover()) {
             return Optional.of("tagged nofailover");
         }

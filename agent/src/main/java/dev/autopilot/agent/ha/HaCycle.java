@@ -49,6 +49,7 @@ public final class HaCycle {
     private String following = "";
     private long lockFreeSinceNanos = -1;
     private String diverged = "";
+    private boolean sawLeader;
 
     /**
      * @param rebuild called with the primary's name when this member must be rebuilt from a peer (errant transactions)
@@ -84,6 +85,7 @@ public final class HaCycle {
 
     /** Runs the rules on one reading of the database and the cluster. */
     public Outcome run(DatabaseReading local, ClusterView view) {
+        sawLeader |= view.leader().isPresent();
         if (!local.reachable()) {
             return databaseDown(local);
         }
@@ -257,7 +259,11 @@ public final class HaCycle {
         if (!lock.tryAcquire()) {
             return new Outcome.LostRace(lock.holder().orElse("?"));
         }
-        // Apply everything already received before opening writes (design rule 2).
+        // Apply everything already received before opening writes (design rule 2). Only the receiver stops
+        // first: stopping the applier too would discard the unapplied relay log in GTID mode.
+        if (local.replication().configured()) {
+            admin.stopReceiver();
+        }
         if (local.replication().configured() && !admin.waitForRelayLogApplied(Duration.ofSeconds(30))) {
             LOG.warn("{}: relay log not fully applied within 30 s; promoting anyway would lose it, releasing the lock",
                     config.member().name());
@@ -274,9 +280,12 @@ public final class HaCycle {
         return new Outcome.PromotedSelf(planned != null ? planned.from() : previous, reason);
     }
 
-    /** After a total outage, members in the roster that have not reported yet (only during the startup grace). */
+    /**
+     * After a total outage (this agent has seen no primary since it started), members in the roster that have not
+     * reported yet, during the startup grace only.
+     */
     private List<String> missingAfterOutage(ClusterView view) {
-        if (System.nanoTime() - startedNanos > config.failover().startupGrace().toNanos()) {
+        if (sawLeader || System.nanoTime() - startedNanos > config.failover().startupGrace().toNanos()) {
             return List.of();
         }
         return store.roster().stream().filter(name -> !view.members().containsKey(name)).toList();
@@ -293,7 +302,7 @@ public final class HaCycle {
         String error = !local.reachable() ? local.error() : local.replicationProblem();
         return new MemberRecord(m.name(), m.address(), config.mysql().port(), config.api().port(), config.clonePort(), role,
                 state, healthy, local.reachable() && !local.replication().sqlFailed() && local.replication().lastSqlErrno() == 0,
-                local.position().format(), local.binlogState().merge(local.slavePosition()).format(), local.lagMillis(), local.version(),
+                local.eventualPosition().format(), local.binlogState().merge(local.slavePosition()).format(), local.lagMillis(), local.version(),
                 error, m.priority(), m.noFailover(), role == Role.REPLICA ? following : "", System.currentTimeMillis());
     }
 }

@@ -85,7 +85,7 @@ public final class HaLoop implements AutoCloseable {
         while (running) {
             try {
                 runOnce();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | LinkageError e) {
                 LOG.error("{}: HA cycle failed: {}; retrying next cycle", member, e.toString(), e);
             }
             try {

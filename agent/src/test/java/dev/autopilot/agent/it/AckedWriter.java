@@ -15,10 +15,13 @@ import java.util.function.Supplier;
  */
 final class AckedWriter implements AutoCloseable {
     private final Supplier<Optional<AgentNode>> primary;
-    private final ConcurrentSkipListMap<Long, Long> acked = new ConcurrentSkipListMap<>();
+    private record Ack(long nanos, String member) {}
+
+    private final ConcurrentSkipListMap<Long, Ack> acked = new ConcurrentSkipListMap<>();
     private volatile boolean running = true;
     private final Thread thread;
-    private long nextId = 1;
+    // Ids unique across writers of one cluster: each scenario starts a new writer on the same table.
+    private long nextId = System.currentTimeMillis() * 1000;
 
     AckedWriter(Supplier<Optional<AgentNode>> primary) {
         this.primary = primary;
@@ -44,7 +47,7 @@ final class AckedWriter implements AutoCloseable {
                     ps.setLong(1, id);
                     ps.setLong(2, System.currentTimeMillis());
                     ps.executeUpdate();
-                    acked.put(id, System.nanoTime());
+                    acked.put(id, new Ack(System.nanoTime(), p.get().name));
                     pause(10);
                 }
             } catch (SQLException e) {
@@ -61,9 +64,9 @@ final class AckedWriter implements AutoCloseable {
         }
     }
 
-    /** Monotonic time of the first write acknowledged after {@code nanos}, if any. */
-    Optional<Long> firstAckAfter(long nanos) {
-        return acked.values().stream().filter(t -> t > nanos).min(Long::compare);
+    /** Monotonic time of the first write {@code member} acknowledged after {@code nanos}, if any. */
+    Optional<Long> firstAckAfter(long nanos, String member) {
+        return acked.values().stream().filter(a -> a.nanos() > nanos && a.member().equals(member)).map(Ack::nanos).min(Long::compare);
     }
 
     long count() {

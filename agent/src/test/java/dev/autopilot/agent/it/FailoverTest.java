@@ -77,7 +77,7 @@ class FailoverTest {
         long fault = System.nanoTime();
         old.crash();
         AgentNode next = Scenarios.awaitNewPrimary(cluster, old.name, Duration.ofSeconds(15));
-        long gap = Scenarios.unavailabilityMillis(writer, fault);
+        long gap = Scenarios.unavailabilityMillis(writer, fault, next);
         System.out.printf("node crash: %s -> %s, write unavailability %d ms%n", old.name, next.name, gap);
         old.start();
         Scenarios.awaitReplica(cluster, old.name, Duration.ofSeconds(60));
@@ -90,7 +90,7 @@ class FailoverTest {
         long fault = System.nanoTime();
         old.crashDatabase();
         AgentNode next = Scenarios.awaitNewPrimary(cluster, old.name, Duration.ofSeconds(10));
-        long gap = Scenarios.unavailabilityMillis(writer, fault);
+        long gap = Scenarios.unavailabilityMillis(writer, fault, next);
         System.out.printf("mariadbd crash: %s -> %s, write unavailability %d ms%n", old.name, next.name, gap);
         assertThat(old.logTail(200)).contains("released the leader lock: database not answering");
         Scenarios.awaitReplica(cluster, old.name, Duration.ofSeconds(60));
@@ -103,7 +103,7 @@ class FailoverTest {
         long fault = System.nanoTime();
         Thread stopper = Thread.ofVirtual().start(() -> assertThat(old.stop(Duration.ofSeconds(60))).isZero());
         AgentNode next = Scenarios.awaitNewPrimary(cluster, old.name, Duration.ofSeconds(10));
-        long gap = Scenarios.unavailabilityMillis(writer, fault);
+        long gap = Scenarios.unavailabilityMillis(writer, fault, next);
         stopper.join();
         writer.close();
         assertThat(writer.missingFrom(Scenarios.writtenIds(next))).as("acknowledged writes lost").isEmpty();
@@ -121,7 +121,7 @@ class FailoverTest {
         cluster.store.put(ClusterStore.SWITCHOVER, ClusterStore.encode(new SwitchoverRequest(old.name, target, System.currentTimeMillis(), "")));
         AgentNode next = Scenarios.awaitNewPrimary(cluster, old.name, Duration.ofSeconds(10));
         assertThat(next.name).isEqualTo(target);
-        long gap = Scenarios.unavailabilityMillis(writer, fault);
+        long gap = Scenarios.unavailabilityMillis(writer, fault, next);
         writer.close();
         assertThat(writer.missingFrom(Scenarios.writtenIds(next))).as("acknowledged writes lost").isEmpty();
         System.out.printf("switchover: %s -> %s, write unavailability %d ms%n", old.name, next.name, gap);

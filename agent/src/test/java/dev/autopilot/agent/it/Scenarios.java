@@ -57,10 +57,10 @@ final class Scenarios {
         return ids;
     }
 
-    /** Milliseconds from the fault to the first write acknowledged after it (waits for one). */
-    static long unavailabilityMillis(AckedWriter writer, long faultNanos) {
-        await("a write acknowledged after the fault").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
-                .until(() -> writer.firstAckAfter(faultNanos).isPresent());
-        return (writer.firstAckAfter(faultNanos).orElseThrow() - faultNanos) / 1_000_000;
+    /** Milliseconds from the fault to the first write the new primary acknowledged (waits for one). */
+    static long unavailabilityMillis(AckedWriter writer, long faultNanos, AgentNode newPrimary) {
+        await("a write acknowledged by " + newPrimary.name).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> writer.firstAckAfter(faultNanos, newPrimary.name).isPresent());
+        return (writer.firstAckAfter(faultNanos, newPrimary.name).orElseThrow() - faultNanos) / 1_000_000;
     }
 }

@@ -38,6 +38,11 @@ final class TestCluster implements AutoCloseable {
     private final Map<String, String> env = new LinkedHashMap<>();
 
     TestCluster(String cluster, String subnet, Path root) throws IOException {
+        this(cluster, subnet, root, List.of());
+    }
+
+    /** With {@code etcdAliases}: one extra client address per etcd member (see EtcdCluster.Builder#clientAliases). */
+    TestCluster(String cluster, String subnet, Path root, List<String> etcdAliases) throws IOException {
         this.cluster = cluster;
         this.subnet = subnet;
         this.root = root;
@@ -49,7 +54,11 @@ final class TestCluster implements AutoCloseable {
         write("backup-password", "backup-secret-123");
         write("app-password", AgentNode.APP_PASSWORD);
         write("cluster-token", "cluster-token-0123456789abcdef");
-        etcd = EtcdCluster.builder().addresses(subnet + ".1", subnet + ".2", subnet + ".3").dataRoot(root.resolve("etcd")).start();
+        var builder = EtcdCluster.builder().addresses(subnet + ".1", subnet + ".2", subnet + ".3").dataRoot(root.resolve("etcd"));
+        if (!etcdAliases.isEmpty()) {
+            builder.clientAliases(etcdAliases.toArray(String[]::new));
+        }
+        etcd = builder.start();
         store = Coordinators.open(CoordinatorSettings.etcd(cluster, etcd.endpoints()));
     }
 
@@ -65,8 +74,13 @@ final class TestCluster implements AutoCloseable {
 
     /** Adds (does not start) node {@code n}: name {@code db<n>}, address {@code <subnet>.<10+n>}. */
     AgentNode add(int n) {
+        return add(n, etcd.endpointsCsv());
+    }
+
+    /** As {@link #add(int)}, reaching etcd through the given endpoints (e.g. aliases that a partition can cut). */
+    AgentNode add(int n, String etcdEndpoints) {
         String name = "db" + n;
-        AgentNode node = new AgentNode(name, subnet + "." + (10 + n), root, cluster, etcd.endpointsCsv(), secrets, env);
+        AgentNode node = new AgentNode(name, subnet + "." + (10 + n), root, cluster, etcdEndpoints, secrets, env);
         nodes.put(name, node);
         return node;
     }

@@ -1,0 +1,81 @@
+package dev.autopilot.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private AgentConfig load(String yaml, Map<String, String> env) throws Exception {
+        Path file = dir.resolve("agent.yaml");
+        Files.writeString(file, yaml);
+        return new AgentConfigLoader(env).load(Optional.of(file));
+    }
+
+    @Test
+    void aMinimalFileGetsSafeDefaults() throws Exception {
+        AgentConfig c = load("cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /var/lib/autopilot}\n", Map.of());
+        assertThat(c.lock().ttl()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.failover().onErrant()).isEqualTo(AgentConfig.OnErrant.REBUILD);
+        assertThat(c.api().address()).isEqualTo("10.0.0.5");
+        assertThat(c.coordination().scope()).isEqualTo("/autopilot/orders/");
+    }
+
+    @Test
+    void environmentAloneConfiguresAMemberAndWinsOverTheFile() throws Exception {
+        var env = Map.of("AUTOPILOT_CLUSTER", "orders", "AUTOPILOT_MEMBER_NAME", "db7", "AUTOPILOT_MEMBER_ADDRESS", "10.0.0.7",
+                "AUTOPILOT_MEMBER_DATA_DIR", "/data", "AUTOPILOT_MEMBER_NO_FAILOVER", "true", "AUTOPILOT_LOCK_TTL", "5s");
+        AgentConfig c = new AgentConfigLoader(env).load(Optional.empty());
+        assertThat(c.member().name()).isEqualTo("db7");
+        assertThat(c.member().noFailover()).isTrue();
+        assertThat(c.lock().ttl()).isEqualTo(Duration.ofSeconds(5));
+        AgentConfig overridden = load("cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n",
+                Map.of("AUTOPILOT_MEMBER_NAME", "db9"));
+        assertThat(overridden.member().name()).isEqualTo("db9");
+    }
+
+    @Test
+    void everyProblemIsListedWithItsPath() {
+        assertThatThrownBy(() -> load("""
+                member: {name: DB_1, dataDir: relative}
+                lock: {ttl: 2500ms, safetyMargin: 2s}
+                failover: {maximumLag: soon, onErrant: ignore}
+                mystery: 1
+                """, Map.of()))
+                .isInstanceOf(InvalidConfigException.class)
+                .satisfies(e -> assertThat(((InvalidConfigException) e).problems()).anySatisfy(p -> assertThat(p).startsWith("cluster: missing"))
+                        .anySatisfy(p -> assertThat(p).startsWith("member.name: 'DB_1'"))
+                        .anySatisfy(p -> assertThat(p).startsWith("member.address: missing"))
+                        .anySatisfy(p -> assertThat(p).startsWith("member.dataDir: 'relative' must be an absolute path"))
+                        .anySatisfy(p -> assertThat(p).startsWith("lock.ttl: 2500ms"))
+                        .anySatisfy(p -> assertThat(p).startsWith("lock.safetyMargin:"))
+                        .anySatisfy(p -> assertThat(p).startsWith("failover.maximumLag: 'soon' is not a duration"))
+                        .anySatisfy(p -> assertThat(p).startsWith("failover.onErrant: 'ignore' is not one of"))
+                        .anySatisfy(p -> assertThat(p).startsWith("mystery: unknown setting")));
+    }
+
+    @Test
+    void missingSecretsAreNamedWithEveryWayToProvideThem() {
+        assertThatThrownBy(() -> ClusterSecrets.load(Map.of("AUTOPILOT_ROOT_PASSWORD", "x"), Optional.of(dir), false))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("secrets.replication-password: missing; set AUTOPILOT_REPLICATION_PASSWORD, AUTOPILOT_REPLICATION_PASSWORD_FILE")
+                .hasMessageNotContaining("secrets.root-password");
+    }
+
+    @Test
+    void everySettingIsDocumentedInTheConfigurationReference() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
+        for (String setting : AgentConfigLoader.SETTINGS) {
+            assertThat(doc).as("docs/configuration.md documents " + setting).contains("`" + setting + "`");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.autopilot.cli.command;
+
+import dev.autopilot.cli.CommandFailure;
+import dev.autopilot.cli.ExitCodes;
+import dev.autopilot.cli.cluster.ClusterConnection;
+import dev.autopilot.cli.cluster.ClusterReading;
+import dev.autopilot.cli.cluster.StatusReport;
+import java.io.PrintWriter;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code autopilot status}: the cluster line and one row per member. Exits 0 when a primary leads and every
+ * member is healthy, 1 (with one line saying what is wrong) otherwise, 3 when the store is unreachable.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show members, roles, positions and lag.")
+public final class StatusCommand extends ClusterCommand {
+    @Option(names = "--json", description = "Machine-readable output.")
+    boolean json;
+
+    @Option(names = "--watch", arity = "0..1", fallbackValue = "1s", paramLabel = "INTERVAL",
+            description = "Refresh until interrupted (default every 1s).")
+    Duration watch;
+
+    @Override
+    public Integer call() {
+        try (ClusterConnection store = target().connect()) {
+            if (watch == null) {
+                return show(store.read());
+            }
+            return watch(store, watch, json, out(), err());
+        }
+    }
+
+    /** The live view until interrupted; also what {@code local up} shows. */
+    public static int watch(ClusterConnection store, Duration every, boolean json, PrintWriter out, PrintWriter err) {
+        boolean terminal = System.console() != null;
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                ClusterReading c = store.read();
+                if (terminal) {
+                    out.print("\033[H\033[2J");
+                }
+                out.print(json ? StatusReport.json(c) : StatusReport.table(c));
+                out.println();
+                out.flush();
+            } catch (CommandFailure f) {
+                err.println("autopilot status: " + f.getMessage() + " (retrying)");
+                err.flush();
+            }
+            try {
+                Thread.sleep(every.toMillis()); // a refresh period, not a wait for a condition
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private int show(ClusterReading c) {
+        out().print(json ? StatusReport.json(c) : StatusReport.table(c));
+        out().flush();
+        if (!c.problems().isEmpty()) {
+            err().println("autopilot status: not healthy: " + String.join("; ", c.problems())
+                    + " (see the members' logs; a down member rejoins when its agent starts)");
+            return ExitCodes.FAILED;
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.autopilot.cli.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Where a local cluster keeps everything, under one directory (default {@code ./.local}):
+ * <pre>
+ *   state.json              what runs: cluster name, addresses, process ids (the pid file)
+ *   secrets/                generated passwords and the cluster token, mode 0600
+ *   etcd/                   the etcd data directory
+ *   members/dbN/agent.yaml  each agent's configuration; members/dbN/data its data directory
+ *   haproxy.cfg             the HAProxy configuration
+ *   logs/NAME.log           one log per process (etcd, haproxy, db1, ...)
+ * </pre>
+ */
+public record LocalLayout(Path root) {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** {@code dir}, or {@code ./.local} when null. */
+    public static LocalLayout of(Path dir) {
+        return new LocalLayout((dir == null ? Path.of(".local") : dir).toAbsolutePath().normalize());
+    }
+
+    public Path secrets() {
+        return root.resolve("secrets");
+    }
+
+    public Path etcdData() {
+        return root.resolve("etcd");
+    }
+
+    public Path memberHome(String name) {
+        return root.resolve("members").resolve(name);
+    }
+
+    public Path memberConfig(String name) {
+        return memberHome(name).resolve("agent.yaml");
+    }
+
+    public Path log(String name) {
+        return root.resolve("logs").resolve(name + ".log");
+    }
+
+    public Path haproxyConfig() {
+        return root.resolve("haproxy.cfg");
+    }
+
+    public Path stateFile() {
+        return root.resolve("state.json");
+    }
+
+    /** The state of a cluster started here, if any. */
+    public Optional<LocalState> readState() {
+        if (!Files.isRegularFile(stateFile())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(stateFile().toFile(), LocalState.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException(stateFile() + " is unreadable (" + e.getMessage() + "); remove it after stopping the processes", e);
+        }
+    }
+
+    public void writeState(LocalState state) {
+        try {
+            Path tmp = stateFile().resolveSibling("state.json.tmp");
+            JSON.writeValue(tmp.toFile(), state);
+            Files.move(tmp, stateFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + stateFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void deleteState() {
+        try {
+            Files.deleteIfExists(stateFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

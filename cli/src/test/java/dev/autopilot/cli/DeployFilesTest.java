@@ -1,0 +1,77 @@
+package dev.autopilot.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.autopilot.agent.config.AgentConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * deploy/ cannot be run here (no Docker engine), so its consistency with the agent is checked: every
+ * AUTOPILOT_* variable the files set is one the agent reads, and the wiring HAProxy and the image depend on is there.
+ */
+class DeployFilesTest {
+    private static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
+    private static final Set<String> SECRETS = Set.of("root-password", "replication-password", "monitor-password",
+            "backup-password", "app-password", "cluster-token");
+
+    /** The agent's rule (SettingsTree.envName): member.noFailover → AUTOPILOT_MEMBER_NO_FAILOVER. */
+    static String envName(String path) {
+        return "AUTOPILOT_" + path.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').toUpperCase();
+    }
+
+    static Set<String> accepted() {
+        Set<String> names = new TreeSet<>();
+        AgentConfigLoader.SETTINGS.forEach(p -> names.add(envName(p)));
+        for (String s : SECRETS) {
+            String var = "AUTOPILOT_" + s.replace('-', '_').toUpperCase();
+            names.add(var);
+            names.add(var + "_FILE");
+        }
+        names.addAll(Set.of("AUTOPILOT_LOG_LEVEL", "AUTOPILOT_JAVA_OPTS"));
+        return names;
+    }
+
+    @Test
+    void everyAutopilotVariableInDeployIsOneTheAgentAccepts() throws Exception {
+        Pattern var = Pattern.compile("AUTOPILOT_[A-Z0-9_]+");
+        Set<String> used = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(DEPLOY)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Matcher m = var.matcher(Files.readString(f));
+                while (m.find()) {
+                    used.add(m.group());
+                }
+            }
+        }
+        assertThat(used).as("variables in " + DEPLOY).isNotEmpty().contains("AUTOPILOT_CLUSTER", "AUTOPILOT_COORDINATION_ENDPOINTS");
+        assertThat(accepted()).containsAll(used);
+    }
+
+    @Test
+    void secretsMountedByComposeAndKubernetesAreTheFilesTheAgentReads() throws Exception {
+        String compose = Files.readString(DEPLOY.resolve("docker-compose.yml"));
+        for (String s : SECRETS) {
+            assertThat(compose).contains(s + ": {file: ./secrets/" + s + "}");
+        }
+        assertThat(compose).contains("AUTOPILOT_SECRETS_DIR: /run/secrets");
+        assertThat(Files.readString(DEPLOY.resolve("kubernetes/autopilot.yaml"))).contains("AUTOPILOT_SECRETS_DIR, value: /etc/autopilot/secrets",
+                "mountPath: /etc/autopilot/secrets");
+    }
+
+    @Test
+    void theImageRunsTheAgentAsPid1AndHaproxyRoutesOnTheRestApi() throws Exception {
+        assertThat(Files.readString(DEPLOY.resolve("Dockerfile"))).contains("ENTRYPOINT [\"autopilot\", \"agent\"]", "mariadb-server",
+                "mariadb-backup", "eclipse-temurin:25");
+        String haproxy = Files.readString(DEPLOY.resolve("haproxy.cfg"));
+        assertThat(haproxy).contains("option httpchk HEAD /primary", "http-check expect status 200", "check port 8008",
+                "on-marked-down shutdown-sessions");
+        assertThat(Files.isExecutable(DEPLOY.resolve("autopilot"))).isTrue();
+    }
+}
