@@ -96,7 +96,7 @@ public final class AgentConfigLoader {
                 requestTimeout, Duration.ofSeconds(10), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
         coordination.validate().forEach(s::problem);
 
-        var lock = new AgentConfig.Lock(s.duration("lock.ttl", Duration.ofSeconds(3)), s.duration("lock.safetyMargin", Duration.ofSeconds(1)));
+        var lock = new AgentConfig.Lock(s.duration("lock.ttl", Duration.ofSeconds(4)), s.duration("lock.safetyMargin", Duration.ofSeconds(1)));
         if (lock.ttl().toMillis() < 2000 || lock.ttl().toMillis() % 1000 != 0) {
             s.problem("lock.ttl: " + lock.ttl().toMillis() + "ms must be whole seconds, at least 2s (etcd lease granularity)");
         }

@@ -31,8 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HaCycle {
     private static final Logger LOG = LoggerFactory.getLogger(HaCycle.class);
-    /** How long the lock must have been seen free before electing, so every member has published its applied position. */
-    private static final Duration SETTLE = Duration.ofMillis(600);
     private static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(15);
 
     private final AgentConfig config;
@@ -47,7 +45,6 @@ public final class HaCycle {
     private volatile boolean fenced;
     private Role role = Role.NONE;
     private String following = "";
-    private long lockFreeSinceNanos = -1;
     private String diverged = "";
     private boolean sawLeader;
 
@@ -96,7 +93,6 @@ public final class HaCycle {
             return new Outcome.Fenced("lease lost");
         }
         if (lock.isHeld()) {
-            lockFreeSinceNanos = -1;
             return lead(local, view);
         }
         if (role == Role.PRIMARY) {
@@ -106,7 +102,6 @@ public final class HaCycle {
         }
         Optional<String> leader = view.leader();
         if (leader.isPresent() && !leader.get().equals(config.member().name())) {
-            lockFreeSinceNanos = -1;
             return follow(local, view, leader.get());
         }
         return elect(local, view);
@@ -207,9 +202,6 @@ public final class HaCycle {
     }
 
     private Outcome elect(DatabaseReading local, ClusterView view) {
-        if (lockFreeSinceNanos < 0) {
-            lockFreeSinceNanos = System.nanoTime();
-        }
         if (view.paused()) {
             return new Outcome.PausedWithoutLeader();
         }
@@ -225,11 +217,6 @@ public final class HaCycle {
             List<String> missing = missingAfterOutage(view);
             if (!missing.isEmpty()) {
                 return new Outcome.AwaitingMembers(missing);
-            }
-            if (System.nanoTime() - lockFreeSinceNanos < SETTLE.toNanos()) {
-                // Let every replica apply its relay log and publish its position before positions are compared.
-                db.admin().waitForRelayLogApplied(Duration.ofMillis(300));
-                return new Outcome.Settling();
             }
             MemberRecord self = view.member(config.member().name()).orElse(null);
             if (self == null) {

@@ -44,13 +44,6 @@ public sealed interface Outcome {
         }
     }
 
-    /** The lock just became free: applying the relay log and publishing the position before comparing. */
-    record Settling() implements Outcome {
-        public String describe() {
-            return "primary gone: applying relay log and publishing position before the election";
-        }
-    }
-
     /** The lock is free but this member may not take it. */
     record NotEligible(String reason) implements Outcome {
         public String describe() {

@@ -24,7 +24,7 @@ class AgentConfigLoaderTest {
     @Test
     void aMinimalFileGetsSafeDefaults() throws Exception {
         AgentConfig c = load("cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /var/lib/autopilot}\n", Map.of());
-        assertThat(c.lock().ttl()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(c.lock().ttl()).isEqualTo(Duration.ofSeconds(4));
         assertThat(c.failover().onErrant()).isEqualTo(AgentConfig.OnErrant.REBUILD);
         assertThat(c.api().address()).isEqualTo("10.0.0.5");
         assertThat(c.coordination().scope()).isEqualTo("/autopilot/orders/");

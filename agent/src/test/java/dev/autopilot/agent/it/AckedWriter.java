@@ -69,6 +69,16 @@ final class AckedWriter implements AutoCloseable {
         return acked.values().stream().filter(a -> a.nanos() > nanos && a.member().equals(member)).map(Ack::nanos).min(Long::compare);
     }
 
+    /** The longest time between two consecutive acknowledgements. */
+    long longestGapMillis() {
+        long[] times = acked.values().stream().mapToLong(Ack::nanos).sorted().toArray();
+        long gap = 0;
+        for (int i = 1; i < times.length; i++) {
+            gap = Math.max(gap, times[i] - times[i - 1]);
+        }
+        return gap / 1_000_000;
+    }
+
     long count() {
         return acked.size();
     }

@@ -80,6 +80,10 @@ final class AgentNode implements AutoCloseable {
         }
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     boolean isRunning() {
         return process != null && process.isAlive();
     }
@@ -140,6 +144,15 @@ final class AgentNode implements AutoCloseable {
     Connection rootConnection(String rootPassword) throws SQLException {
         return DriverManager.getConnection("jdbc:mariadb://localhost/?localSocket=" + home.resolve("data/run/mysqld.sock")
                 + "&connectTimeout=1000&socketTimeout=5000", "root", rootPassword);
+    }
+
+    /** Whether the agent's whole log so far contains {@code text}. */
+    boolean logContains(String text) {
+        try {
+            return Files.readString(log).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     String logTail(int lines) {

@@ -75,7 +75,7 @@ class TwoMemberTest {
         primary.crash();
         replica.start(); // first one up, but behind
         await("the early member waits for the other").atMost(Duration.ofSeconds(60))
-                .until(() -> replica.logTail(50).contains("waiting for members [" + primary.name + "]"));
+                .until(() -> replica.logContains("waiting for members [" + primary.name + "]"));
         assertThat(cluster.leader()).isEmpty();
         primary.start();
         AgentNode next = Scenarios.awaitPrimary(cluster, Duration.ofSeconds(60));

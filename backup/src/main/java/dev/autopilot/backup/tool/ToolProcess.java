@@ -99,7 +99,12 @@ public final class ToolProcess implements AutoCloseable {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {
-                log.info("[{}] {}", tag, line);
+                // mariabackup reports every file it copies; operators need the errors and the outcome.
+                if (line.contains("ERROR") || line.contains("error") || line.contains("failed") || line.contains("completed OK")) {
+                    log.info("[{}] {}", tag, line);
+                } else {
+                    log.debug("[{}] {}", tag, line);
+                }
                 synchronized (lastLines) {
                     if (lastLines.size() == KEPT_LINES) {
                         lastLines.removeFirst();

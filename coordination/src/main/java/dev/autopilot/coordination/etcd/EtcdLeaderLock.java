@@ -136,11 +136,19 @@ final class EtcdLeaderLock implements LeaderLock {
         deadline.start();
         renewer.start();
         LOG.info("lock {} acquired by {} (lease {} ttl {} ms, renewed every {} ms, deadline ttl-{} ms)", name, holderId,
-                Long.toHexString(lease), ttl.toMillis(), ttl.toMillis() / 3, margin.toMillis());
+                Long.toHexString(lease), ttl.toMillis(), renewIntervalNanos() / 1_000_000, margin.toMillis());
+    }
+
+    /**
+     * Renew every TTL/3, but at least every 500 ms: a holder paused for a couple of seconds (GC, SIGSTOP, a busy
+     * host) must find its deadline not yet passed when it resumes, or it would fence itself for nothing.
+     */
+    private long renewIntervalNanos() {
+        return Math.min(ttl.toNanos() / 3, Duration.ofMillis(500).toNanos());
     }
 
     private void renewLoop() {
-        long interval = ttl.toNanos() / 3;
+        long interval = renewIntervalNanos();
         Tenure t;
         while ((t = tenure.get()) != null && t.renewer() == Thread.currentThread()) {
             long next = t.deadline().lastRenewalSentNanos() + interval;

@@ -20,7 +20,8 @@ public final class OptionFile {
             "gtid_strict_mode", "gtid_domain_id", "sync_binlog", "innodb_flush_log_at_trx_commit", "relay_log_recovery",
             "skip_slave_start", "read_only", "report_host", "report_port", "innodb_buffer_pool_size", "innodb_log_file_size",
             "skip_name_resolve", "slave_net_timeout", "rpl_semi_sync_master_enabled", "rpl_semi_sync_slave_enabled",
-            "rpl_semi_sync_master_wait_point", "rpl_semi_sync_master_timeout", "sync_relay_log", "init_rpl_role");
+            "rpl_semi_sync_master_wait_point", "rpl_semi_sync_master_timeout", "sync_relay_log", "init_rpl_role",
+            "rpl_semi_sync_slave_kill_conn_timeout");
 
     private OptionFile() {
     }
@@ -61,6 +62,9 @@ public final class OptionFile {
             o.put("rpl_semi_sync_master_wait_point", "AFTER_SYNC");
             o.put("rpl_semi_sync_master_timeout", Long.toString(s.semiSyncTimeout().toMillis()));
             o.put("sync_relay_log", "1");
+            // STOP SLAVE on a semi-sync replica first asks the primary to drop its dump thread, waiting up to this
+            // long (default 5 s); when the primary is dead that wait would hold up every promotion and re-point.
+            o.put("rpl_semi_sync_slave_kill_conn_timeout", "1");
         }
         s.initRplRole().ifPresent(r -> o.put("init_rpl_role", r.name()));
         o.putAll(s.extraOptions());
