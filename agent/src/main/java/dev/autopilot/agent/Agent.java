@@ -48,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +77,7 @@ public final class Agent implements AgentControl, AutoCloseable {
     private CloneDonor donor;
     private HaLoop loop;
     private RestApi api;
+    private final AtomicBoolean rebuilding = new AtomicBoolean();
 
     public Agent(AgentConfig config, ClusterSecrets secrets) {
         this.config = config;
@@ -163,7 +165,7 @@ public final class Agent implements AgentControl, AutoCloseable {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         boolean told = false;
         while (true) {
-            ClusterView view = cluster.read(lock);
+            ClusterView view = cluster.read();
             var donorRecord = view.leader().isPresent() ? provisioning.donor(view) : Optional.<dev.autopilot.agent.cluster.MemberRecord>empty();
             if (donorRecord.isPresent()) {
                 try {
@@ -270,8 +272,11 @@ public final class Agent implements AgentControl, AutoCloseable {
         donor.start();
     }
 
-    /** Errant transactions: move the data aside (kept for an operator) and clone again from a peer. */
+    /** Errant transactions: move the data aside (kept for an operator) and clone again from a peer. Once at a time. */
     private void rebuildFrom(String primary) {
+        if (!rebuilding.compareAndSet(false, true)) {
+            return;
+        }
         Thread.ofVirtual().name("rebuild-" + name).start(() -> {
             try {
                 loop.state(MemberState.PROVISIONING);
@@ -287,6 +292,8 @@ public final class Agent implements AgentControl, AutoCloseable {
                 loop.wake();
             } catch (Exception e) {
                 LOG.error("{}: rebuild failed: {}; operator action needed", name, e.toString(), e);
+            } finally {
+                rebuilding.set(false);
             }
         });
     }
@@ -318,7 +325,7 @@ public final class Agent implements AgentControl, AutoCloseable {
 
     @Override
     public String switchover(Optional<String> target) {
-        ClusterView view = cluster.read(lock);
+        ClusterView view = cluster.read();
         String primary = view.leader().orElseThrow(() -> new IllegalStateException("the cluster has no primary to switch over from"));
         if (target.isPresent()) {
             MemberRecord t = view.member(target.get()).orElseThrow(() -> new IllegalStateException("no member named " + target.get()));
@@ -335,7 +342,7 @@ public final class Agent implements AgentControl, AutoCloseable {
 
     @Override
     public String failover(String target, boolean force) {
-        ClusterView view = cluster.read(lock);
+        ClusterView view = cluster.read();
         MemberRecord t = view.member(target).orElseThrow(() -> new IllegalStateException("no member named " + target));
         if (view.leader().isPresent() && !force) {
             throw new IllegalStateException(view.leader().get() + " is a live primary; use switchover, or --force to fail over anyway");

@@ -21,14 +21,10 @@ class DeployFilesTest {
     private static final Set<String> SECRETS = Set.of("root-password", "replication-password", "monitor-password",
             "backup-password", "app-password", "cluster-token");
 
-    /** The agent's rule (SettingsTree.envName): member.noFailover → AUTOPILOT_MEMBER_NO_FAILOVER. */
-    static String envName(String path) {
-        return "AUTOPILOT_" + path.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').toUpperCase();
-    }
 
     static Set<String> accepted() {
         Set<String> names = new TreeSet<>();
-        AgentConfigLoader.SETTINGS.forEach(p -> names.add(envName(p)));
+        AgentConfigLoader.SETTINGS.forEach(p -> names.add(AgentConfigLoader.environmentName(p)));
         for (String s : SECRETS) {
             String var = "AUTOPILOT_" + s.replace('-', '_').toUpperCase();
             names.add(var);

@@ -2,7 +2,6 @@ package dev.autopilot.agent.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autopilot.coordination.Coordinator;
-import dev.autopilot.coordination.LeaderLock;
 import dev.autopilot.coordination.Versioned;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,6 +27,8 @@ public final class ClusterStore {
     public static final String MEMBERS = "members/";
     public static final String ROSTER = "roster/";
     public static final String LEADER_LOCK = "leader";
+    /** Where the coordination backends keep locks, relative to the scope. */
+    public static final String LOCKS = "locks/";
     public static final String INITIALIZE = "initialize";
     public static final String PAUSE = "pause";
     public static final String SWITCHOVER = "switchover";
@@ -45,17 +46,35 @@ public final class ClusterStore {
         return store;
     }
 
-    /** Reads every key the HA rules look at. */
-    public ClusterView read(LeaderLock lock) {
+    /**
+     * Reads every key the HA rules look at in one consistent range read of the cluster scope (one round trip,
+     * one store revision), so the cycle decides on a single snapshot and a hand-over costs one read, not six.
+     */
+    public ClusterView read() {
         var members = new TreeMap<String, MemberRecord>();
-        for (Versioned v : store.list(MEMBERS)) {
-            MemberRecord r = decode(v.value(), MemberRecord.class);
-            members.put(r.name(), r);
+        Optional<String> leader = Optional.empty();
+        boolean paused = false;
+        Optional<SwitchoverRequest> switchover = Optional.empty();
+        Optional<Promotion> lastPromotion = Optional.empty();
+        Optional<String> initializedBy = Optional.empty();
+        for (Versioned v : store.list("")) {
+            String key = v.key();
+            if (key.startsWith(MEMBERS)) {
+                MemberRecord r = decode(v.value(), MemberRecord.class);
+                members.put(r.name(), r);
+            } else if (key.equals(LOCKS + LEADER_LOCK)) {
+                leader = Optional.of(v.text());
+            } else if (key.equals(PAUSE)) {
+                paused = true;
+            } else if (key.equals(SWITCHOVER)) {
+                switchover = Optional.of(decode(v.value(), SwitchoverRequest.class));
+            } else if (key.equals(LAST_PROMOTION)) {
+                lastPromotion = Optional.of(decode(v.value(), Promotion.class));
+            } else if (key.equals(INITIALIZE)) {
+                initializedBy = Optional.of(v.text());
+            }
         }
-        return new ClusterView(members, lock.holder(), store.get(PAUSE).isPresent(),
-                store.get(SWITCHOVER).map(v -> decode(v.value(), SwitchoverRequest.class)),
-                store.get(LAST_PROMOTION).map(v -> decode(v.value(), Promotion.class)),
-                store.get(INITIALIZE).map(v -> new String(v.value(), StandardCharsets.UTF_8)));
+        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy);
     }
 
     /** Names of every member that ever joined. */

@@ -43,6 +43,11 @@ public final class AgentConfigLoader {
         this.env = Map.copyOf(env);
     }
 
+    /** The environment variable that sets {@code path}: {@code member.noFailover} → {@code AUTOPILOT_MEMBER_NO_FAILOVER}. */
+    public static String environmentName(String path) {
+        return SettingsTree.envName(path);
+    }
+
     /** Loads {@code file} (or only the environment when {@code file} is empty). */
     public AgentConfig load(Optional<Path> file) throws InvalidConfigException {
         JsonNode yaml = null;

@@ -105,7 +105,7 @@ public final class HaLoop implements AutoCloseable {
         try {
             MemberRecord before = cycle.record(local, effectiveState(local, null));
             presence.publish(before, false);
-            ClusterView view = store.read(lock);
+            ClusterView view = store.read();
             lastView = view;
             outcome = cycle.run(local, view);
             if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {

@@ -1,5 +1,8 @@
 package dev.autopilot.agent.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.coordination.Coordinator;
@@ -15,6 +18,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +87,22 @@ final class TestCluster implements AutoCloseable {
         AgentNode node = new AgentNode(name, subnet + "." + (10 + n), root, cluster, etcdEndpoints, secrets, env);
         nodes.put(name, node);
         return node;
+    }
+
+    /**
+     * Adds and starts members {@code db1..db<n>} at the same moment, waits until one is a healthy primary and the
+     * others healthy replicas, and creates the writers' table; returns this cluster.
+     */
+    TestCluster assemble(int n) throws SQLException {
+        for (int i = 1; i <= n; i++) {
+            add(i).start();
+        }
+        await(n + " members assembled").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            assertThat(healthy("primary")).as(logs()).hasSize(1);
+            assertThat(healthy("replica")).hasSize(n - 1);
+        });
+        AckedWriter.createTable(Scenarios.awaitPrimary(this, Duration.ofSeconds(10)));
+        return this;
     }
 
     AgentNode node(String name) {

@@ -28,14 +28,7 @@ class TwoMemberTest {
     static void startCluster() throws Exception {
         cluster = new TestCluster("pair", "127.0.11", TestCluster.tempRoot("TwoMemberTest"))
                 .withEnv("AUTOPILOT_FAILOVER_PROMOTION_WINDOW", "1s");
-        cluster.add(1).start();
-        cluster.add(2).start();
-        await("a primary and a replica").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> {
-                    assertThat(cluster.healthy("primary")).as(cluster.logs()).hasSize(1);
-                    assertThat(cluster.healthy("replica")).hasSize(1);
-                });
-        AckedWriter.createTable(Scenarios.awaitPrimary(cluster, Duration.ofSeconds(10)));
+        cluster.assemble(2);
     }
 
     @AfterAll

@@ -28,13 +28,7 @@ class ZeroLossTest {
         cluster = new TestCluster("zeroloss", "127.0.12", TestCluster.tempRoot("ZeroLossTest"))
                 .withEnv("AUTOPILOT_MYSQL_ZERO_LOSS", "true")
                 .withEnv("AUTOPILOT_FAILOVER_PROMOTION_WINDOW", "1s");
-        List.of(cluster.add(1), cluster.add(2), cluster.add(3)).forEach(AgentNode::start);
-        await("three healthy members").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
-                .untilAsserted(() -> {
-                    assertThat(cluster.healthy("primary")).as(cluster.logs()).hasSize(1);
-                    assertThat(cluster.healthy("replica")).hasSize(2);
-                });
-        AckedWriter.createTable(Scenarios.awaitPrimary(cluster, Duration.ofSeconds(10)));
+        cluster.assemble(3);
     }
 
     @AfterAll

@@ -4,8 +4,6 @@ import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.Coordinator;
-import dev.autopilot.coordination.LeaderLock;
-import java.time.Duration;
 import java.util.TreeSet;
 
 /** An open, read-only view of one cluster's keys in the store. */
@@ -13,14 +11,11 @@ public final class ClusterConnection implements AutoCloseable {
     private final ClusterTarget target;
     private final Coordinator store;
     private final ClusterStore cluster;
-    private final LeaderLock lock;
 
     ClusterConnection(ClusterTarget target, Coordinator store) {
         this.target = target;
         this.store = store;
         this.cluster = new ClusterStore(store);
-        // A contender object only to read the holder: it never acquires (no lease is granted by holder()).
-        this.lock = store.leaderLock(ClusterStore.LEADER_LOCK, "autopilot-cli", Duration.ofSeconds(3), Duration.ofSeconds(1), loss -> { });
     }
 
     public ClusterTarget target() {
@@ -30,7 +25,7 @@ public final class ClusterConnection implements AutoCloseable {
     /** One consistent-enough reading of members, roster, lock holder and flags. */
     public ClusterReading read() {
         try {
-            var view = cluster.read(lock);
+            var view = cluster.read();
             var roster = new TreeSet<>(cluster.roster());
             return new ClusterReading(store.settings().cluster(), view, roster);
         } catch (CoordinationException e) {

@@ -123,6 +123,14 @@ public final class EtcdCoordinator implements Coordinator {
     private static Client buildClient(CoordinatorSettings s) {
         ClientBuilder b = Client.builder()
                 .endpoints(s.endpoints().toArray(java.net.URI[]::new))
+                // round_robin, not jetcd's default pick_first: a retry must go to the next member, not again to the
+                // one that just died or lost the leader (jetcd issue #1318; the Go client does the same).
+                .loadBalancerPolicy("round_robin")
+                // Notice a silently dead member (partition, SIGSTOP) within seconds, not at the OS TCP timeout; no
+                // more often than etcd's --grpc-keepalive-min-time (5 s), or it answers with GOAWAY too_many_pings.
+                .keepaliveTime(Duration.ofSeconds(5))
+                .keepaliveTimeout(Duration.ofSeconds(2))
+                .keepaliveWithoutCalls(true)
                 .waitForReady(false)
                 .connectTimeout(Duration.ofMillis(Math.min(2000, s.requestTimeout().toMillis())))
                 .retryMaxAttempts(1)
