@@ -2,6 +2,10 @@ package dev.autopilot.agent;
 
 import dev.autopilot.agent.api.AgentControl;
 import dev.autopilot.agent.api.RestApi;
+import dev.autopilot.agent.backup.BackupJobs;
+import dev.autopilot.backup.snapshot.ProvisionFromSnapshots;
+import dev.autopilot.storage.SnapshotStore;
+import dev.autopilot.storage.SnapshotStores;
 import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.ClusterView;
@@ -77,6 +81,7 @@ public final class Agent implements AgentControl, AutoCloseable {
     private CloneDonor donor;
     private HaLoop loop;
     private RestApi api;
+    private BackupJobs backups;
     private final AtomicBoolean rebuilding = new AtomicBoolean();
 
     public Agent(AgentConfig config, ClusterSecrets secrets) {
@@ -158,22 +163,43 @@ public final class Agent implements AgentControl, AutoCloseable {
         store.watchPrefix(ClusterStore.SWITCHOVER, event -> loop.wake());
         store.watchPrefix(ClusterStore.PAUSE, event -> loop.wake());
         loop.start();
+        if (config.backup().isPresent()) {
+            backups = new BackupJobs(config, secrets, db, store, () -> loop.cycle().role(), () -> Optional.ofNullable(loop.lastView()),
+                    metrics);
+            api.withBackups(backups);
+            BackupJobs jobs = backups;
+            loop.lastSnapshotFrom(() -> jobs.lastSnapshot().map(snap -> snap.created().toString()).orElse(""));
+            backups.start();
+        }
     }
 
     private void provision(ExistingData existing) throws IOException, InterruptedException {
         var provisioning = new Provisioning(name, secrets, Restorer.withDefaults());
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         boolean told = false;
+        boolean snapshotTried = false;
         while (true) {
             ClusterView view = cluster.read();
             var donorRecord = view.leader().isPresent() ? provisioning.donor(view) : Optional.<dev.autopilot.agent.cluster.MemberRecord>empty();
+            if (donorRecord.isPresent() && config.backup().isPresent() && !snapshotTried) {
+                snapshotTried = true;
+                Optional<RestoredCopy> copy = provisionFromSnapshot(existing);
+                if (copy.isPresent()) {
+                    db.identity().store(copy.get().datadir());
+                    // Seeds the errant-transaction check with the primary's known history (see docs/why.md).
+                    restoredHistory = Optional.of(historyUpTo(GtidPosition.parse(view.leaderRecord().map(MemberRecord::knownGtids)
+                            .orElse("")), copy.get().gtidPosition()));
+                    pendingSlavePosition = copy;
+                    return;
+                }
+            }
             if (donorRecord.isPresent()) {
                 try {
                     RestoredCopy copy = provisioning.cloneFrom(donorRecord.get(), db.dataDir(), existing);
                     db.identity().store(copy.datadir());
                     // The copy has no binlog: seed its GTID history from the donor (read before the copy, so
                     // never ahead of it), or every origin server's transactions would look unknown to it.
-                    restoredHistory = Optional.of(GtidPosition.parse(donorRecord.get().knownGtids()).merge(copy.gtidPosition()));
+                    restoredHistory = Optional.of(historyUpTo(GtidPosition.parse(donorRecord.get().knownGtids()), copy.gtidPosition()));
                     pendingSlavePosition = Optional.of(copy);
                     return;
                 } catch (IOException e) {
@@ -189,6 +215,31 @@ public final class Agent implements AgentControl, AutoCloseable {
             }
             Thread.sleep(1000); // waiting for the cluster to change, not for a condition this process controls
         }
+    }
+
+    /** The newest usable snapshot in the object store restored into the data directory, or empty (then: live clone). */
+    private Optional<RestoredCopy> provisionFromSnapshot(ExistingData existing) throws IOException, InterruptedException {
+        try (SnapshotStore objects = SnapshotStores.open(config.backup().orElseThrow().store())) {
+            LOG.info("{}: provisioning from the newest snapshot in {}", name, objects.location());
+            return ProvisionFromSnapshots.of(objects, Restorer.withDefaults()).restore(db.dataDir(), existing);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("{}: snapshot provisioning failed ({}); next: live clone", name, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The binlog history to seed a restored copy with: the cluster's known (domain, server id) entries that lie at or
+     * before the copy's position (sequence numbers grow per domain in strict mode), plus the position itself. An entry
+     * past the copy would make the replicated transactions look out of order and stop replication.
+     */
+    static GtidPosition historyUpTo(GtidPosition known, GtidPosition copy) {
+        var kept = known.gtids().stream()
+                .filter(g -> copy.sequenceInDomain(g.domainId()).filter(max -> Long.compareUnsigned(g.sequence(), max) <= 0).isPresent())
+                .toList();
+        return GtidPosition.of(kept).merge(copy);
     }
 
     private Optional<RestoredCopy> pendingSlavePosition = Optional.empty();
@@ -234,10 +285,15 @@ public final class Agent implements AgentControl, AutoCloseable {
         try {
             while (Instant.now().isBefore(deadline)) {
                 if (db.admin().ping()) {
+                    db.admin().flavor(); // rejects an unsupported server version with a clear message
                     return;
                 }
                 if (probe.ping()) {
                     return; // freshly initialised: root has no password yet
+                }
+                if (db.accessProblem().filter(why -> why.contains("Access denied")).isPresent()) {
+                    throw new IllegalStateException("mariadbd on " + db.dataDir() + " refuses root: the secret root-password does"
+                            + " not match the password stored in this data directory; give every member the cluster's root-password");
                 }
                 if (supervisor.exitCode().isDone()) {
                     break;
@@ -360,11 +416,20 @@ public final class Agent implements AgentControl, AutoCloseable {
         cluster.setPaused(paused);
     }
 
+    private boolean hasHealthyReplica() {
+        try {
+            return cluster.read().members().values().stream()
+                    .anyMatch(m -> !m.name().equals(name) && m.role() == Role.REPLICA && m.healthy());
+        } catch (RuntimeException e) {
+            return false; // store unreachable: nobody could take over through it anyway
+        }
+    }
+
     /** Graceful stop: a primary hands over first, then services are left, the database stopped, the store closed. */
     public void stop() throws InterruptedException {
         if (loop != null) {
             loop.state(MemberState.STOPPING);
-            if (loop.cycle().role() == Role.PRIMARY && lock.isHeld()) {
+            if (loop.cycle().role() == Role.PRIMARY && lock.isHeld() && hasHealthyReplica()) {
                 try {
                     cluster.requestSwitchover(new SwitchoverRequest(name, "", System.currentTimeMillis(), ""));
                     loop.wake();
@@ -382,6 +447,9 @@ public final class Agent implements AgentControl, AutoCloseable {
         if (lock != null && lock.isHeld()) {
             db.fence();
             lock.release();
+        }
+        if (backups != null) {
+            backups.close();
         }
         if (donor != null) {
             try {

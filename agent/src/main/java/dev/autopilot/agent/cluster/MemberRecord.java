@@ -13,14 +13,25 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  *                        promoted even while its replication is down (as it is when the primary has died)
  * @param lagMillis       replication lag, -1 when unknown or not replicating
  * @param updatedAtMillis wall-clock time of the reading, for display only (never compared across hosts)
+ * @param lastSnapshot    creation time (ISO-8601) of the newest snapshot this member knows of, empty when none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role,
                            MemberState state, boolean healthy, boolean promotable, String gtidPosition, String knownGtids,
                            long lagMillis, String serverVersion, String lastError, int priority, boolean noFailover,
-                           String replicatingFrom, long updatedAtMillis) {
+                           String replicatingFrom, long updatedAtMillis, String lastSnapshot) {
+
+    /** A record without snapshot information (backups not configured). */
+    public MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role, MemberState state,
+                        boolean healthy, boolean promotable, String gtidPosition, String knownGtids, long lagMillis,
+                        String serverVersion, String lastError, int priority, boolean noFailover, String replicatingFrom,
+                        long updatedAtMillis) {
+        this(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition, knownGtids, lagMillis,
+                serverVersion, lastError, priority, noFailover, replicatingFrom, updatedAtMillis, "");
+    }
 
     public MemberRecord {
+        lastSnapshot = lastSnapshot == null ? "" : lastSnapshot;
         gtidPosition = gtidPosition == null ? "" : gtidPosition;
         knownGtids = knownGtids == null ? "" : knownGtids;
         serverVersion = serverVersion == null ? "" : serverVersion;
@@ -31,7 +42,13 @@ public record MemberRecord(String name, String address, int mysqlPort, int apiPo
     /** The same record with another timestamp. */
     public MemberRecord withUpdatedAt(long millis) {
         return new MemberRecord(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition, knownGtids,
-                lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, millis);
+                lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, millis, lastSnapshot);
+    }
+
+    /** The same record with the newest snapshot's time. */
+    public MemberRecord withLastSnapshot(String time) {
+        return new MemberRecord(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition,
+                knownGtids, lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, updatedAtMillis, time);
     }
 
     /** Base URL of the member's REST API. */

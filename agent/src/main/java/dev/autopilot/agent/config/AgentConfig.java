@@ -19,9 +19,19 @@ import java.util.Optional;
  * @param api          REST API listener
  * @param clonePort    port the live-clone donor listens on (on {@code member.address})
  * @param secretsDir   directory with secret files (root-password, replication-password, ...), optional
+ * @param backup       snapshots and binlog archive in an object store, when one is configured
  */
 public record AgentConfig(String cluster, Member member, Mysql mysql, CoordinatorSettings coordination, Lock lock,
-                          Failover failover, Api api, int clonePort, Optional<Path> secretsDir) {
+                          Failover failover, Api api, int clonePort, Optional<Path> secretsDir, Optional<Backup> backup) {
+
+    /**
+     * @param store           where snapshots and archived binlogs go (a directory, e.g. a shared volume, or S3)
+     * @param interval        a snapshot is due this long after the last one
+     * @param archiveInterval the primary rotates and archives its binlog at least this often (bounds the recovery point)
+     * @param keep            snapshots kept; binlogs needed to recover from the oldest kept one are kept too
+     */
+    public record Backup(dev.autopilot.storage.StoreSettings store, Duration interval, Duration archiveInterval, int keep) {
+    }
 
     /**
      * @param name       stable member name (also the holder id of the leader lock)

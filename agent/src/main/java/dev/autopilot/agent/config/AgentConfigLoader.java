@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.autopilot.coordination.CoordinatorSettings;
+import dev.autopilot.storage.StoreSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -33,6 +34,8 @@ public final class AgentConfigLoader {
             "failover.onErrant",
             "api.address", "api.port",
             "clone.port",
+            "backup.directory", "backup.s3.bucket", "backup.s3.prefix", "backup.s3.endpoint", "backup.s3.region",
+            "backup.s3.pathStyle", "backup.interval", "backup.archiveInterval", "backup.keep",
             "secrets.dir");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -64,6 +67,39 @@ public final class AgentConfigLoader {
             }
         }
         return bind(new SettingsTree(yaml, env, SETTINGS));
+    }
+
+    /** The object store: {@code backup.directory} or {@code backup.s3.bucket} (credentials: the AWS SDK's standard chain). */
+    private static Optional<AgentConfig.Backup> backup(SettingsTree s) {
+        Optional<String> dir = s.optional("backup.directory");
+        Optional<String> bucket = s.optional("backup.s3.bucket");
+        if (dir.isPresent() && bucket.isPresent()) {
+            s.problem("backup.directory, backup.s3.bucket: choose one object store, not both");
+            return Optional.empty();
+        }
+        StoreSettings store;
+        if (dir.isPresent()) {
+            store = new StoreSettings.Directory(Path.of(dir.get()));
+        } else if (bucket.isPresent()) {
+            URI endpoint = null;
+            try {
+                endpoint = s.optional("backup.s3.endpoint").map(URI::create).orElse(null);
+            } catch (IllegalArgumentException e) {
+                s.problem("backup.s3.endpoint: not a URL (e.g. http://minio:9000)");
+            }
+            store = new StoreSettings.S3(bucket.get(), s.string("backup.s3.prefix", ""), endpoint,
+                    s.optional("backup.s3.region").orElse(null), s.bool("backup.s3.pathStyle", endpoint != null),
+                    new StoreSettings.Credentials.DefaultChain());
+        } else {
+            return Optional.empty();
+        }
+        store.problems("backup").forEach(s::problem);
+        var backup = new AgentConfig.Backup(store, s.duration("backup.interval", Duration.ofHours(6)),
+                s.duration("backup.archiveInterval", Duration.ofMinutes(5)), s.integer("backup.keep", 7, 1, 1000));
+        if (backup.archiveInterval().toSeconds() < 10) {
+            s.problem("backup.archiveInterval: must be at least 10s");
+        }
+        return Optional.of(backup);
     }
 
     private AgentConfig bind(SettingsTree s) throws InvalidConfigException {
@@ -128,9 +164,10 @@ public final class AgentConfigLoader {
         secrets.filter(p -> !Files.isDirectory(p))
                 .ifPresent(p -> s.problem("secrets.dir: '" + p + "' is not a directory"));
 
+        Optional<AgentConfig.Backup> backup = backup(s);
         if (!s.problems().isEmpty()) {
             throw new InvalidConfigException(s.problems());
         }
-        return new AgentConfig(cluster, member, mysql, coordination, lock, failover, api, clonePort, secrets);
+        return new AgentConfig(cluster, member, mysql, coordination, lock, failover, api, clonePort, secrets, backup);
     }
 }

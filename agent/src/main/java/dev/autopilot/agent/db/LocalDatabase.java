@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -121,6 +122,16 @@ public final class LocalDatabase implements AutoCloseable {
     private ConnectionTarget socketTarget(Credentials credentials) {
         return ConnectionTarget.socket(server.settings().socket(), credentials)
                 .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(3));
+    }
+
+    /** Why the agent's own account cannot run a query right now, empty when it can. */
+    public Optional<String> accessProblem() {
+        try {
+            admin().queryString("SELECT 1");
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.ofNullable(e.getMessage());
+        }
     }
 
     /** One reading; never throws. */

@@ -47,6 +47,7 @@ public final class HaCycle {
     private String following = "";
     private String diverged = "";
     private boolean sawLeader;
+    private Promotion afterPromotion;
 
     /**
      * @param rebuild called with the primary's name when this member must be rebuilt from a peer (errant transactions)
@@ -124,6 +125,13 @@ public final class HaCycle {
         }
         if (local.readOnly() || role != Role.PRIMARY) {
             openWrites();
+        }
+        if (afterPromotion != null) {
+            if (view.switchover().filter(s -> s.to().equals(config.member().name())).isPresent()) {
+                store.clearSwitchover();
+            }
+            store.recordPromotion(afterPromotion);
+            afterPromotion = null;
         }
         return new Outcome.Leading();
     }
@@ -260,10 +268,8 @@ public final class HaCycle {
         String previous = view.lastPromotion().map(Promotion::member).orElse("");
         openWrites();
         String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
-        if (planned != null) {
-            store.clearSwitchover();
-        }
-        store.recordPromotion(new Promotion(config.member().name(), previous, reason, System.currentTimeMillis()));
+        // Bookkeeping waits for the next cycle, which the loop runs at once: clients first learn of the new primary.
+        afterPromotion = new Promotion(config.member().name(), previous, reason, System.currentTimeMillis());
         return new Outcome.PromotedSelf(planned != null ? planned.from() : previous, reason);
     }
 

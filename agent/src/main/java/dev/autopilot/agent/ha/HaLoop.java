@@ -38,6 +38,7 @@ public final class HaLoop implements AutoCloseable {
     private volatile ClusterView lastView;
     private volatile MemberRecord lastRecord;
     private Thread thread;
+    private volatile java.util.function.Supplier<String> lastSnapshot = () -> "";
 
     public HaLoop(String member, HaCycle cycle, LocalDatabase db, ClusterStore store, LeaderLock lock, Duration presenceTtl,
                   Duration interval, Consumer<Outcome> observer) {
@@ -76,6 +77,11 @@ public final class HaLoop implements AutoCloseable {
         return cycle;
     }
 
+    /** Where the newest snapshot's time comes from, once backups run. */
+    public void lastSnapshotFrom(java.util.function.Supplier<String> source) {
+        lastSnapshot = source;
+    }
+
     /** Marks the member's lifecycle state shown to others (e.g. STOPPING). */
     public void state(MemberState s) {
         state = s;
@@ -103,7 +109,7 @@ public final class HaLoop implements AutoCloseable {
         DatabaseReading local = db.read();
         Outcome outcome;
         try {
-            MemberRecord before = cycle.record(local, effectiveState(local, null));
+            MemberRecord before = cycle.record(local, effectiveState(local, null)).withLastSnapshot(lastSnapshot.get());
             presence.publish(before, false);
             ClusterView view = store.read();
             lastView = view;
@@ -111,7 +117,7 @@ public final class HaLoop implements AutoCloseable {
             if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {
                 local = db.read();
             }
-            MemberRecord after = cycle.record(local, effectiveState(local, outcome));
+            MemberRecord after = cycle.record(local, effectiveState(local, outcome)).withLastSnapshot(lastSnapshot.get());
             presence.publish(after, true);
             lastRecord = after;
         } catch (CoordinationException e) {
@@ -127,6 +133,9 @@ public final class HaLoop implements AutoCloseable {
         }
         last = outcome;
         observer.accept(outcome);
+        if (outcome instanceof Outcome.PromotedSelf) {
+            wake(); // finish the promotion's bookkeeping now, not a loop interval later
+        }
     }
 
     private MemberState effectiveState(DatabaseReading local, Outcome outcome) {

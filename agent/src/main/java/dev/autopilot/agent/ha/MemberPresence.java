@@ -29,6 +29,8 @@ final class MemberPresence implements AutoCloseable {
     private Role serviceRole = Role.NONE;
     private MemberRecord lastPublished;
     private long lastPublishNanos;
+    private long lastPassNanos;
+    private static final Duration PASS_EVERY = Duration.ofSeconds(1);
 
     MemberPresence(Coordinator store, String cluster, Duration ttl) {
         this.store = store;
@@ -45,7 +47,10 @@ final class MemberPresence implements AutoCloseable {
         if (presence == null) {
             presence = store.register(Member.of(record.name(), cluster + "-members", record.address(), record.apiPort()), ttl);
         }
-        presence.pass();
+        if (System.nanoTime() - lastPassNanos > PASS_EVERY.toNanos()) {
+            presence.pass(); // a heartbeat per second is plenty for a TTL of seconds, and keeps round trips off hand-overs
+            lastPassNanos = System.nanoTime();
+        }
         boolean changed = lastPublished == null || !sameContent(lastPublished, record);
         if (changed || System.nanoTime() - lastPublishNanos > Duration.ofSeconds(5).toNanos()) {
             presence.putBound(ClusterStore.MEMBERS + record.name(), ClusterStore.encode(record));

@@ -31,6 +31,7 @@ import java.util.Optional;
  */
 final class TestCluster implements AutoCloseable {
     static final String ROOT_PASSWORD = "root-secret-123";
+    static final String CLUSTER_TOKEN = "cluster-token-0123456789abcdef";
 
     final String cluster;
     final EtcdCluster etcd;
@@ -57,7 +58,7 @@ final class TestCluster implements AutoCloseable {
         write("monitor-password", "monitor-secret-123");
         write("backup-password", "backup-secret-123");
         write("app-password", AgentNode.APP_PASSWORD);
-        write("cluster-token", "cluster-token-0123456789abcdef");
+        write("cluster-token", CLUSTER_TOKEN);
         var builder = EtcdCluster.builder().addresses(subnet + ".1", subnet + ".2", subnet + ".3").dataRoot(root.resolve("etcd"));
         if (!etcdAliases.isEmpty()) {
             builder.clientAliases(etcdAliases.toArray(String[]::new));

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A two-member cluster (the original design could not fail over with two): losing the primary promotes the
- * other; after a total outage the most advanced member becomes primary, not the first one up.
+ * One member from nothing becomes a writable primary; a second joins as its replica. This two-member cluster
+ * (the original design could not fail over with two) then loses its primary and the other is promoted; after a total outage the most advanced member becomes primary, not the first one up.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -28,7 +28,16 @@ class TwoMemberTest {
     static void startCluster() throws Exception {
         cluster = new TestCluster("pair", "127.0.11", TestCluster.tempRoot("TwoMemberTest"))
                 .withEnv("AUTOPILOT_FAILOVER_PROMOTION_WINDOW", "1s");
-        cluster.assemble(2);
+        AgentNode first = cluster.add(1);
+        first.start();
+        await("one member from nothing is a writable primary").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(cluster.healthy("primary")).as(first.logTail(30)).containsExactly(first.name);
+                    assertThat(cluster.writable()).containsExactly(first.name);
+                });
+        cluster.add(2).start();
+        Scenarios.awaitReplica(cluster, "db2", Duration.ofMinutes(2));
+        AckedWriter.createTable(first);
     }
 
     @AfterAll

@@ -60,7 +60,7 @@ public final class StatusReport {
         String state = r.state().name().toLowerCase() + (r.healthy() ? "" : " (unhealthy)");
         String lag = r.lagMillis() < 0 ? "-" : r.lagMillis() < 1000 ? r.lagMillis() + " ms" : String.format("%.1f s", r.lagMillis() / 1000.0);
         return new String[] {r.name(), r.address() + ":" + r.mysqlPort(), r.role().name().toLowerCase(), state,
-                r.gtidPosition().isEmpty() ? "-" : r.gtidPosition(), lag, "-"};
+                r.gtidPosition().isEmpty() ? "-" : r.gtidPosition(), lag, r.lastSnapshot().isEmpty() ? "-" : r.lastSnapshot()};
     }
 
     private static String promotion(Promotion p) {
@@ -96,7 +96,7 @@ public final class StatusReport {
                 m.put("lastError", rec.lastError());
                 m.put("serverVersion", rec.serverVersion());
             });
-            m.put("lastSnapshot", null); // filled in once the snapshot feature publishes snapshot times
+            m.put("lastSnapshot", r.map(MemberRecord::lastSnapshot).filter(t -> !t.isEmpty()).orElse(null));
             members.add(m);
         }
         out.put("members", members);

@@ -1,32 +1,111 @@
 package dev.autopilot.cli.command;
 
+import dev.autopilot.agent.config.AgentConfigLoader;
+import dev.autopilot.agent.config.InvalidConfigException;
+import dev.autopilot.backup.pitr.PointInTimeRestore;
+import dev.autopilot.backup.pitr.RecoveryTarget;
+import dev.autopilot.backup.restore.Restorer;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
-import dev.autopilot.cli.cluster.AgentClient;
-import dev.autopilot.cli.cluster.ClusterConnection;
+import dev.autopilot.mysql.config.MemberIdentity;
+import dev.autopilot.mysql.config.ServerSettings;
+import dev.autopilot.storage.SnapshotStore;
+import dev.autopilot.storage.SnapshotStores;
+import dev.autopilot.storage.StoreSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code autopilot restore --member NAME [--snapshot ID]}: rebuilds one member from a snapshot. */
-@Command(name = "restore", mixinStandardHelpOptions = true, description = "Rebuild a member from a snapshot.")
-public final class RestoreCommand extends ClusterCommand {
-    @Option(names = "--member", required = true, paramLabel = "NAME", description = "The member to rebuild.")
-    String member;
+/**
+ * {@code autopilot restore --to <time|GTID> --target-dir DIR}: a point-in-time copy of the cluster's data — the
+ * newest snapshot before the target plus the archived binlogs replayed up to it — in a new directory, from which
+ * a server (or a whole new cluster) can be started. Runs here, not on an agent: it needs only the object store.
+ */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = "Restore the cluster's data as of a time or GTID position into a new data directory.")
+public final class RestoreCommand extends CliCommand {
+    @Option(names = "--to", required = true, paramLabel = "TIME|GTID",
+            description = "UTC time (2026-11-25T13:00:00Z) or GTID position (0-1-1042) to restore to.")
+    String to;
 
-    @Option(names = "--snapshot", paramLabel = "ID", description = "Snapshot id (default: the newest).")
-    String snapshot;
+    @Option(names = "--target-dir", required = true, paramLabel = "DIR", description = "New data directory (must not exist or be empty).")
+    Path targetDir;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "An agent's configuration file, for its backup.* object store.")
+    Path config;
+
+    @Option(names = "--store-dir", paramLabel = "DIR", description = "The object store as a directory (instead of --config).")
+    Path storeDir;
+
+    @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".local",
+            description = "The local cluster's directory, whose backups/ is used when neither --config nor --store-dir is given.")
+    Path localDir;
 
     @Override
     public Integer call() {
-        var target = target();
-        String token = target.token();
-        try (ClusterConnection store = target.connect()) {
-            var c = store.read();
-            var record = c.member(member).orElseThrow(() -> CommandFailure.usage("no running member named '" + member
-                    + "' (members: " + c.names() + ")"));
-            out().println(new AgentClient(token).post(record, "/restore", Map.of("snapshot", snapshot == null ? "" : snapshot)));
+        RecoveryTarget target;
+        try {
+            target = RecoveryTarget.parse(to);
+        } catch (IllegalArgumentException e) {
+            throw CommandFailure.usage(e.getMessage());
+        }
+        Path dir = targetDir.toAbsolutePath().normalize();
+        try (SnapshotStore store = SnapshotStores.open(storeSettings())) {
+            Path work = Files.createTempDirectory("autopilot-restore-");
+            // A private, temporary server: loopback only, a free port, no grant checks (it has no users of its own yet).
+            ServerSettings server = ServerSettings.defaults(MemberIdentity.random(), dir, work, "127.0.0.1", freePort())
+                    .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON"));
+            out().println("restoring " + to + " from " + store.location() + " into " + dir + " ...");
+            out().flush();
+            var result = PointInTimeRestore.of(store, Restorer.withDefaults(), work).restore(target, server, Duration.ofMinutes(10));
+            out().printf("restored snapshot %s plus %d archived binlog(s) into %s; GTID position %s%n", result.snapshot().id(),
+                    result.binlogsApplied(), result.datadir(), result.reached());
+            out().println("start a server on it, or bootstrap a new cluster: point an agent's member.dataDir/mysql at it");
             return ExitCodes.OK;
+        } catch (IOException e) {
+            throw CommandFailure.failed("restore to " + to + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CommandFailure.failed("interrupted");
+        } catch (Exception e) {
+            if (e instanceof CommandFailure f) {
+                throw f;
+            }
+            throw CommandFailure.failed("restore to " + to + " failed: " + e.getMessage());
+        }
+    }
+
+    private StoreSettings storeSettings() {
+        if (storeDir != null) {
+            return new StoreSettings.Directory(storeDir.toAbsolutePath());
+        }
+        if (config == null) {
+            Path local = dev.autopilot.cli.local.LocalLayout.of(localDir).backups();
+            if (Files.isDirectory(local)) {
+                return new StoreSettings.Directory(local.toAbsolutePath());
+            }
+            throw CommandFailure.usage("say where the backups are: --config agent.yaml (its backup.* settings) or --store-dir DIR");
+        }
+        try {
+            return new AgentConfigLoader(env()).load(Optional.of(config)).backup()
+                    .orElseThrow(() -> CommandFailure.usage(config + " configures no object store (backup.directory or backup.s3.bucket)"))
+                    .store();
+        } catch (InvalidConfigException e) {
+            throw CommandFailure.usage(config + " is invalid: " + String.join("; ", e.problems()));
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
         }
     }
 }

@@ -48,6 +48,9 @@ final class LocalKill extends LocalMemberCommand {
                 out().println(member + " stays down; 'autopilot local start " + member + "' brings it back");
                 return ExitCodes.OK;
             }
+            // The dead member's record lives until its lease expires; wait for that, or the rejoin check below would
+            // read the record it left behind.
+            await(store, timeout, r -> r.member(member).isEmpty(), member + "'s old record to expire");
             long restarted = System.nanoTime();
             layout().writeState(state.with(startAgent(member)));
             out().println("restarted " + member + "; waiting for it to rejoin");

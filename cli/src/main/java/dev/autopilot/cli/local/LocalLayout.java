@@ -31,6 +31,11 @@ public record LocalLayout(Path root) {
         return root.resolve("secrets");
     }
 
+    /** The object store of the local cluster's snapshots and archived binlogs. */
+    public Path backups() {
+        return root.resolve("backups");
+    }
+
     public Path etcdData() {
         return root.resolve("etcd");
     }

@@ -134,6 +134,7 @@ final class LocalUp extends LocalMemberCommand {
     private void prepare(LocalLayout layout, LocalState state) throws IOException {
         Files.createDirectories(layout.secrets());
         Files.createDirectories(layout.root().resolve("logs"));
+        Files.createDirectories(layout.backups());
         SecureRandom random = new SecureRandom();
         for (String name : SECRETS) {
             Path file = layout.secrets().resolve(name);
@@ -168,6 +169,9 @@ final class LocalUp extends LocalMemberCommand {
                 "  appDatabase: app",
                 "coordination:",
                 "  endpoints: [" + state.etcdEndpoint() + "]",
+                "backup:",
+                "  directory: " + layout.backups(),
+                "  interval: 1h",
                 "secrets:",
                 "  dir: " + layout.secrets());
     }

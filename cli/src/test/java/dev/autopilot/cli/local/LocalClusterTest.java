@@ -168,12 +168,19 @@ class LocalClusterTest {
 
     @Test
     @Order(4)
-    void backupCommandsSayTheSnapshotFeatureIsMissing() {
-        for (String[] args : new String[][] {{"backup"}, {"backups", "list"}, {"restore", "--member", "db2"}}) {
-            Run r = cli(args);
-            assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.FAILED);
-            assertThat(r.err()).contains("snapshots are not available");
-        }
+    void backupTakesASnapshotThatBackupsListsAndRestoreUses() throws Exception {
+        Run backup = cli("backup");
+        assertThat(backup.exit()).as(backup.toString()).isZero();
+        await("a snapshot is listed").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> cli("backups", "list").out().contains("0-"));
+        Path target = dir.resolve("restored");
+        Run restore = cli("restore", "--config", dir.resolve("members/db1/agent.yaml").toString(),
+                "--to", java.time.Instant.now().plusSeconds(1).toString(), "--target-dir", target.toString());
+        assertThat(restore.exit()).as(restore.toString()).isZero();
+        assertThat(restore.out()).contains("restored snapshot");
+        assertThat(target.resolve("ibdata1")).isRegularFile();
+        Run bad = cli("restore", "--to", "yesterday", "--target-dir", target.toString(), "--store-dir", dir.toString());
+        assertThat(bad.exit()).isEqualTo(ExitCodes.USAGE);
     }
 
     @Test
