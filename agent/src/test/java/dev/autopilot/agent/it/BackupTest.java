@@ -92,6 +92,8 @@ class BackupTest {
     @Test
     @Order(3)
     void aCorruptedSnapshotIsNotUsedAndTheMemberStillComesUpByLiveClone() throws Exception {
+        // No snapshot may be half-written while the stored ones are corrupted (the store's snapshot lock is free).
+        await("no snapshot in progress").atMost(Duration.ofMinutes(1)).until(() -> cluster.store.get("locks/snapshot").isEmpty());
         for (Path p : snapshotFiles()) {
             try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
                 long at = f.length() / 2;

@@ -84,6 +84,9 @@ public final class BackupService {
         try {
             if (!coordination.tryLock()) {
                 log.info("snapshot of {} skipped: another member holds the cluster's snapshot lock", from.member());
+                synchronized (this) {
+                    catalogReadAt = null; // read the catalog again next time: the other member's snapshot counts
+                }
                 return Optional.empty();
             }
             try {
@@ -149,6 +152,18 @@ public final class BackupService {
         synchronized (this) {
             if (now.isBefore(nextAttempt)) {
                 return false;
+            }
+        }
+        // The latest pointer is one cheap read: when another member moved it, the cached catalog is stale.
+        Optional<String> pointer = Optional.empty();
+        try {
+            pointer = coordination.latest();
+        } catch (RuntimeException e) {
+            log.debug("cannot read the latest snapshot pointer: {}", e.toString());
+        }
+        synchronized (this) {
+            if (pointer.isPresent() && (lastSnapshot == null || !pointer.get().equals(lastSnapshot.id()))) {
+                catalogReadAt = null;
             }
         }
         Optional<SnapshotInfo> last = lastSnapshot();
