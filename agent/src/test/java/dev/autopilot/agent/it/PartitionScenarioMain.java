@@ -16,6 +16,12 @@ public final class PartitionScenarioMain {
     private PartitionScenarioMain() {}
 
     public static void main(String[] args) throws Exception {
+        // Exit only after the cluster is closed: agents and their mariadbd are this process's children and would be
+        // left running (outside any test's reach) if it exited first.
+        System.exit(run(args));
+    }
+
+    private static int run(String[] args) {
         List<String> aliases = List.of("127.0.13.101", "127.0.13.102", "127.0.13.103");
         try (TestCluster cluster = new TestCluster("partition", "127.0.13", Path.of(args[0]), aliases)
                 .withEnv("AUTOPILOT_FAILOVER_PROMOTION_WINDOW", "1s")) {
@@ -59,12 +65,12 @@ public final class PartitionScenarioMain {
                         : cluster.writable().size() != 1 ? "writable members after healing: " + cluster.writable()
                         : "";
                 System.out.println(problem.isEmpty() ? "RESULT ok" : "RESULT fail: " + problem + "\n" + cluster.logs());
-                System.exit(problem.isEmpty() ? 0 : 1);
+                return problem.isEmpty() ? 0 : 1;
             }
         } catch (Throwable t) {
             t.printStackTrace(System.out);
             System.out.println("RESULT fail: " + t);
-            System.exit(1);
+            return 1;
         }
     }
 }
