@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
@@ -29,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
  * Serves live clones of the local server to joining peers: a small TCP server that authenticates each
@@ -44,6 +44,8 @@ public final class CloneDonor implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(CloneDonor.class);
     private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    private static final int SOCKET_BUFFER = 4 << 20;
+    private static final int CONTROL_BUFFER = 8 * 1024;
     /** Binlogs, relay logs ({@code name.000001}), redo and temporary tablespace, logs: not part of a backup's size. */
     private static final Pattern NOT_COPIED = Pattern.compile(".+\\.[0-9]{6}|ib_logfile[0-9]+|ibtmp[0-9]+|.+\\.(err|pid|sock)");
 
@@ -128,12 +130,12 @@ public final class CloneDonor implements Closeable {
         String joiner = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
         try (socket) {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
-            socket.setSendBufferSize(1 << 20);
+            socket.setSendBufferSize(SOCKET_BUFFER);
             socket.setKeepAlive(true);
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-            socket.setTcpNoDelay(true); // frames are batched below; Nagle would only delay the small control frames
-            // Room for whole frames: a 5-byte frame header never goes out as its own tiny segment.
-            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 2 * CloneProtocol.MAX_DATA));
+            socket.setTcpNoDelay(true); // each frame goes out in one write; Nagle would only delay the small control frames
+            // Control frames are buffered; a DATA frame (header and payload in one array) is larger than the buffer, so it bypasses it.
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), CONTROL_BUFFER));
             if (!authenticate(in, out, joiner)) {
                 return;
             }
@@ -205,8 +207,8 @@ public final class CloneDonor implements Closeable {
             try (ToolProcess backup = launched) {
                 running.set(backup);
                 TransferProgress progress = new TransferProgress(log, "clone to " + joiner, expected, settings.progressInterval());
-                MessageDigest sha = CloneProtocol.sha256();
-                copyFrames(backup.stdout(), out, sha, progress, joiner);
+                CRC32C crc = new CRC32C();
+                copyFrames(backup.stdout(), out, crc, progress, joiner);
                 int code = backup.waitFor();
                 if (code != 0 || state.get() != State.STARTED) {
                     String why = code != 0 ? backup.failure(code) : "the donor is shutting down";
@@ -214,7 +216,7 @@ public final class CloneDonor implements Closeable {
                     CloneProtocol.writeError(out, CloneException.Reason.BACKUP_FAILED, "mariabackup failed on the donor: " + why);
                     return;
                 }
-                ByteBuffer trailer = ByteBuffer.allocate(8 + 32).putLong(progress.bytes()).put(sha.digest());
+                ByteBuffer trailer = ByteBuffer.allocate(CloneProtocol.TRAILER_BYTES).putLong(progress.bytes()).putInt((int) crc.getValue());
                 CloneProtocol.writeFrame(out, CloneProtocol.END, trailer.array(), 0, trailer.capacity());
                 out.flush();
                 completed.incrementAndGet();
@@ -227,20 +229,34 @@ public final class CloneDonor implements Closeable {
         }
     }
 
-    private static void copyFrames(InputStream from, DataOutputStream out, MessageDigest sha, TransferProgress progress,
+    /**
+     * Relays mariabackup's stdout as DATA frames. Each frame collects what the pipe holds (up to
+     * {@link CloneProtocol#MAX_DATA}) behind a 5-byte header in the same array, and goes out in one write:
+     * no copy into a send buffer, few syscalls.
+     */
+    private static void copyFrames(InputStream from, DataOutputStream out, CRC32C crc, TransferProgress progress,
                                    String joiner) throws IOException {
-        byte[] buf = new byte[CloneProtocol.MAX_DATA];
-        int n;
-        while ((n = from.read(buf)) >= 0) {
+        int head = CloneProtocol.FRAME_HEADER_BYTES;
+        byte[] frame = new byte[head + CloneProtocol.MAX_DATA];
+        boolean eof = false;
+        while (!eof) {
+            int n = 0;
+            do {
+                int r = from.read(frame, head + n, CloneProtocol.MAX_DATA - n);
+                if (r < 0) {
+                    eof = true;
+                } else {
+                    n += r;
+                }
+            } while (!eof && n < CloneProtocol.MAX_DATA && (n == 0 || from.available() > 0));
             if (n == 0) {
                 continue;
             }
-            sha.update(buf, 0, n);
+            crc.update(frame, head, n);
+            CloneProtocol.putDataHeader(frame, n);
             try {
-                CloneProtocol.writeFrame(out, CloneProtocol.DATA, buf, 0, n);
-                if (from.available() == 0) {
-                    out.flush(); // mariabackup has nothing more right now: send what we have
-                }
+                out.write(frame, 0, head + n);
+                out.flush();
             } catch (SocketException e) {
                 throw new IOException("joiner " + joiner + " went away after " + progress.describe()
                         + " (" + e.getMessage() + "); stopping mariabackup", e);

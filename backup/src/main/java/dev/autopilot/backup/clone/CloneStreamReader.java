@@ -7,13 +7,12 @@ import java.io.InputStream;
 import java.io.Closeable;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.OptionalLong;
+import java.util.zip.CRC32C;
 
 /**
  * The joiner's view of a clone stream: the xbstream bytes inside the DATA frames. It returns a clean
- * end-of-stream only after an END trailer whose byte count and SHA-256 match what arrived; an ERROR
+ * end-of-stream only after an END trailer whose byte count and CRC32C match what arrived; an ERROR
  * frame, a connection that ends early or a mismatch throw {@link CloneException}, so a partial stream
  * can never pass for a complete copy.
  */
@@ -22,7 +21,7 @@ final class CloneStreamReader extends InputStream {
     private final DataInputStream in;
     private final String donor;
     private final Closeable connection;
-    private final MessageDigest sha = CloneProtocol.sha256();
+    private final CRC32C crc = new CRC32C();
     private final long expectedBytes;
     private final String donorDescription;
     private long received;
@@ -84,7 +83,7 @@ final class CloneStreamReader extends InputStream {
         if (n < 0) {
             throw broken("the connection closed inside a data frame", null);
         }
-        sha.update(buf, off, n);
+        crc.update(buf, off, n);
         remainingInFrame -= n;
         received += n;
         return n;
@@ -112,20 +111,18 @@ final class CloneStreamReader extends InputStream {
     }
 
     private void verifyTrailer(byte[] payload) throws CloneException {
-        if (payload.length != 8 + 32) {
+        if (payload.length != CloneProtocol.TRAILER_BYTES) {
             throw new CloneException(CloneException.Reason.PROTOCOL, "donor " + donor + " sent a trailer of " + payload.length + " bytes");
         }
         ByteBuffer b = ByteBuffer.wrap(payload);
         long count = b.getLong();
-        byte[] digest = new byte[32];
-        b.get(digest);
-        byte[] actual = sha.digest();
+        int expected = b.getInt();
+        int actual = (int) crc.getValue();
         if (count != received) {
             throw broken("the donor sent " + count + " bytes but " + received + " arrived", null);
         }
-        if (!MessageDigest.isEqual(digest, actual)) {
-            throw broken("SHA-256 mismatch: donor " + HexFormat.of().formatHex(digest) + ", received "
-                    + HexFormat.of().formatHex(actual), null);
+        if (expected != actual) {
+            throw broken(String.format("CRC32C mismatch: donor %08x, received %08x", expected, actual), null);
         }
         ended = true;
     }

@@ -51,11 +51,12 @@ public record LiveCloneSource(InetSocketAddress donor, CloneToken token, Duratio
         String peer = donor.getHostString() + ":" + donor.getPort();
         Socket socket = new Socket();
         try {
-            socket.setReceiveBufferSize(1 << 20);
+            socket.setReceiveBufferSize(4 << 20);
             socket.connect(donor, (int) connectTimeout.toMillis());
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
             socket.setTcpNoDelay(true);
-            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), CloneProtocol.MAX_DATA));
+            // A small buffer for headers: reads of a frame's payload that are larger than it bypass it (no extra copy).
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
             authenticate(in, out, peer);
             CloneStreamReader reader = new CloneStreamReader(in, peer, socket);
