@@ -6,8 +6,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bin/jdk.sh"; autopilot_find_jdk
 cd "$root"
 mvn -B -q -DskipTests install >/dev/null
-mvn -B -q -pl agent test-compile dependency:build-classpath -Dmdep.outputFile=agent/target/bench.classpath -Dmdep.includeScope=test >/dev/null
-cp="$root/agent/target/test-classes:$root/agent/target/classes:$(cat agent/target/bench.classpath)"
+mvn -B -q -pl agent test-compile dependency:build-classpath -Dmdep.outputFile="$root/agent/target/bench.classpath" -Dmdep.includeScope=test >/dev/null
+cp="$root/agent/target/test-classes:$root/agent/target/classes:$(cat "$root/agent/target/bench.classpath")"
 cd agent
 main=$1; shift
 exec "$JAVA" -Xmx256m --enable-native-access=ALL-UNNAMED -cp "$cp" "$main" "$@"
