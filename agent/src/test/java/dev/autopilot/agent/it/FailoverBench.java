@@ -55,6 +55,9 @@ public final class FailoverBench {
                             writer.close();
                             lost += writer.missingFrom(Scenarios.writtenIds(next)).size();
                         }
+                        if (scenario.getKey().startsWith("graceful")) {
+                            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !old.isRunning());
+                        }
                         if (!old.isRunning()) {
                             old.start();
                         }
