@@ -170,6 +170,11 @@ public final class HaCycle {
             return new Outcome.Following(leader + " (waiting for its record)");
         }
         MemberRecord p = primary.get();
+        if (p.role() != Role.PRIMARY && !following.equals(leader)) {
+            // A just-promoted primary's record may still be its replica record, whose history lags what it applied
+            // before opening writes: comparing against it would find false errant transactions. Wait for it.
+            return new Outcome.Following(leader + " (waiting for it to publish itself as primary)");
+        }
         boolean pointed = following.equals(leader) && local.replication().configured()
                 && local.replication().sourceHost().equals(p.address()) && local.replication().sourcePort() == p.mysqlPort();
         if (pointed) {
