@@ -153,15 +153,7 @@ public final class LocalDatabase implements AutoCloseable {
      * dedicated fencing connection; returns how many connections were killed.
      */
     public int fence() {
-        DatabaseAdmin f = fencing;
-        if (f == null) {
-            synchronized (this) {
-                if (fencing == null) {
-                    fencing = new DatabaseAdmin(socketTarget(secrets.root()));
-                }
-                f = fencing;
-            }
-        }
+        DatabaseAdmin f = fencingAdmin();
         f.readOnly(true);
         return f.killClientConnections(Set.of(secrets.root().user(), secrets.replication().user(), secrets.monitor().user()));
     }
@@ -169,21 +161,17 @@ public final class LocalDatabase implements AutoCloseable {
     /** Opens the fencing connection ahead of need, so fencing does not pay for a connect. */
     public void prepareFencing() {
         try {
-            fence0();
+            fencingAdmin().ping();
         } catch (RuntimeException ignored) {
             // The server may not be up yet; fence() connects on demand.
         }
     }
 
-    private void fence0() {
+    private synchronized DatabaseAdmin fencingAdmin() {
         if (fencing == null) {
-            synchronized (this) {
-                if (fencing == null) {
-                    fencing = new DatabaseAdmin(socketTarget(secrets.root()));
-                }
-            }
+            fencing = new DatabaseAdmin(socketTarget(secrets.root()));
         }
-        fencing.ping();
+        return fencing;
     }
 
     @Override
