@@ -90,7 +90,9 @@ class EtcdFailureTest {
 
     @Test
     void watchDeliversEveryChangeInOrderAfterTheMemberItIsConnectedToIsKilled() {
-        try (Coordinator writer = open("watchfail", Duration.ofSeconds(8)); Coordinator reader = open("watchfail", Duration.ofSeconds(8))) {
+        // 20 s per operation: a put that a follower forwarded to the leader just killed is dropped, and etcd answers
+        // "request timed out" only after its own 7 s (5 s + 2 election timeouts); the retry then reaches the new leader.
+        try (Coordinator writer = open("watchfail", Duration.ofSeconds(20)); Coordinator reader = open("watchfail", Duration.ofSeconds(20))) {
             List<String> seen = new CopyOnWriteArrayList<>();
             List<String> expected = new ArrayList<>();
             List<CoordinationException> errors = new CopyOnWriteArrayList<>();
