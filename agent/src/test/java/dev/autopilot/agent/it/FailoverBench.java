@@ -20,6 +20,8 @@ public final class FailoverBench {
 
     public static void main(String[] args) throws Exception {
         int trials = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        String onlyMode = args.length > 1 ? args[1] : "all";
+        String onlyScenario = args.length > 2 ? args[2] : "";
         Map<String, BiConsumer<TestCluster, AgentNode>> scenarios = new LinkedHashMap<>();
         scenarios.put("node crash (kill -9 agent + mariadbd)", (c, p) -> p.crash());
         scenarios.put("mariadbd crash (kill -9)", (c, p) -> p.crashDatabase());
@@ -29,6 +31,9 @@ public final class FailoverBench {
         List<String> report = new ArrayList<>();
         for (boolean zeroLoss : new boolean[] {false, true}) {
             String mode = zeroLoss ? "zero-loss" : "async";
+            if (!onlyMode.equals("all") && !onlyMode.equals(mode)) {
+                continue;
+            }
             Path root = TestCluster.tempRoot("FailoverBench-" + mode);
             try (TestCluster cluster = new TestCluster("bench", zeroLoss ? "127.0.16" : "127.0.15", root)
                     .withEnv("AUTOPILOT_FAILOVER_PROMOTION_WINDOW", "1s").withEnv("AUTOPILOT_MYSQL_ZERO_LOSS", Boolean.toString(zeroLoss))) {
@@ -37,6 +42,9 @@ public final class FailoverBench {
                 org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> cluster.healthy("replica").size() == 2);
                 AckedWriter.createTable(Scenarios.awaitPrimary(cluster, Duration.ofSeconds(10)));
                 for (var scenario : scenarios.entrySet()) {
+                    if (!scenario.getKey().startsWith(onlyScenario)) {
+                        continue;
+                    }
                     List<Long> gaps = new ArrayList<>();
                     long lost = 0;
                     for (int t = 0; t < trials; t++) {
