@@ -47,8 +47,8 @@ public final class LocalDatabase implements AutoCloseable {
         ServerSettings settings = ServerSettings.defaults(identity, m.mysqlDataDir(), m.runDir(), m.address(), config.mysql().port())
                 .withZeroLoss(config.mysql().zeroLoss(), config.mysql().semiSyncTimeout());
         if (config.mysql().zeroLoss()) {
-            // Semi-sync (AFTER_SYNC) is rendered on for both roles; a server restarting after a crash recovers as a
-            // replica would, truncating binlog transactions no replica acknowledged instead of keeping them.
+            // A server restarting after a crash recovers as a replica would, truncating binlog transactions no replica
+            // acknowledged instead of keeping them. (The primary side of semi-sync is switched on only in openWrites.)
             settings = settings.withInitRplRole(ServerSettings.RplRole.SLAVE);
         }
         if (config.mysql().bufferPoolBytes() > 0) {

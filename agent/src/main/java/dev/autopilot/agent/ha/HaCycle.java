@@ -159,6 +159,10 @@ public final class HaCycle {
         DatabaseAdmin admin = db.admin();
         admin.stopReplica();
         admin.resetReplica();
+        if (config.mysql().zeroLoss()) {
+            // Before the first write: every commit from here on waits for a replica's acknowledgement (AFTER_SYNC).
+            admin.semiSyncPrimary(true, config.mysql().semiSyncTimeout());
+        }
         admin.readOnly(false);
         role = Role.PRIMARY;
         following = "";
@@ -206,6 +210,10 @@ public final class HaCycle {
         // A former primary's own writes are in its binlog, not in gtid_slave_pos: start from everything it has.
         GtidPosition start = local.slavePosition().merge(local.position()).perDomain();
         admin.stopReplica();
+        if (config.mysql().zeroLoss()) {
+            // A replica must not wait for acknowledgements of what it applies (see OptionFile).
+            admin.semiSyncPrimary(false, config.mysql().semiSyncTimeout());
+        }
         admin.setGtidSlavePos(start);
         admin.changePrimary(ReplicationSource.of(p.address(), p.mysqlPort(), secrets.replication()));
         admin.startReplica();
@@ -259,11 +267,13 @@ public final class HaCycle {
         if (!lock.tryAcquire()) {
             return new Outcome.LostRace(lock.holder().orElse("?"));
         }
+        long lockedAt = System.nanoTime();
         // Apply everything already received before opening writes (design rule 2). Only the receiver stops
         // first: stopping the applier too would discard the unapplied relay log in GTID mode.
         if (local.replication().configured()) {
             admin.stopReceiver();
         }
+        long receiverStoppedAt = System.nanoTime();
         if (local.replication().configured() && !admin.waitForRelayLogApplied(Duration.ofSeconds(30))) {
             LOG.warn("{}: relay log not fully applied within 30 s; promoting anyway would lose it, releasing the lock",
                     config.member().name());
@@ -271,7 +281,11 @@ public final class HaCycle {
             return new Outcome.NotEligible("relay log not applied within 30 s");
         }
         String previous = view.lastPromotion().map(Promotion::member).orElse("");
+        long appliedAt = System.nanoTime();
         openWrites();
+        LOG.info("{}: promotion steps after taking the lock: receiver stopped in {} ms, relay log applied in {} ms, writes open in {} ms",
+                config.member().name(), (receiverStoppedAt - lockedAt) / 1_000_000, (appliedAt - receiverStoppedAt) / 1_000_000,
+                (System.nanoTime() - appliedAt) / 1_000_000);
         String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
         // Bookkeeping waits for the next cycle, which the loop runs at once: clients first learn of the new primary.
         afterPromotion = new Promotion(config.member().name(), previous, reason, System.currentTimeMillis());

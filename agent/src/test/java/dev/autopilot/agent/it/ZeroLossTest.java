@@ -47,6 +47,7 @@ class ZeroLossTest {
             assertThat(rs.getInt(1)).isEqualTo(1);
             assertThat(rs.getString(2)).isEqualTo("AFTER_SYNC");
         }
+        assertOnlyThePrimaryWaitsForAcknowledgements(primary);
         for (int trial = 1; trial <= 2; trial++) {
             AgentNode old = Scenarios.awaitPrimary(cluster, Duration.ofSeconds(30));
             try (AckedWriter writer = new AckedWriter(() -> Scenarios.primary(cluster));
@@ -66,6 +67,22 @@ class ZeroLossTest {
             old.start();
             Scenarios.awaitReplica(cluster, old.name, Duration.ofSeconds(90));
             assertThat(old.logContains("moved diverged data directory")).as("rebuilt instead of rejoining").isFalse();
+            assertOnlyThePrimaryWaitsForAcknowledgements(Scenarios.awaitPrimary(cluster, Duration.ofSeconds(30)));
+        }
+    }
+
+    /**
+     * A replica with the primary side of semi-sync on makes its own applier wait for acknowledgements: its
+     * gtid_slave_pos falls behind its binlog, and the next re-point stops on "GTID out of order" (error 1950).
+     */
+    private static void assertOnlyThePrimaryWaitsForAcknowledgements(AgentNode primary) throws Exception {
+        for (AgentNode n : cluster.nodes()) {
+            try (Connection c = n.rootConnection(TestCluster.ROOT_PASSWORD); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT @@rpl_semi_sync_master_enabled, @@rpl_semi_sync_slave_enabled")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as(n.name + " rpl_semi_sync_master_enabled").isEqualTo(n.name.equals(primary.name) ? 1 : 0);
+                assertThat(rs.getInt(2)).as(n.name + " rpl_semi_sync_slave_enabled").isEqualTo(1);
+            }
         }
     }
 }

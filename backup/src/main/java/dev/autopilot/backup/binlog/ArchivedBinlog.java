@@ -10,8 +10,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One closed binlog in the archive: {@code binlogs/<server_id>/<file>.zst}. Keys never collide between
- * primaries (the server id is part of them); a transaction that appears in the archives of two primaries (the
+ * One closed binlog in the archive: {@code binlogs/<server_id>/<file>.<created>.zst}. Keys never collide between
+ * primaries (the server id is part of them), nor between two files of the same name on one server (a member rebuilt
+ * with its identity kept starts again at binlog 000001; the file's creation time tells them apart); a transaction
+ * that appears in the archives of two primaries (the
  * new primary logged it as a replica) carries the same GTID in both, so replay skips it by GTID.
  *
  * @param key      the object's key
@@ -32,8 +34,8 @@ public record ArchivedBinlog(String key, long serverId, String file, Optional<Bi
         Objects.requireNonNull(range, "range");
     }
 
-    static String keyFor(long serverId, String file) {
-        return PREFIX + serverId + "/" + file + ".zst";
+    static String keyFor(long serverId, String file, Instant created) {
+        return PREFIX + serverId + "/" + file + "." + created.getEpochSecond() + ".zst";
     }
 
     Map<String, String> metadata() {

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -97,7 +98,7 @@ public final class BinlogArchiver {
         List<ArchivedBinlog> uploaded = new ArrayList<>();
         for (Map<String, String> row : logs.subList(0, logs.size() - 1)) {
             String file = row.get("Log_name");
-            String key = ArchivedBinlog.keyFor(serverId, file);
+            String key = ArchivedBinlog.keyFor(serverId, file, createdAt(binlogDir.resolve(file)));
             if (!archived.contains(key)) {
                 uploaded.add(upload(serverId, file, key));
             }
@@ -150,6 +151,26 @@ public final class BinlogArchiver {
         log.info("archived binlog {} of server {} to {} ({} bytes, {})", file, serverId, store.location(), stored.size(),
                 range.map(r -> "GTIDs " + r.firstGtid() + ".." + r.lastGtid()).orElse("no transactions"));
         return done;
+    }
+
+    /**
+     * When the server created {@code binlog}: the timestamp of its first event (the format description), read from
+     * the file's first bytes — a 4-byte magic number, then the event header, whose first field is a little-endian
+     * 32-bit Unix time. Read by hand: a process per file and pass to get one number would be wasteful.
+     */
+    static Instant createdAt(Path binlog) throws IOException {
+        if (!Files.isRegularFile(binlog)) {
+            throw new IOException("binlog " + binlog.getFileName() + " is not in " + binlog.getParent()
+                    + " (purged before it was archived?): the archive has a gap from here; take a snapshot");
+        }
+        byte[] head = new byte[8];
+        try (InputStream in = Files.newInputStream(binlog)) {
+            if (in.readNBytes(head, 0, 8) < 8 || (head[0] & 0xff) != 0xfe || head[1] != 'b' || head[2] != 'i' || head[3] != 'n') {
+                throw new IOException(binlog + " is not a binlog file (no binlog magic number at its start)");
+            }
+        }
+        long seconds = java.nio.ByteBuffer.wrap(head, 4, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt() & 0xffffffffL;
+        return Instant.ofEpochSecond(seconds);
     }
 
     /** First/last transaction of a binlog file, read with {@code mariadb-binlog} in UTC. */

@@ -168,6 +168,36 @@ class PointInTimeRestoreTest {
         }
     }
 
+    @Test
+    void aMemberWhoseBinlogNumbersStartAgainUnderTheSameServerIdStillHasEveryBinlogArchived() throws Exception {
+        SnapshotStore rebuiltStore = SnapshotStores.open(new StoreSettings.Directory(
+                Files.createDirectories(base.resolve("rebuilt-store"))));
+        try (rebuiltStore; BackupTestNode node = new BackupTestNode(base, "rebuilt", "127.0.14.6").bootstrapPrimary();
+             DatabaseAdmin admin = node.admin()) {
+            BinlogArchiver archiver = new BinlogArchiver(rebuiltStore, node.settings.dataDir(), Duration.ofMinutes(5),
+                    "mariadb-binlog", "zstd", base.resolve("work"), Clock.systemUTC());
+            admin.execute("CREATE DATABASE before_rebuild");
+            admin.execute("FLUSH BINARY LOGS");
+            List<ArchivedBinlog> before = archiver.archive(admin);
+            String firstFile = before.stream().map(ArchivedBinlog::file).sorted().findFirst().orElseThrow();
+            long archivedAt = Instant.now().getEpochSecond();
+            await().atMost(Duration.ofSeconds(3)).until(() -> Instant.now().getEpochSecond() > archivedAt);
+
+            // What a rebuild that keeps the member's identity does: the binlog starts again at the first number.
+            admin.execute("RESET MASTER");
+            admin.execute("CREATE DATABASE after_rebuild");
+            admin.execute("FLUSH BINARY LOGS");
+            List<ArchivedBinlog> after = archiver.archive(admin);
+
+            assertThat(after).extracting(ArchivedBinlog::file).contains(firstFile);
+            List<ArchivedBinlog> sameName = BinlogArchiver.list(rebuiltStore).stream().filter(b -> b.file().equals(firstFile)).toList();
+            assertThat(sameName).as("both files named " + firstFile + " are in the archive").hasSize(2);
+            assertThat(sameName).extracting(ArchivedBinlog::key).doesNotHaveDuplicates();
+            assertThat(after.stream().filter(b -> b.file().equals(firstFile)).findFirst().orElseThrow().range())
+                    .as("the new file's transactions were archived").isPresent();
+        }
+    }
+
     /** A clock the test moves, so the archive interval passes without waiting for it. */
     static final class TestClock extends Clock {
         private volatile Instant now;

@@ -57,7 +57,9 @@ public final class OptionFile {
         o.put("innodb_buffer_pool_size", Long.toString(s.bufferPoolBytes()));
         o.put("innodb_log_file_size", Long.toString(s.redoLogBytes()));
         if (s.zeroLoss()) {
-            o.put("rpl_semi_sync_master_enabled", "ON");
+            // Off until the agent opens writes: a replica with it on makes its own applier wait for acknowledgements
+            // (log_slave_updates), leaving gtid_slave_pos behind its binlog and stopping replication on a re-point.
+            o.put("rpl_semi_sync_master_enabled", "OFF");
             o.put("rpl_semi_sync_slave_enabled", "ON");
             o.put("rpl_semi_sync_master_wait_point", "AFTER_SYNC");
             o.put("rpl_semi_sync_master_timeout", Long.toString(s.semiSyncTimeout().toMillis()));

