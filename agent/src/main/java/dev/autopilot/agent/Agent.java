@@ -135,7 +135,11 @@ public final class Agent implements AgentControl, AutoCloseable {
             if (unfinished || cluster.claimInitialize(name)) {
                 LOG.info("{}: new cluster '{}': this member bootstraps it as the first primary{}", name, config.cluster(),
                         unfinished ? " (resuming a bootstrap that did not finish)" : "");
-                db.server().initialise(Duration.ofMinutes(2));
+                if (config.bootstrap().isPresent()) {
+                    restoreBackupForNewCluster(config.bootstrap().get());
+                } else {
+                    db.server().initialise(Duration.ofMinutes(2));
+                }
                 bootstrapping = true;
             } else {
                 provision(ExistingData.REFUSE);
@@ -145,6 +149,7 @@ public final class Agent implements AgentControl, AutoCloseable {
         }
         startDatabase();
         if (bootstrapping) {
+            backupPosition.ifPresent(this::continueHistory);
             bootstrapUsers();
             if (!lock.tryAcquire()) {
                 throw new IllegalStateException("the leader lock of new cluster '" + config.cluster() + "' is held by "
@@ -217,6 +222,76 @@ public final class Agent implements AgentControl, AutoCloseable {
         }
     }
 
+    /**
+     * {@code bootstrap.fromBackup}: the backup restored (snapshot plus archived binlogs up to the target) by a private
+     * temporary server in a staging directory, which then becomes the data directory. Root is reset there to the
+     * state of a fresh install, so the usual account bootstrap gives the restored data this cluster's secrets. The
+     * restored binlogs are dropped (the old cluster's archive has them); the history is seeded from the position reached.
+     */
+    private void restoreBackupForNewCluster(AgentConfig.Bootstrap from) throws IOException, InterruptedException {
+        Path staging = config.member().dataDir().resolve("bootstrap-restore");
+        Path work = config.member().dataDir().resolve("bootstrap-work");
+        deleteTree(staging); // a restore interrupted earlier starts over
+        deleteTree(work);
+        if (Files.exists(db.dataDir()) && !isEmptyDirectory(db.dataDir())) {
+            throw new IllegalStateException("bootstrap.fromBackup: data directory " + db.dataDir() + " is not empty; "
+                    + "a new cluster is restored only into an empty one (move it away to start from the backup)");
+        }
+        int port;
+        try (var probe = new java.net.ServerSocket()) {
+            probe.bind(new InetSocketAddress("127.0.0.1", 0));
+            port = probe.getLocalPort();
+        }
+        // Private: loopback only, a free port, and no grant checks until the final statements reset root.
+        var temporary = dev.autopilot.mysql.config.ServerSettings.defaults(db.identity(), staging, work, "127.0.0.1", port)
+                .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON"));
+        List<String> resetRoot = List.of("FLUSH PRIVILEGES", "CREATE USER IF NOT EXISTS 'root'@'localhost'",
+                "ALTER USER 'root'@'localhost' IDENTIFIED BY ''",
+                "GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION");
+        String where = from.source() instanceof dev.autopilot.storage.StoreSettings.Directory d ? d.path().toString() : "the S3 bucket";
+        try (SnapshotStore objects = SnapshotStores.open(from.source())) {
+            where = objects.location();
+            LOG.info("{}: new cluster '{}' starts from the backup in {} ({}); restoring it", name, config.cluster(),
+                    where, from.target().describe());
+            var result = dev.autopilot.backup.pitr.PointInTimeRestore.of(objects, Restorer.withDefaults(), work)
+                    .restore(from.target(), temporary, Duration.ofMinutes(30), resetRoot);
+            try (var binlogs = Files.newDirectoryStream(staging, "binlog.*")) {
+                for (Path f : binlogs) {
+                    Files.delete(f);
+                }
+            }
+            Files.createDirectories(db.dataDir().getParent());
+            Files.deleteIfExists(db.dataDir());
+            Files.move(staging, db.dataDir(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            db.identity().store(db.dataDir());
+            backupPosition = Optional.of(result.reached());
+            LOG.info("{}: restored snapshot {} plus {} archived binlog(s): GTID position {}; next: start as the first primary",
+                    name, result.snapshot().id(), result.binlogsApplied(), result.reached());
+        } catch (IOException e) {
+            throw new IOException("bootstrap.fromBackup: restoring " + from.target().describe() + " from " + where + " failed: "
+                    + e.getMessage(), e);
+        } finally {
+            deleteTree(work);
+        }
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     /** The newest usable snapshot in the object store restored into the data directory, or empty (then: live clone). */
     private Optional<RestoredCopy> provisionFromSnapshot(ExistingData existing) throws IOException, InterruptedException {
         try (SnapshotStore objects = SnapshotStores.open(config.backup().orElseThrow().store())) {
@@ -242,6 +317,19 @@ public final class Agent implements AgentControl, AutoCloseable {
         return GtidPosition.of(kept).merge(copy);
     }
 
+    /**
+     * The restored backup's history continues here: new transactions take the next sequence numbers instead of
+     * starting again at 1 (root still has a fresh install's empty password at this point).
+     */
+    private void continueHistory(GtidPosition reached) {
+        try (DatabaseAdmin fresh = db.bootstrapAdmin()) {
+            fresh.execute("RESET MASTER");
+            fresh.execute("SET GLOBAL gtid_binlog_state = '" + reached.format() + "'");
+        }
+        backupPosition = Optional.empty();
+    }
+
+    private Optional<GtidPosition> backupPosition = Optional.empty();
     private Optional<RestoredCopy> pendingSlavePosition = Optional.empty();
     private Optional<GtidPosition> restoredHistory = Optional.empty();
 

@@ -32,6 +32,13 @@ public record ClusterView(SortedMap<String, MemberRecord> members, Optional<Stri
         return Optional.ofNullable(members.get(name));
     }
 
+    /** This view with {@code record} in place of what the store had for that member (a fresher record of one's own). */
+    public ClusterView withMember(MemberRecord record) {
+        var copy = new TreeMap<>(members);
+        copy.put(record.name(), record);
+        return new ClusterView(copy, leader, paused, switchover, lastPromotion, initializedBy);
+    }
+
     /** The leader's record, when the leader is known and has published one. */
     public Optional<MemberRecord> leaderRecord() {
         return leader.flatMap(this::member);

@@ -20,9 +20,21 @@ import java.util.Optional;
  * @param clonePort    port the live-clone donor listens on (on {@code member.address})
  * @param secretsDir   directory with secret files (root-password, replication-password, ...), optional
  * @param backup       snapshots and binlog archive in an object store, when one is configured
+ * @param bootstrap    where a new cluster's first member takes its data from, when not from an empty database
  */
 public record AgentConfig(String cluster, Member member, Mysql mysql, CoordinatorSettings coordination, Lock lock,
-                          Failover failover, Api api, int clonePort, Optional<Path> secretsDir, Optional<Backup> backup) {
+                          Failover failover, Api api, int clonePort, Optional<Path> secretsDir, Optional<Backup> backup,
+                          Optional<Bootstrap> bootstrap) {
+
+    /**
+     * A new cluster started from another cluster's backup: the member that bootstraps it restores the newest
+     * snapshot before {@code target} plus the archived binlogs up to it, instead of initialising an empty database.
+     *
+     * @param target where the restore stops ({@code latest}, a time or a GTID position)
+     * @param source the object store holding that backup
+     */
+    public record Bootstrap(dev.autopilot.backup.pitr.RecoveryTarget target, dev.autopilot.storage.StoreSettings source) {
+    }
 
     /**
      * @param store           where snapshots and archived binlogs go (a directory, e.g. a shared volume, or S3)

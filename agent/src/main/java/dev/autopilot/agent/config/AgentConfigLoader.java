@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.autopilot.backup.pitr.RecoveryTarget;
 import dev.autopilot.coordination.CoordinatorSettings;
 import dev.autopilot.storage.StoreSettings;
 import java.io.IOException;
@@ -36,6 +37,8 @@ public final class AgentConfigLoader {
             "clone.port",
             "backup.directory", "backup.s3.bucket", "backup.s3.prefix", "backup.s3.endpoint", "backup.s3.region",
             "backup.s3.pathStyle", "backup.interval", "backup.archiveInterval", "backup.keep",
+            "bootstrap.fromBackup", "bootstrap.directory", "bootstrap.s3.bucket", "bootstrap.s3.prefix", "bootstrap.s3.endpoint",
+            "bootstrap.s3.region", "bootstrap.s3.pathStyle",
             "secrets.dir");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -69,12 +72,15 @@ public final class AgentConfigLoader {
         return bind(new SettingsTree(yaml, env, SETTINGS));
     }
 
-    /** The object store: {@code backup.directory} or {@code backup.s3.bucket} (credentials: the AWS SDK's standard chain). */
-    private static Optional<AgentConfig.Backup> backup(SettingsTree s) {
-        Optional<String> dir = s.optional("backup.directory");
-        Optional<String> bucket = s.optional("backup.s3.bucket");
+    /**
+     * An object store under {@code prefix}: {@code <prefix>.directory} or {@code <prefix>.s3.bucket} (credentials: the
+     * AWS SDK's standard chain); empty when neither is set.
+     */
+    private static Optional<StoreSettings> objectStore(SettingsTree s, String prefix) {
+        Optional<String> dir = s.optional(prefix + ".directory");
+        Optional<String> bucket = s.optional(prefix + ".s3.bucket");
         if (dir.isPresent() && bucket.isPresent()) {
-            s.problem("backup.directory, backup.s3.bucket: choose one object store, not both");
+            s.problem(prefix + ".directory, " + prefix + ".s3.bucket: choose one object store, not both");
             return Optional.empty();
         }
         StoreSettings store;
@@ -83,17 +89,27 @@ public final class AgentConfigLoader {
         } else if (bucket.isPresent()) {
             URI endpoint = null;
             try {
-                endpoint = s.optional("backup.s3.endpoint").map(URI::create).orElse(null);
+                endpoint = s.optional(prefix + ".s3.endpoint").map(URI::create).orElse(null);
             } catch (IllegalArgumentException e) {
-                s.problem("backup.s3.endpoint: not a URL (e.g. http://minio:9000)");
+                s.problem(prefix + ".s3.endpoint: not a URL (e.g. http://minio:9000)");
             }
-            store = new StoreSettings.S3(bucket.get(), s.string("backup.s3.prefix", ""), endpoint,
-                    s.optional("backup.s3.region").orElse(null), s.bool("backup.s3.pathStyle", endpoint != null),
+            store = new StoreSettings.S3(bucket.get(), s.string(prefix + ".s3.prefix", ""), endpoint,
+                    s.optional(prefix + ".s3.region").orElse(null), s.bool(prefix + ".s3.pathStyle", endpoint != null),
                     new StoreSettings.Credentials.DefaultChain());
         } else {
             return Optional.empty();
         }
-        store.problems("backup").forEach(s::problem);
+        store.problems(prefix).forEach(s::problem);
+        return Optional.of(store);
+    }
+
+    /** Snapshots and the binlog archive, when {@code backup.*} names an object store. */
+    private static Optional<AgentConfig.Backup> backup(SettingsTree s) {
+        Optional<StoreSettings> objects = objectStore(s, "backup");
+        if (objects.isEmpty()) {
+            return Optional.empty();
+        }
+        StoreSettings store = objects.get();
         var backup = new AgentConfig.Backup(store, s.duration("backup.interval", Duration.ofHours(6)),
                 s.duration("backup.archiveInterval", Duration.ofMinutes(5)), s.integer("backup.keep", 7, 1, 1000));
         if (backup.archiveInterval().toSeconds() < 10) {
@@ -165,9 +181,46 @@ public final class AgentConfigLoader {
                 .ifPresent(p -> s.problem("secrets.dir: '" + p + "' is not a directory"));
 
         Optional<AgentConfig.Backup> backup = backup(s);
+        Optional<AgentConfig.Bootstrap> bootstrap = bootstrap(s, backup);
         if (!s.problems().isEmpty()) {
             throw new InvalidConfigException(s.problems());
         }
-        return new AgentConfig(cluster, member, mysql, coordination, lock, failover, api, clonePort, secrets, backup);
+        return new AgentConfig(cluster, member, mysql, coordination, lock, failover, api, clonePort, secrets, backup, bootstrap);
+    }
+
+    /**
+     * {@code bootstrap.fromBackup}: the backup a new cluster starts from, in {@code bootstrap.*}'s object store or else
+     * in {@code backup.*}'s. A point in the past may not be restored from the store the new cluster archives to: its
+     * binlogs would continue a history the archive already has a different continuation of.
+     */
+    private static Optional<AgentConfig.Bootstrap> bootstrap(SettingsTree s, Optional<AgentConfig.Backup> backup) {
+        Optional<StoreSettings> own = objectStore(s, "bootstrap");
+        Optional<String> from = s.optional("bootstrap.fromBackup");
+        if (from.isEmpty()) {
+            if (own.isPresent()) {
+                s.problem("bootstrap.fromBackup: missing; bootstrap.directory / bootstrap.s3.* name a backup to start from, "
+                        + "so say which point of it: latest, a UTC time (2026-11-25T12:00:00Z) or a GTID position (0-1-42)");
+            }
+            return Optional.empty();
+        }
+        RecoveryTarget target;
+        try {
+            target = RecoveryTarget.parse(from.get());
+        } catch (IllegalArgumentException e) {
+            s.problem("bootstrap.fromBackup: " + e.getMessage());
+            return Optional.empty();
+        }
+        Optional<StoreSettings> source = own.or(() -> backup.map(AgentConfig.Backup::store));
+        if (source.isEmpty()) {
+            s.problem("bootstrap.fromBackup: no object store to restore from; set bootstrap.directory or bootstrap.s3.bucket "
+                    + "(the old cluster's backups), or backup.*");
+            return Optional.empty();
+        }
+        boolean sameStore = backup.map(AgentConfig.Backup::store).filter(source.get()::equals).isPresent();
+        if (sameStore && !(target instanceof RecoveryTarget.Latest)) {
+            s.problem("bootstrap.fromBackup: '" + from.get() + "' is a point in the past of the backups in backup.*, where this "
+                    + "cluster would archive a second history after it; point bootstrap.* at the old backups and backup.* at a new place");
+        }
+        return Optional.of(new AgentConfig.Bootstrap(target, source.get()));
     }
 }

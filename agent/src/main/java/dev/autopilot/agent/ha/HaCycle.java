@@ -146,10 +146,16 @@ public final class HaCycle {
             LOG.warn("{}: switchover asked but no healthy eligible replica; staying primary", config.member().name());
             return new Outcome.Leading();
         }
+        long start = System.nanoTime();
         db.fence();
         GtidPosition finalPosition = db.admin().gtidPosition();
+        long fencedAt = System.nanoTime();
         store.requestSwitchover(new SwitchoverRequest(request.from(), target, request.requestedAtMillis(), finalPosition.format()));
+        long handedAt = System.nanoTime();
         lock.release();
+        LOG.info("{}: step-down steps: read-only in {} ms, final position {} handed to {} in {} ms, lock released in {} ms",
+                config.member().name(), (fencedAt - start) / 1_000_000, finalPosition, target, (handedAt - fencedAt) / 1_000_000,
+                (System.nanoTime() - handedAt) / 1_000_000);
         role = Role.NONE;
         following = "";
         return new Outcome.SteppedDown(target);

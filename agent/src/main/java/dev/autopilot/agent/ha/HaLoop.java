@@ -9,6 +9,10 @@ import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -32,6 +36,7 @@ public final class HaLoop implements AutoCloseable {
     private final Duration interval;
     private final Consumer<Outcome> observer;
     private final Semaphore wake = new Semaphore(0);
+    private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean running = true;
     private volatile MemberState state = MemberState.STARTING;
     private volatile Outcome last;
@@ -110,8 +115,11 @@ public final class HaLoop implements AutoCloseable {
         Outcome outcome;
         try {
             MemberRecord before = cycle.record(local, effectiveState(local, null)).withLastSnapshot(lastSnapshot.get());
-            presence.publish(before, false);
-            ClusterView view = store.read();
+            // Publishing the record and reading the view are independent round trips, and every hand-over waits on
+            // both: overlap them, and decide on the view with this member's fresh record in it.
+            Future<?> publishing = background.submit(() -> presence.publish(before, false));
+            ClusterView view = store.read().withMember(before);
+            awaitPublished(publishing);
             lastView = view;
             outcome = cycle.run(local, view);
             if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {
@@ -135,6 +143,20 @@ public final class HaLoop implements AutoCloseable {
         observer.accept(outcome);
         if (outcome instanceof Outcome.PromotedSelf) {
             wake(); // finish the promotion's bookkeeping now, not a loop interval later
+        }
+    }
+
+    private static void awaitPublished(Future<?> publishing) {
+        try {
+            publishing.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoordinationException("interrupted while publishing the member record", e);
         }
     }
 
@@ -171,6 +193,7 @@ public final class HaLoop implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        background.close();
         try {
             presence.close();
         } catch (CoordinationException e) {

@@ -47,6 +47,9 @@ final class MemberPresence implements AutoCloseable {
         if (presence == null) {
             presence = store.register(Member.of(record.name(), cluster + "-members", record.address(), record.apiPort()), ttl);
         }
+        if (decided) {
+            updateService(record); // first: after a promotion, clients are waiting for it; peers can wait a round trip
+        }
         if (System.nanoTime() - lastPassNanos > PASS_EVERY.toNanos()) {
             presence.pass(); // a heartbeat per second is plenty for a TTL of seconds, and keeps round trips off hand-overs
             lastPassNanos = System.nanoTime();
@@ -57,32 +60,33 @@ final class MemberPresence implements AutoCloseable {
             lastPublished = record;
             lastPublishNanos = System.nanoTime();
         }
-        if (decided) {
-            updateService(record);
-        }
     }
 
     private void updateService(MemberRecord record) {
         Role wanted = record.role();
+        MemberRegistration leaving = null;
+        Role left = serviceRole;
         if (wanted != serviceRole && service != null) {
-            service.deregister();
+            leaving = service;
             service = null;
-            LOG.info("{} left service {}-{}", record.name(), cluster, serviceRole.name().toLowerCase());
         }
         serviceRole = wanted;
-        if (wanted == Role.NONE) {
-            return;
+        // join the service once healthy, not to be marked failing at once
+        if (wanted != Role.NONE && (service != null || record.healthy())) {
+            if (service == null) {
+                String name = cluster + "-" + wanted.name().toLowerCase();
+                service = store.register(new Member(record.name(), name, record.address(), record.mysqlPort(),
+                        Set.of(wanted.name().toLowerCase()), Map.of("api", record.apiUrl())), ttl);
+                LOG.info("{} joined service {} at {}:{}", record.name(), name, record.address(), record.mysqlPort());
+            } else {
+                service.heartbeat(record.healthy()); // a registration made just now needs none
+            }
         }
-        if (service == null && !record.healthy()) {
-            return; // join the service once healthy, not to be marked failing at once
+        // Left after joining the new one: a promoted member's clients find it one round trip sooner.
+        if (leaving != null) {
+            leaving.deregister();
+            LOG.info("{} left service {}-{}", record.name(), cluster, left.name().toLowerCase());
         }
-        if (service == null) {
-            String name = cluster + "-" + wanted.name().toLowerCase();
-            service = store.register(new Member(record.name(), name, record.address(), record.mysqlPort(), Set.of(wanted.name().toLowerCase()),
-                    Map.of("api", record.apiUrl())), ttl);
-            LOG.info("{} joined service {} at {}:{}", record.name(), name, record.address(), record.mysqlPort());
-        }
-        service.heartbeat(record.healthy());
     }
 
     /** Leaves every service at once (graceful stop). */

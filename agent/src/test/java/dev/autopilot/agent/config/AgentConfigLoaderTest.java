@@ -64,6 +64,30 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void bootstrapFromBackupNamesItsStoreAndRefusesAPastPointOfTheStoreItWouldArchiveTo() throws Exception {
+        String base = "cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n";
+        AgentConfig fromOld = load(base + "bootstrap: {fromBackup: '0-1-42', directory: /old}\nbackup: {directory: /new}\n", Map.of());
+        assertThat(fromOld.bootstrap()).hasValueSatisfying(b -> {
+            assertThat(b.target()).isEqualTo(new dev.autopilot.backup.pitr.RecoveryTarget.AtGtid(
+                    dev.autopilot.mysql.gtid.GtidPosition.parse("0-1-42")));
+            assertThat(b.source()).isEqualTo(new dev.autopilot.storage.StoreSettings.Directory(Path.of("/old")));
+        });
+        AgentConfig latestFromOwn = load(base + "bootstrap: {fromBackup: latest}\nbackup: {directory: /b}\n", Map.of());
+        assertThat(latestFromOwn.bootstrap()).hasValueSatisfying(b ->
+                assertThat(b.source()).isEqualTo(new dev.autopilot.storage.StoreSettings.Directory(Path.of("/b"))));
+        assertThat(load(base, Map.of()).bootstrap()).isEmpty();
+
+        assertThatThrownBy(() -> load(base + "bootstrap: {fromBackup: '2026-11-25T12:00:00Z'}\nbackup: {directory: /b}\n", Map.of()))
+                .hasMessageContaining("bootstrap.fromBackup: '2026-11-25T12:00:00Z' is a point in the past");
+        assertThatThrownBy(() -> load(base + "bootstrap: {fromBackup: yesterday, directory: /old}\n", Map.of()))
+                .hasMessageContaining("bootstrap.fromBackup: 'yesterday' is neither 'latest'");
+        assertThatThrownBy(() -> load(base + "bootstrap: {fromBackup: latest}\n", Map.of()))
+                .hasMessageContaining("bootstrap.fromBackup: no object store to restore from");
+        assertThatThrownBy(() -> load(base + "bootstrap: {directory: /old}\n", Map.of()))
+                .hasMessageContaining("bootstrap.fromBackup: missing");
+    }
+
+    @Test
     void missingSecretsAreNamedWithEveryWayToProvideThem() {
         assertThatThrownBy(() -> ClusterSecrets.load(Map.of("AUTOPILOT_ROOT_PASSWORD", "x"), Optional.of(dir), false))
                 .isInstanceOf(InvalidConfigException.class)

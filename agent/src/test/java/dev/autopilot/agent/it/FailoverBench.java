@@ -57,6 +57,7 @@ public final class FailoverBench {
                         try (AckedWriter writer = new AckedWriter(() -> Scenarios.primary(cluster))) {
                             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> writer.count() > 30);
                             long fault = System.nanoTime();
+                            System.out.printf("%s fault: %s on %s%n", java.time.LocalTime.now(), scenario.getKey(), old.name);
                             scenario.getValue().accept(cluster, old);
                             AgentNode next = Scenarios.awaitNewPrimary(cluster, old.name, Duration.ofSeconds(30));
                             gaps.add(Scenarios.unavailabilityMillis(writer, fault, next));

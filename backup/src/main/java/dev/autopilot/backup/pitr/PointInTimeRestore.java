@@ -90,6 +90,15 @@ public final class PointInTimeRestore {
      * @throws IOException no snapshot old enough, a gap in the archive, or a tool failed
      */
     public Result restore(RecoveryTarget target, ServerSettings server, Duration deadline) throws IOException, InterruptedException {
+        return restore(target, server, deadline, List.of());
+    }
+
+    /**
+     * As {@link #restore(RecoveryTarget, ServerSettings, Duration)}, then runs {@code finalStatements} on the temporary
+     * server before it stops (e.g. resetting root for a new cluster's bootstrap). The statements are not logged.
+     */
+    public Result restore(RecoveryTarget target, ServerSettings server, Duration deadline, List<String> finalStatements)
+            throws IOException, InterruptedException {
         SnapshotInfo snapshot = chooseSnapshot(target);
         log.info("point-in-time restore to {}: starting from snapshot {} (GTID position {}) into {}", describe(target),
                 snapshot.id(), snapshot.gtidPosition(), server.dataDir());
@@ -122,6 +131,9 @@ public final class PointInTimeRestore {
             GtidPosition reached = copy.gtidPosition()
                     .merge(GtidPosition.parse(query(server, "SELECT @@gtid_binlog_pos"))).perDomain();
             query(server, "SET GLOBAL gtid_slave_pos = '" + reached.format() + "'");
+            if (!finalStatements.isEmpty()) {
+                query(server, String.join(";\n", finalStatements));
+            }
             log.info("point-in-time restore to {} done in {}: snapshot {} plus {} archived binlog(s), GTID position {}",
                     describe(target), server.dataDir(), snapshot.id(), used, reached);
             return new Result(copy.datadir(), snapshot, reached, used);
@@ -136,6 +148,7 @@ public final class PointInTimeRestore {
                 // The consistent point is at most created + duration: only then is every write in it before the target.
                 case RecoveryTarget.AtTime(Instant t) -> !s.created().plus(s.duration()).isAfter(t);
                 case RecoveryTarget.AtGtid(GtidPosition g) -> g.includes(s.gtidPosition());
+                case RecoveryTarget.Latest() -> true;
             };
             if (before) {
                 return s;
@@ -171,6 +184,7 @@ public final class PointInTimeRestore {
         return switch (target) {
             case RecoveryTarget.AtTime(Instant t) -> range.firstTime().isBefore(stopTime(t));
             case RecoveryTarget.AtGtid(GtidPosition g) -> g.includes(GtidPosition.of(range.firstGtid()));
+            case RecoveryTarget.Latest() -> true;
         };
     }
 
@@ -178,6 +192,7 @@ public final class PointInTimeRestore {
         return switch (target) {
             case RecoveryTarget.AtTime(Instant t) -> range.lastTime().isBefore(stopTime(t));
             case RecoveryTarget.AtGtid(GtidPosition g) -> g.includes(GtidPosition.of(range.lastGtid()));
+            case RecoveryTarget.Latest() -> true;
         };
     }
 
@@ -201,6 +216,7 @@ public final class PointInTimeRestore {
             switch (target) {
                 case RecoveryTarget.AtTime(Instant t) -> decode.add("--stop-datetime=" + BINLOG_TIME.format(stopTime(t)));
                 case RecoveryTarget.AtGtid(GtidPosition g) -> decode.add("--stop-position=" + g.perDomain().format());
+                case RecoveryTarget.Latest() -> { }
             }
             decode.add(local.toString());
             Map<String, List<String>> cmds = new LinkedHashMap<>();
@@ -225,9 +241,6 @@ public final class PointInTimeRestore {
     }
 
     private static String describe(RecoveryTarget target) {
-        return switch (target) {
-            case RecoveryTarget.AtTime(Instant t) -> t.toString();
-            case RecoveryTarget.AtGtid(GtidPosition g) -> "GTID position " + g;
-        };
+        return target.describe();
     }
 }

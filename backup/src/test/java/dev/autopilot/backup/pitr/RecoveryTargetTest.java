@@ -12,12 +12,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class RecoveryTargetTest {
 
     @Test
-    void toAcceptsAUtcTimeOrAGtidPositionAndNamesBothFormsOtherwise() {
+    void toAcceptsLatestAUtcTimeOrAGtidPositionAndNamesEveryFormOtherwise() {
+        assertThat(RecoveryTarget.parse("latest")).isEqualTo(new RecoveryTarget.Latest());
         assertThat(RecoveryTarget.parse("2026-11-25T12:00:00Z"))
                 .isEqualTo(new RecoveryTarget.AtTime(Instant.parse("2026-11-25T12:00:00Z")));
         assertThat(RecoveryTarget.parse("0-1-42")).isEqualTo(new RecoveryTarget.AtGtid(GtidPosition.parse("0-1-42")));
         assertThatThrownBy(() -> RecoveryTarget.parse("yesterday"))
-                .hasMessageContaining("--to 'yesterday'").hasMessageContaining("2026-11-25T12:00:00Z").hasMessageContaining("0-1-42");
+                .hasMessageContaining("'yesterday'").hasMessageContaining("'latest'").hasMessageContaining("2026-11-25T12:00:00Z").hasMessageContaining("0-1-42");
     }
 
     @Test

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
         description = "Restore the cluster's data as of a time or GTID position into a new data directory.")
 public final class RestoreCommand extends CliCommand {
     @Option(names = "--to", required = true, paramLabel = "TIME|GTID",
-            description = "UTC time (2026-11-25T13:00:00Z) or GTID position (0-1-1042) to restore to.")
+            description = "latest, a UTC time (2026-11-25T13:00:00Z) or a GTID position (0-1-1042) to restore to.")
     String to;
 
     @Option(names = "--target-dir", required = true, paramLabel = "DIR", description = "New data directory (must not exist or be empty).")
@@ -54,7 +54,7 @@ public final class RestoreCommand extends CliCommand {
         try {
             target = RecoveryTarget.parse(to);
         } catch (IllegalArgumentException e) {
-            throw CommandFailure.usage(e.getMessage());
+            throw CommandFailure.usage("--to " + e.getMessage());
         }
         Path dir = targetDir.toAbsolutePath().normalize();
         try (SnapshotStore store = SnapshotStores.open(storeSettings())) {
@@ -67,7 +67,7 @@ public final class RestoreCommand extends CliCommand {
             var result = PointInTimeRestore.of(store, Restorer.withDefaults(), work).restore(target, server, Duration.ofMinutes(10));
             out().printf("restored snapshot %s plus %d archived binlog(s) into %s; GTID position %s%n", result.snapshot().id(),
                     result.binlogsApplied(), result.datadir(), result.reached());
-            out().println("start a server on it, or bootstrap a new cluster: point an agent's member.dataDir/mysql at it");
+            out().println("start a server on it; to start a whole new cluster from the backup instead, see bootstrap.fromBackup");
             return ExitCodes.OK;
         } catch (IOException e) {
             throw CommandFailure.failed("restore to " + to + " failed: " + e.getMessage());

@@ -85,7 +85,8 @@ final class EtcdLeaderLock implements LeaderLock {
 
     @Override
     public boolean tryAcquire() {
-        return attempt(true) == 0;
+        // No read first: callers try when they have just seen the lock free (the HA loop reads it with the view).
+        return attempt(false) == 0;
     }
 
     /** 0 if acquired, otherwise the store revision at which the lock was seen held; {@code readFirst}: look first. */
