@@ -379,7 +379,8 @@ public final class Agent implements AgentControl, AutoCloseable {
                 if (probe.ping()) {
                     return; // freshly initialised: root has no password yet
                 }
-                if (db.accessProblem().filter(why -> why.contains("Access denied")).isPresent()) {
+                // Asked again after the refusal: the server may have come up between the two pings above and it.
+                if (db.accessProblem().filter(why -> why.contains("Access denied")).isPresent() && !probe.ping()) {
                     throw new IllegalStateException("mariadbd on " + db.dataDir() + " refuses root: the secret root-password does"
                             + " not match the password stored in this data directory; give every member the cluster's root-password");
                 }
