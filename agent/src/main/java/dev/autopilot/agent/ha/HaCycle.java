@@ -47,6 +47,8 @@ public final class HaCycle {
     private String following = "";
     private String diverged = "";
     private boolean sawLeader;
+    private String leaderSeen = "";
+    private long leaderRecordSeenAt;
     private Promotion afterPromotion;
 
     /**
@@ -83,7 +85,7 @@ public final class HaCycle {
 
     /** Runs the rules on one reading of the database and the cluster. */
     public Outcome run(DatabaseReading local, ClusterView view) {
-        sawLeader |= view.leader().isPresent();
+        noteLiveLeader(local, view);
         if (!local.reachable()) {
             return databaseDown(local);
         }
@@ -296,6 +298,25 @@ public final class HaCycle {
         // Bookkeeping waits for the next cycle, which the loop runs at once: clients first learn of the new primary.
         afterPromotion = new Promotion(config.member().name(), previous, reason, System.currentTimeMillis());
         return new Outcome.PromotedSelf(planned != null ? planned.from() : previous, reason);
+    }
+
+    /**
+     * Whether a primary has been seen alive since this agent started: its record changed between two cycles (it
+     * republishes at least every few seconds), or this member replicates from it. A lock and record merely present
+     * may belong to a primary that died just before this member came back (they live out their TTL).
+     */
+    private void noteLiveLeader(DatabaseReading local, ClusterView view) {
+        if (sawLeader) {
+            return;
+        }
+        Optional<MemberRecord> leader = view.leaderRecord().filter(r -> r.role() == Role.PRIMARY);
+        if (leader.isPresent()) {
+            MemberRecord r = leader.get();
+            sawLeader = r.name().equals(leaderSeen) && r.updatedAtMillis() != leaderRecordSeenAt; // equality only: another host's clock
+            leaderSeen = r.name();
+            leaderRecordSeenAt = r.updatedAtMillis();
+        }
+        sawLeader |= !following.isEmpty() && view.leader().filter(following::equals).isPresent() && local.replication().ioRunning();
     }
 
     /**
