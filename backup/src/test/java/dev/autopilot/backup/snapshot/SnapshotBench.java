@@ -65,6 +65,9 @@ public final class SnapshotBench {
                 Path toolsOut = Files.createDirectories(work.resolve("tools-extract"));
                 sync(work);
                 double tools = time("zstd -q -d -c \"$1\" | mbstream -x -C \"$2\"", storeDir.resolve(info.dataKey()), toolsOut);
+                Path parallelOut = Files.createDirectories(work.resolve("tools-extract-parallel"));
+                sync(work);
+                double toolsParallel = time("zstd -q -d -c \"$1\" | mbstream -x -p 4 -C \"$2\"", storeDir.resolve(info.dataKey()), parallelOut);
 
                 System.out.printf(Locale.ROOT, "raw tar | zstd -3:                 %6.1f s  %6.0f MB/s  (%.0f MB compressed)%n",
                         rawSnap, dataBytes / rawSnap / 1e6, Files.size(raw) / 1e6);
@@ -75,6 +78,8 @@ public final class SnapshotBench {
                         restore, dataBytes / restore / 1e6, rawRestore / restore, copy.gtidPosition());
                 System.out.printf(Locale.ROOT, "tools alone, zstd -d | mbstream -x (no verify, no prepare): %6.1f s  %6.0f MB/s  ratio %.2f%n",
                         tools, dataBytes / tools / 1e6, rawRestore / tools);
+                System.out.printf(Locale.ROOT, "tools alone, zstd -d | mbstream -x -p 4:                    %6.1f s  %6.0f MB/s  ratio %.2f%n",
+                        toolsParallel, dataBytes / toolsParallel / 1e6, rawRestore / toolsParallel);
                 System.out.println("target: ratio >= 0.80");
             }
         } finally {
