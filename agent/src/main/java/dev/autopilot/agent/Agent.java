@@ -18,6 +18,7 @@ import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.agent.ha.HaCycle;
 import dev.autopilot.agent.ha.HaLoop;
 import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.agent.lifecycle.BackupBootstrap;
 import dev.autopilot.agent.lifecycle.Provisioning;
 import dev.autopilot.backup.clone.CloneDonor;
 import dev.autopilot.backup.clone.CloneToken;
@@ -136,7 +137,8 @@ public final class Agent implements AgentControl, AutoCloseable {
                 LOG.info("{}: new cluster '{}': this member bootstraps it as the first primary{}", name, config.cluster(),
                         unfinished ? " (resuming a bootstrap that did not finish)" : "");
                 if (config.bootstrap().isPresent()) {
-                    restoreBackupForNewCluster(config.bootstrap().get());
+                    backupPosition = Optional.of(new BackupBootstrap(name, config.member().dataDir(), db.dataDir(), db.identity())
+                            .restore(config.bootstrap().get()));
                 } else {
                     db.server().initialise(Duration.ofMinutes(2));
                 }
@@ -219,76 +221,6 @@ public final class Agent implements AgentControl, AutoCloseable {
                 throw new IOException("no member could be cloned within 10 minutes; check that the primary is healthy");
             }
             Thread.sleep(1000); // waiting for the cluster to change, not for a condition this process controls
-        }
-    }
-
-    /**
-     * {@code bootstrap.fromBackup}: the backup restored (snapshot plus archived binlogs up to the target) by a private
-     * temporary server in a staging directory, which then becomes the data directory. Root is reset there to the
-     * state of a fresh install, so the usual account bootstrap gives the restored data this cluster's secrets. The
-     * restored binlogs are dropped (the old cluster's archive has them); the history is seeded from the position reached.
-     */
-    private void restoreBackupForNewCluster(AgentConfig.Bootstrap from) throws IOException, InterruptedException {
-        Path staging = config.member().dataDir().resolve("bootstrap-restore");
-        Path work = config.member().dataDir().resolve("bootstrap-work");
-        deleteTree(staging); // a restore interrupted earlier starts over
-        deleteTree(work);
-        if (Files.exists(db.dataDir()) && !isEmptyDirectory(db.dataDir())) {
-            throw new IllegalStateException("bootstrap.fromBackup: data directory " + db.dataDir() + " is not empty; "
-                    + "a new cluster is restored only into an empty one (move it away to start from the backup)");
-        }
-        int port;
-        try (var probe = new java.net.ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            port = probe.getLocalPort();
-        }
-        // Private: loopback only, a free port, and no grant checks until the final statements reset root.
-        var temporary = dev.autopilot.mysql.config.ServerSettings.defaults(db.identity(), staging, work, "127.0.0.1", port)
-                .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON"));
-        List<String> resetRoot = List.of("FLUSH PRIVILEGES", "CREATE USER IF NOT EXISTS 'root'@'localhost'",
-                "ALTER USER 'root'@'localhost' IDENTIFIED BY ''",
-                "GRANT ALL PRIVILEGES ON *.* TO 'root'@'localhost' WITH GRANT OPTION");
-        String where = from.source() instanceof dev.autopilot.storage.StoreSettings.Directory d ? d.path().toString() : "the S3 bucket";
-        try (SnapshotStore objects = SnapshotStores.open(from.source())) {
-            where = objects.location();
-            LOG.info("{}: new cluster '{}' starts from the backup in {} ({}); restoring it", name, config.cluster(),
-                    where, from.target().describe());
-            var result = dev.autopilot.backup.pitr.PointInTimeRestore.of(objects, Restorer.withDefaults(), work)
-                    .restore(from.target(), temporary, Duration.ofMinutes(30), resetRoot);
-            try (var binlogs = Files.newDirectoryStream(staging, "binlog.*")) {
-                for (Path f : binlogs) {
-                    Files.delete(f);
-                }
-            }
-            Files.createDirectories(db.dataDir().getParent());
-            Files.deleteIfExists(db.dataDir());
-            Files.move(staging, db.dataDir(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            db.identity().store(db.dataDir());
-            backupPosition = Optional.of(result.reached());
-            LOG.info("{}: restored snapshot {} plus {} archived binlog(s): GTID position {}; next: start as the first primary",
-                    name, result.snapshot().id(), result.binlogsApplied(), result.reached());
-        } catch (IOException e) {
-            throw new IOException("bootstrap.fromBackup: restoring " + from.target().describe() + " from " + where + " failed: "
-                    + e.getMessage(), e);
-        } finally {
-            deleteTree(work);
-        }
-    }
-
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
-        try (var entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param promotable      the database answers and its applier has no error: its data is consistent, so it may be
  *                        promoted even while its replication is down (as it is when the primary has died)
  * @param lagMillis       replication lag, -1 when unknown or not replicating
+ * @param replicatingFrom the primary this member's receiver is connected to right now, empty when none (a candidate
+ *                        waits briefly for such a peer's final position after the lock is released)
  * @param updatedAtMillis wall-clock time of the reading, for display only (never compared across hosts)
  * @param lastSnapshot    creation time (ISO-8601) of the newest snapshot this member knows of, empty when none
  */

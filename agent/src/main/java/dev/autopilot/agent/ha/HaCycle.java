@@ -47,6 +47,7 @@ public final class HaCycle {
     private String following = "";
     private String diverged = "";
     private boolean sawLeader;
+    private long lockFreeSinceNanos;
     private String leaderSeen = "";
     private long leaderRecordSeenAt;
     private Promotion afterPromotion;
@@ -86,6 +87,7 @@ public final class HaCycle {
     /** Runs the rules on one reading of the database and the cluster. */
     public Outcome run(DatabaseReading local, ClusterView view) {
         noteLiveLeader(local, view);
+        lockFreeSinceNanos = view.leader().isPresent() ? 0 : (lockFreeSinceNanos != 0 ? lockFreeSinceNanos : System.nanoTime());
         if (!local.reachable()) {
             return databaseDown(local);
         }
@@ -260,6 +262,12 @@ public final class HaCycle {
                 }
                 case Election.Verdict.Take() -> { }
             }
+            Optional<MemberRecord> receiving = stillReceiving(view);
+            Duration settle = config.failover().loopInterval().multipliedBy(2);
+            if (receiving.isPresent() && System.nanoTime() - lockFreeSinceNanos < settle.toNanos()) {
+                return new Outcome.Deferring(receiving.get().name(), "its receiver was still connected to "
+                        + receiving.get().replicatingFrom() + " when it last published; waiting for its final position");
+            }
         }
         return promote(local, view, planned ? sw.get() : null);
     }
@@ -298,6 +306,19 @@ public final class HaCycle {
         // Bookkeeping waits for the next cycle, which the loop runs at once: clients first learn of the new primary.
         afterPromotion = new Promotion(config.member().name(), previous, reason, System.currentTimeMillis());
         return new Outcome.PromotedSelf(planned != null ? planned.from() : previous, reason);
+    }
+
+    /**
+     * A peer whose last record shows its receiver still connected to the old primary: its position may still have
+     * moved. When the lock was released at once (the primary's database died) the records are up to a cycle old, and
+     * a candidate deciding on them could pass over a peer that received more — an acknowledged write in zero-loss
+     * mode. Such a peer republishes within a cycle of noticing the primary gone; the wait is bounded by the caller.
+     */
+    private Optional<MemberRecord> stillReceiving(ClusterView view) {
+        return view.members().values().stream()
+                .filter(m -> !m.name().equals(config.member().name()) && m.role() == Role.REPLICA && m.promotable())
+                .filter(m -> !m.replicatingFrom().isEmpty())
+                .findFirst();
     }
 
     /**
@@ -342,6 +363,7 @@ public final class HaCycle {
         return new MemberRecord(m.name(), m.address(), config.mysql().port(), config.api().port(), config.clonePort(), role,
                 state, healthy, local.reachable() && !local.replication().sqlFailed() && local.replication().lastSqlErrno() == 0,
                 local.eventualPosition().format(), local.binlogState().merge(local.slavePosition()).format(), local.lagMillis(), local.version(),
-                error, m.priority(), m.noFailover(), role == Role.REPLICA ? following : "", System.currentTimeMillis());
+                error, m.priority(), m.noFailover(), role == Role.REPLICA && local.replication().ioRunning() ? following : "",
+                System.currentTimeMillis());
     }
 }

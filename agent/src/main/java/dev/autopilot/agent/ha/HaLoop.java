@@ -121,7 +121,9 @@ public final class HaLoop implements AutoCloseable {
             ClusterView view = store.read().withMember(before);
             awaitPublished(publishing);
             lastView = view;
-            outcome = cycle.run(local, view);
+            // While the data directory is being rebuilt the database comes and goes under the rebuild's control:
+            // deciding now (re-pointing, positions) would race it.
+            outcome = state == MemberState.PROVISIONING ? new Outcome.Provisioning() : cycle.run(local, view);
             if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {
                 local = db.read();
             }

@@ -80,6 +80,13 @@ public sealed interface Outcome {
     }
 
     /** Automatic failover is paused and the lock is free: nothing is promoted. */
+    /** The data directory is being rebuilt (errant transactions); the cycle only publishes the member's record. */
+    record Provisioning() implements Outcome {
+        public String describe() {
+            return "data directory being rebuilt from a peer; no decisions until the database runs again";
+        }
+    }
+
     record PausedWithoutLeader() implements Outcome {
         public String describe() {
             return "cluster paused and no primary: waiting for an operator (autopilot resume)";
