@@ -144,7 +144,7 @@ public final class Agent implements AgentControl, AutoCloseable {
                 }
                 bootstrapping = true;
             } else {
-                provision(ExistingData.REFUSE);
+                provision(ExistingData.REFUSE, true);
             }
         } else {
             LOG.info("{}: data directory {} holds this member's data; starting it read-only", name, db.dataDir());
@@ -180,11 +180,15 @@ public final class Agent implements AgentControl, AutoCloseable {
         }
     }
 
-    private void provision(ExistingData existing) throws IOException, InterruptedException {
+    /**
+     * @param snapshotFirst try the newest snapshot before a live clone (a joining member); a rebuild after errant
+     *                      transactions clones a live peer, whose copy is current, instead of catching up from a snapshot
+     */
+    private void provision(ExistingData existing, boolean snapshotFirst) throws IOException, InterruptedException {
         var provisioning = new Provisioning(name, secrets, Restorer.withDefaults());
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         boolean told = false;
-        boolean snapshotTried = false;
+        boolean snapshotTried = !snapshotFirst;
         while (true) {
             ClusterView view = cluster.read();
             var donorRecord = view.leader().isPresent() ? provisioning.donor(view) : Optional.<dev.autopilot.agent.cluster.MemberRecord>empty();
@@ -363,7 +367,7 @@ public final class Agent implements AgentControl, AutoCloseable {
                 Files.move(db.dataDir(), aside);
                 LOG.warn("{}: moved diverged data directory to {} (its binlogs hold the discarded transactions); cloning from a peer",
                         name, aside);
-                provision(ExistingData.REFUSE);
+                provision(ExistingData.REFUSE, false);
                 startDatabase();
                 loop.state(MemberState.STARTING);
                 loop.wake();
