@@ -9,15 +9,12 @@ import dev.autopilot.mysql.gtid.GtidPosition;
 import dev.autopilot.storage.SnapshotStore;
 import dev.autopilot.storage.SnapshotStores;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,9 +56,7 @@ public final class BackupBootstrap {
             throw new IllegalStateException("bootstrap.fromBackup: data directory " + dataDir + " is not empty; "
                     + "a new cluster is restored only into an empty one (move it away to start from the backup)");
         }
-        // Private: loopback only, a free port, and no grant checks until RESET_ROOT.
-        ServerSettings temporary = ServerSettings.defaults(identity, staging, work, "127.0.0.1", freeLoopbackPort())
-                .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON"));
+        ServerSettings temporary = PointInTimeRestore.temporaryServer(identity, staging, work); // no grant checks until RESET_ROOT
         try (SnapshotStore objects = SnapshotStores.open(from.source())) {
             LOG.info("{}: new cluster starts from the backup in {} ({}); restoring it", member, objects.location(), from.target().describe());
             PointInTimeRestore.Result result;
@@ -86,13 +81,6 @@ public final class BackupBootstrap {
             return result.reached();
         } finally {
             deleteTree(work);
-        }
-    }
-
-    private static int freeLoopbackPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress("127.0.0.1", 0));
-            return probe.getLocalPort();
         }
     }
 

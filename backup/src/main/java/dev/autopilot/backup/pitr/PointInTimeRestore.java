@@ -67,6 +67,21 @@ public final class PointInTimeRestore {
         this.workDir = workDir;
     }
 
+    /**
+     * Settings for the private temporary server a restore runs: loopback only, a free port, small memory, and no
+     * grant checks (the restored data's accounts are not this caller's).
+     */
+    public static ServerSettings temporaryServer(dev.autopilot.mysql.config.MemberIdentity identity, Path dataDir, Path runDir)
+            throws IOException {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            port = probe.getLocalPort();
+        }
+        return ServerSettings.defaults(identity, dataDir, runDir, "127.0.0.1", port)
+                .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON"));
+    }
+
     /** Tools from {@code PATH}. */
     public static PointInTimeRestore of(SnapshotStore store, Restorer restorer, Path workDir) {
         return new PointInTimeRestore(store, restorer, "mariadb-binlog", "mariadb", workDir);

@@ -13,12 +13,9 @@ import dev.autopilot.storage.SnapshotStore;
 import dev.autopilot.storage.SnapshotStores;
 import dev.autopilot.storage.StoreSettings;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,9 +56,7 @@ public final class RestoreCommand extends CliCommand {
         Path dir = targetDir.toAbsolutePath().normalize();
         try (SnapshotStore store = SnapshotStores.open(storeSettings())) {
             Path work = Files.createTempDirectory("autopilot-restore-");
-            // A private, temporary server: loopback only, a free port, no grant checks (it has no users of its own yet).
-            ServerSettings server = ServerSettings.defaults(MemberIdentity.random(), dir, work, "127.0.0.1", freePort())
-                    .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON"));
+            ServerSettings server = PointInTimeRestore.temporaryServer(MemberIdentity.random(), dir, work);
             out().println("restoring " + to + " from " + store.location() + " into " + dir + " ...");
             out().flush();
             var result = PointInTimeRestore.of(store, Restorer.withDefaults(), work).restore(target, server, Duration.ofMinutes(10));
@@ -99,13 +94,6 @@ public final class RestoreCommand extends CliCommand {
                     .store();
         } catch (InvalidConfigException e) {
             throw CommandFailure.usage(config + " is invalid: " + String.join("; ", e.problems()));
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
         }
     }
 }
