@@ -1,4 +1,5 @@
-# Sourced by the bin/ scripts: finds a JDK 25 or says how to get one. Sets JAVA_HOME and JAVA.
+# Sourced by the bin/ scripts: finds a JDK 25 or says how to get one (sets JAVA_HOME and JAVA), and picks the
+# launcher's JVM flags per command (sets AUTOPILOT_JVM_FLAGS; benches use it to measure what runs in production).
 autopilot_find_jdk() {
   local candidate version
   for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-25-openjdk-amd64 \
@@ -17,4 +18,20 @@ autopilot: no JDK 25 found (looked at $JAVA_HOME, /usr/lib/jvm/temurin-25-jdk-am
   distribution has it, then export JAVA_HOME=/path/to/jdk-25 and run this again.
 MSG
   return 1
+}
+
+# Lean flags for an always-on process: one GC thread, small stacks, heap returned to the OS when idle, two malloc
+# arenas (see docs/why.md). 'supervise' (no database, no store client) gets a smaller heap and C1 only; short CLI
+# commands get C1 only too (quick start). The agent and 'restore' keep C2: they hash and unpack gigabytes, and
+# SHA-256 has no C1 intrinsic (154 MB/s under C1, 1.6 GB/s with C2, measured in docs/why.md).
+autopilot_jvm_flags() {
+  export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+  AUTOPILOT_JVM_FLAGS=(-XX:+UseSerialGC -Xss512k -XX:+UseCompactObjectHeaders
+        -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=2000 -Xshare:auto
+        -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+  case "${1:-}" in
+    supervise) AUTOPILOT_JVM_FLAGS+=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xms4m -Xmx32m -XX:ReservedCodeCacheSize=16m) ;;
+    agent|restore) AUTOPILOT_JVM_FLAGS+=(-XX:CICompilerCount=2 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m) ;;
+    *) AUTOPILOT_JVM_FLAGS+=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=32m) ;;
+  esac
 }

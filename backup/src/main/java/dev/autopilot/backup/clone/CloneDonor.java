@@ -21,9 +21,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
@@ -46,6 +49,7 @@ public final class CloneDonor implements Closeable {
     private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
     private static final int SOCKET_BUFFER = 4 << 20;
     private static final int CONTROL_BUFFER = 8 * 1024;
+    private static final Duration SESSION_STOP_WAIT = Duration.ofSeconds(10);
     /** Binlogs, relay logs ({@code name.000001}), redo and temporary tablespace, logs: not part of a backup's size. */
     private static final Pattern NOT_COPIED = Pattern.compile(".+\\.[0-9]{6}|ib_logfile[0-9]+|ibtmp[0-9]+|.+\\.(err|pid|sock)");
 
@@ -56,6 +60,7 @@ public final class CloneDonor implements Closeable {
     /** The joiner being served, or null: the one-clone-at-a-time guard. */
     private final AtomicReference<String> serving = new AtomicReference<>();
     private final AtomicReference<ToolProcess> running = new AtomicReference<>();
+    private final Set<Thread> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLong started = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
     private ServerSocket server;
@@ -110,6 +115,18 @@ public final class CloneDonor implements Closeable {
         if (backup != null) {
             backup.close();
         }
+        // Sessions end quickly once their backup is killed; waiting lets each remove its work directory first.
+        for (Thread session : sessions) {
+            try {
+                if (!session.join(SESSION_STOP_WAIT)) {
+                    log.warn("clone donor on {}: session {} still running after {} s; not waiting longer", settings.listen(),
+                            session.getName(), SESSION_STOP_WAIT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         log.info("clone donor on {} stopped", settings.listen());
     }
 
@@ -117,7 +134,15 @@ public final class CloneDonor implements Closeable {
         while (state.get() == State.STARTED) {
             try {
                 Socket socket = server.accept();
-                Thread.ofVirtual().name("clone-donor-" + socket.getRemoteSocketAddress()).start(() -> serve(socket));
+                Thread session = Thread.ofVirtual().name("clone-donor-" + socket.getRemoteSocketAddress()).unstarted(() -> {
+                    try {
+                        serve(socket);
+                    } finally {
+                        sessions.remove(Thread.currentThread());
+                    }
+                });
+                sessions.add(session);
+                session.start();
             } catch (IOException e) {
                 if (state.get() == State.STARTED) {
                     log.warn("clone donor on {}: accept failed ({}); continuing", settings.listen(), e.toString());

@@ -9,7 +9,7 @@ import java.util.OptionalLong;
 /**
  * An open xbstream from a {@link ProvisionSource}.
  *
- * @param xbstream      the bytes mbstream unpacks; reading past a broken or failed source throws
+ * @param xbstream      the bytes the Restorer unpacks; reading past a broken or failed source throws
  * @param expectedBytes the expected stream size when the source knows it (an estimate, for the ETA)
  * @param origin        where it comes from, for log lines
  */

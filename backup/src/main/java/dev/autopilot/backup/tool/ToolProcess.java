@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One run of a backup tool ({@code mariabackup}, {@code mbstream}): its stderr goes to the log line by
+ * One run of a backup tool ({@code mariabackup}): its stderr goes to the log line by
  * line, tagged, and the last lines are kept so a failure can say why. Closing it kills the process tree
  * if it is still running, so an abandoned transfer never leaves a backup (and its locks) behind.
  */

@@ -1,2 +1,2 @@
-/** Running the external backup tools (mariabackup, mbstream) with their output in the log. */
+/** Running the external backup tools (mariabackup) with their output in the log. */
 package dev.autopilot.backup.tool;

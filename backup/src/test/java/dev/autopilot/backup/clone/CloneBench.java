@@ -108,7 +108,7 @@ public final class CloneBench {
         Path target = work.resolve("joiner").resolve("data");
         try (CloneDonor donor = new CloneDonor(settings)) {
             donor.start();
-            Restorer restorer = new Restorer("mariabackup", "mbstream", "256M", Duration.ofSeconds(5));
+            Restorer restorer = new Restorer("mariabackup", "256M", Duration.ofSeconds(5));
             flushDirtyPages(work);
             long start = System.nanoTime();
             RestoredCopy copy = restorer.restore(LiveCloneSource.of(address, TOKEN), target, ExistingData.REFUSE);

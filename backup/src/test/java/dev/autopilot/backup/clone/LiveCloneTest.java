@@ -47,7 +47,7 @@ class LiveCloneTest {
 
     private static final CloneToken TOKEN = CloneToken.of(Secret.of("clone-token-for-tests-0123456789"));
     private static final InetSocketAddress DONOR = new InetSocketAddress("127.0.5.1", 4444);
-    private static final Restorer RESTORER = new Restorer("mariabackup", "mbstream", "64M", Duration.ofSeconds(1));
+    private static final Restorer RESTORER = new Restorer("mariabackup", "64M", Duration.ofSeconds(1));
 
     private static Path base;
     private static TestNode primary;

@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class PointInTimeRestoreTest {
 
-    private static final Restorer RESTORER = new Restorer("mariabackup", "mbstream", "64M", Duration.ofSeconds(1));
+    private static final Restorer RESTORER = new Restorer("mariabackup", "64M", Duration.ofSeconds(1));
     private static Path base;
     private static BackupTestNode primary;
     private static SnapshotStore store;

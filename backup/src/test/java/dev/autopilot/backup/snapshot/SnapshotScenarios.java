@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 abstract class SnapshotScenarios {
 
-    static final Restorer RESTORER = new Restorer("mariabackup", "mbstream", "64M", Duration.ofSeconds(1));
+    static final Restorer RESTORER = new Restorer("mariabackup", "64M", Duration.ofSeconds(1));
     static Path base;
     static BackupTestNode primary;
 

@@ -19,9 +19,12 @@ import picocli.CommandLine.Option;
 
 /** What the {@code local} subcommands share: the directory, its state, starting an agent, watching the store. */
 abstract class LocalMemberCommand extends CliCommand {
-    /** Lean JVM flags for an always-on agent, as in bin/autopilot. */
-    static final List<String> AGENT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-            "-Xss512k", "-Xms16m", "-Xmx160m", "-XX:MaxMetaspaceSize=160m", "-XX:ReservedCodeCacheSize=32m",
+    /**
+     * Lean JVM flags for an always-on agent, as bin/jdk.sh's: C2 kept (one compiler thread each), because snapshot
+     * uploads and restores hash every byte with SHA-256, which has no C1 intrinsic.
+     */
+    static final List<String> AGENT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:CICompilerCount=2",
+            "-Xss512k", "-Xms16m", "-Xmx160m", "-XX:MaxMetaspaceSize=160m", "-XX:ReservedCodeCacheSize=48m",
             "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED");
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Local cluster directory (default ./.local).")
