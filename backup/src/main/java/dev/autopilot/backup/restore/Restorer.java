@@ -6,10 +6,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -22,7 +24,8 @@ import java.util.stream.Stream;
  * next to the target (fed straight from the source, no intermediate file), {@code mariabackup --prepare}, then
  * a move into place, and the GTID position read from the backup's binlog info.
  *
- * <p>Either the target ends up holding a complete, prepared copy or it is left as it was: any failure
+ * <p>Either the target ends up holding a complete, prepared copy, written to disk (fsynced) before it is moved into
+ * place, or it is left as it was: any failure
  * (source refused or broken mid-stream, a malformed stream, prepare failing) deletes the staging directory. A
  * non-empty target is refused before the source is opened unless the caller passes
  * {@link ExistingData#DISCARD}; discarded data is deleted only once the new copy is prepared.
@@ -73,7 +76,10 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
             long bytes = unpack(source, staging);
             prepare(staging);
             BackupBinlogInfo binlog = BackupBinlogInfo.read(staging);
+            makeDurable(staging);
             moveIntoPlace(staging, target, existing);
+            forceDirectory(target);
+            forceDirectory(target.getParent());
             done = true;
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             log.info("restored {} into {} in {} s: GTID position {} (donor binlog {}:{}); next: start the server and replicate",
@@ -117,6 +123,36 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
         }
         if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new IOException("restore target " + target + " exists and is not a directory");
+        }
+    }
+
+    /**
+     * Writes the prepared copy to disk before it is moved into place: the move is what makes the member "provisioned",
+     * and a host that loses power just after must not come back with a data directory whose pages never left the
+     * page cache. Cheap where the kernel has written most of it back already.
+     */
+    private static void makeDurable(Path staging) throws IOException {
+        long start = System.nanoTime();
+        long[] files = {0};
+        try (Stream<Path> all = Files.walk(staging)) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
+                        c.force(true);
+                    }
+                    files[0]++;
+                } else if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    forceDirectory(p);
+                }
+            }
+        }
+        log.info("wrote the copy in {} to disk ({} files fsynced in {} ms); next: move it into place", staging, files[0],
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    private static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
+            c.force(true);
         }
     }
 

@@ -59,11 +59,13 @@ public final class SnapshotBench {
                 Path stored = storeDir.resolve(info.dataKey());
                 // Alternating runs, medians: the disk's write-back makes single runs vary by tens of percent.
                 List<Double> raws = new ArrayList<>();
+                List<Double> rawsDurable = new ArrayList<>();
                 List<Double> restores = new ArrayList<>();
                 List<Double> tools = new ArrayList<>();
                 RestoredCopy copy = null;
                 for (int run = 0; run < RUNS; run++) {
                     raws.add(timeInto(work.resolve("raw-extract"), "zstd -q -d -c \"$1\" | tar -C \"$2\" -xf -", raw));
+                    rawsDurable.add(raws.getLast() + time("sync -f \"$2\"", raw, work.resolve("raw-extract")));
                     Path restored = fresh(work.resolve("restored"));
                     start = System.nanoTime();
                     copy = restorer.restore(new SnapshotSource(store, info), restored.resolve("data"), ExistingData.REFUSE);
@@ -71,6 +73,7 @@ public final class SnapshotBench {
                     tools.add(timeInto(work.resolve("tools-extract"), "zstd -q -d -c \"$1\" | mbstream -x -C \"$2\"", stored));
                 }
                 double rawRestore = median(raws);
+                double rawDurable = median(rawsDurable);
                 double restore = median(restores);
                 double toolsAlone = median(tools);
 
@@ -80,8 +83,10 @@ public final class SnapshotBench {
                         snap, dataBytes / snap / 1e6, info.size() / 1e6, rawSnap / snap);
                 System.out.printf(Locale.ROOT, "raw zstd -d | tar -x:               %6.1f s  %6.0f MB/s  (median of %s)%n",
                         rawRestore, dataBytes / rawRestore / 1e6, seconds(raws));
-                System.out.printf(Locale.ROOT, "restore (store->verify->zstd->extract->prepare): %6.1f s  %6.0f MB/s  ratio %.2f  (median of %s; GTID %s)%n",
-                        restore, dataBytes / restore / 1e6, rawRestore / restore, seconds(restores), copy.gtidPosition());
+                System.out.printf(Locale.ROOT, "raw zstd -d | tar -x; sync (durable): %6.1f s  %6.0f MB/s  (median of %s)%n",
+                        rawDurable, dataBytes / rawDurable / 1e6, seconds(rawsDurable));
+                System.out.printf(Locale.ROOT, "restore (store->verify->zstd->extract->prepare->fsync): %6.1f s  %6.0f MB/s  ratio %.2f, %.2f to durable raw  (median of %s; GTID %s)%n",
+                        restore, dataBytes / restore / 1e6, rawRestore / restore, rawDurable / restore, seconds(restores), copy.gtidPosition());
                 System.out.printf(Locale.ROOT, "for comparison, zstd -d | mbstream -x (no verify, no prepare): %6.1f s  %6.0f MB/s  ratio %.2f  (median of %s)%n",
                         toolsAlone, dataBytes / toolsAlone / 1e6, rawRestore / toolsAlone, seconds(tools));
                 System.out.println("target: ratio >= 0.80");
