@@ -33,6 +33,7 @@ import dev.autopilot.mysql.admin.ClusterAccounts;
 import dev.autopilot.mysql.admin.DatabaseAdmin;
 import dev.autopilot.mysql.admin.UserBootstrap;
 import dev.autopilot.mysql.auth.Credentials;
+import dev.autopilot.mysql.gtid.ErrantTransactions;
 import dev.autopilot.mysql.gtid.GtidPosition;
 import dev.autopilot.supervisor.Supervisor;
 import dev.autopilot.supervisor.config.SupervisorConfig;
@@ -144,7 +145,7 @@ public final class Agent implements AgentControl, AutoCloseable {
                 }
                 bootstrapping = true;
             } else {
-                provision(ExistingData.REFUSE, true);
+                provision(ExistingData.REFUSE);
             }
         } else {
             LOG.info("{}: data directory {} holds this member's data; starting it read-only", name, db.dataDir());
@@ -181,32 +182,41 @@ public final class Agent implements AgentControl, AutoCloseable {
     }
 
     /**
-     * @param snapshotFirst try the newest snapshot before a live clone (a joining member); a rebuild after errant
-     *                      transactions clones a live peer, whose copy is current, instead of catching up from a snapshot
+     * Puts a copy of the cluster's data into the data directory: the newest snapshot when backups are configured, else
+     * (or when it cannot be used) a live clone from a peer. The copy runs under a new {@code server_id}
+     * ({@link LocalDatabase#renewIdentity()}): it may be older than transactions this member wrote as primary.
      */
-    private void provision(ExistingData existing, boolean snapshotFirst) throws IOException, InterruptedException {
+    private void provision(ExistingData existing) throws IOException, InterruptedException {
+        db.renewIdentity();
+        ExistingData inTarget = existing;
         var provisioning = new Provisioning(name, secrets, Restorer.withDefaults());
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         boolean told = false;
-        boolean snapshotTried = !snapshotFirst;
+        boolean snapshotTried = false;
         while (true) {
             ClusterView view = cluster.read();
             var donorRecord = view.leader().isPresent() ? provisioning.donor(view) : Optional.<dev.autopilot.agent.cluster.MemberRecord>empty();
             if (donorRecord.isPresent() && config.backup().isPresent() && !snapshotTried) {
                 snapshotTried = true;
-                Optional<RestoredCopy> copy = provisionFromSnapshot(existing);
-                if (copy.isPresent()) {
+                Optional<RestoredCopy> copy = provisionFromSnapshot(inTarget);
+                GtidPosition primaryKnown = GtidPosition.parse(view.leaderRecord().map(MemberRecord::knownGtids).orElse(""));
+                var unknown = copy.map(c -> ErrantTransactions.find(c.gtidPosition(), primaryKnown)).orElse(List.of());
+                if (!unknown.isEmpty()) {
+                    // Taken from a member before it diverged: replicating on top of it would find it errant again.
+                    LOG.warn("{}: snapshot at GTID position {} holds transactions primary {} never had ({}); not using it;"
+                            + " next: live clone", name, copy.get().gtidPosition(), view.leader().orElse("?"), unknown);
+                    inTarget = ExistingData.DISCARD; // the rejected copy this member just restored
+                } else if (copy.isPresent()) {
                     db.identity().store(copy.get().datadir());
                     // Seeds the errant-transaction check with the primary's known history (see docs/why.md).
-                    restoredHistory = Optional.of(historyUpTo(GtidPosition.parse(view.leaderRecord().map(MemberRecord::knownGtids)
-                            .orElse("")), copy.get().gtidPosition()));
+                    restoredHistory = Optional.of(historyUpTo(primaryKnown, copy.get().gtidPosition()));
                     pendingSlavePosition = copy;
                     return;
                 }
             }
             if (donorRecord.isPresent()) {
                 try {
-                    RestoredCopy copy = provisioning.cloneFrom(donorRecord.get(), db.dataDir(), existing);
+                    RestoredCopy copy = provisioning.cloneFrom(donorRecord.get(), db.dataDir(), inTarget);
                     db.identity().store(copy.datadir());
                     // The copy has no binlog: seed its GTID history from the donor (read before the copy, so
                     // never ahead of it), or every origin server's transactions would look unknown to it.
@@ -353,7 +363,10 @@ public final class Agent implements AgentControl, AutoCloseable {
         donor.start();
     }
 
-    /** Errant transactions: move the data aside (kept for an operator) and clone again from a peer. Once at a time. */
+    /**
+     * Errant transactions: move the data aside (kept for an operator) and provision again (newest snapshot, else a live
+     * clone), under a new server_id. Once at a time.
+     */
     private void rebuildFrom(String primary) {
         if (!rebuilding.compareAndSet(false, true)) {
             return;
@@ -365,9 +378,9 @@ public final class Agent implements AgentControl, AutoCloseable {
                 supervisor = null;
                 Path aside = db.dataDir().resolveSibling("mysql.diverged-" + System.currentTimeMillis());
                 Files.move(db.dataDir(), aside);
-                LOG.warn("{}: moved diverged data directory to {} (its binlogs hold the discarded transactions); cloning from a peer",
-                        name, aside);
-                provision(ExistingData.REFUSE, false);
+                LOG.warn("{}: moved diverged data directory to {} (its binlogs hold the discarded transactions); provisioning"
+                        + " it again", name, aside);
+                provision(ExistingData.REFUSE);
                 startDatabase();
                 loop.state(MemberState.STARTING);
                 loop.wake();

@@ -89,7 +89,7 @@ public record AgentConfig(String cluster, Member member, Mysql mysql, Coordinato
      * @param maximumLag       replicas further behind than this are not eligible for promotion
      * @param promotionWindow  anti-flapping: no member is promoted twice within this window without an operator
      * @param startupGrace     after a total outage, how long to wait for every known member before electing
-     * @param onErrant         rebuild a diverged member from a peer, or hold it for an operator
+     * @param onErrant         rebuild a diverged member (newest snapshot, else a live clone), or hold it for an operator
      */
     public record Failover(Duration loopInterval, Duration maximumLag, Duration promotionWindow, Duration startupGrace,
                            OnErrant onErrant) {

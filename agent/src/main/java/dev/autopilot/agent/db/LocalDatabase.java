@@ -22,27 +22,35 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This member's database: its rendered settings, its data directory, the supervisor job that runs
  * {@code mariadbd}, and two persistent admin connections over the unix socket — one for the HA loop, one
- * reserved for fencing so a busy loop can never delay turning the server read-only.
+ * reserved for fencing so a busy loop can never delay turning the server read-only. The member's identity (and
+ * with it the {@code server_id}) changes only in {@link #renewIdentity()}, when the data is replaced by a copy.
  */
 public final class LocalDatabase implements AutoCloseable {
     /** Name of the supervisor job that runs the server. */
     public static final String JOB = "mariadbd";
+    private static final Logger LOG = LoggerFactory.getLogger(LocalDatabase.class);
 
     private final AgentConfig config;
     private final ClusterSecrets secrets;
-    private final MemberIdentity identity;
-    private final LocalServer server;
+    private volatile MemberIdentity identity;
+    private volatile LocalServer server;
+    /** True while the identity is one this process created and no server has run with: nothing carries its server_id. */
+    private volatile boolean identityUnused;
     private volatile DatabaseAdmin admin;
     private volatile DatabaseAdmin fencing;
 
     public LocalDatabase(AgentConfig config, ClusterSecrets secrets) {
         this.config = config;
         this.secrets = secrets;
-        this.identity = loadOrCreateIdentity(config.member().dataDir());
+        Path agentDir = config.member().dataDir();
+        this.identityUnused = !Files.exists(agentDir.resolve(MemberIdentity.FILE_NAME));
+        this.identity = loadOrCreateIdentity(agentDir);
         var m = config.member();
         ServerSettings settings = ServerSettings.defaults(identity, m.mysqlDataDir(), m.runDir(), m.address(), config.mysql().port())
                 .withZeroLoss(config.mysql().zeroLoss(), config.mysql().semiSyncTimeout());
@@ -78,6 +86,27 @@ public final class LocalDatabase implements AutoCloseable {
         return identity;
     }
 
+    /**
+     * Gives the member a new identity, and so a new {@code server_id}, before its data is replaced by a copy (a
+     * snapshot or a live clone; call it before the server starts on the copy). The copy may be older than transactions
+     * this member wrote under its old {@code server_id}; the primary's binlog holds them under that id, and a replica's
+     * receiver skips every event that carries its own {@code server_id}, so the copy would never get them back.
+     * Keeps an identity this process created that no server has used yet (a new member's first copy).
+     */
+    public synchronized void renewIdentity() {
+        if (identityUnused) {
+            return;
+        }
+        MemberIdentity previous = identity;
+        MemberIdentity next = MemberIdentity.random();
+        next.store(config.member().dataDir());
+        identity = next;
+        server = new LocalServer(server.settings().withIdentity(next));
+        LOG.info("{}: new server_id {} (member {}) for the rebuilt copy (was {}): the copy may lack transactions this member"
+                + " wrote under the old one, and replication skips events that carry the server's own server_id",
+                config.member().name(), next.serverId(), next.hex(), previous.serverId());
+    }
+
     public LocalServer server() {
         return server;
     }
@@ -93,6 +122,7 @@ public final class LocalDatabase implements AutoCloseable {
 
     /** The supervisor job that runs {@code mariadbd}: restarted always, with backoff; stopped by SIGTERM within 60 s. */
     public JobSpec job() {
+        identityUnused = false; // from here on a server writes transactions under this server_id
         server.writeOptionFile();
         return JobSpec.command(JOB, server.command())
                 .withRestart(RestartPolicy.of(RestartPolicy.Mode.ALWAYS, RestartPolicy.UNLIMITED, Duration.ofMillis(500), Duration.ofSeconds(10)))

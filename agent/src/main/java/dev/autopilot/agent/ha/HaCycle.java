@@ -213,7 +213,7 @@ public final class HaCycle {
                 return new Outcome.Diverged(leader, count, "held for an operator (failover.onErrant: hold)");
             }
             rebuild.accept(leader);
-            return new Outcome.Diverged(leader, count, "rebuilding from a peer; the old data directory is kept aside");
+            return new Outcome.Diverged(leader, count, "rebuilding (newest snapshot, else a live clone); the old data directory is kept aside");
         }
         DatabaseAdmin admin = db.admin();
         admin.readOnly(true);

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.RandomAccessFile;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,12 +58,7 @@ class BackupTest {
     @Order(1)
     void aSnapshotAskedForThroughTheApiLandsInTheStoreAndInTheMemberRecords() throws Exception {
         AgentNode primary = Scenarios.awaitPrimary(cluster, Duration.ofSeconds(10));
-        HttpResponse<String> reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + primary.address + ":8008/backup"))
-                .header("Authorization", "Bearer " + TestCluster.CLUSTER_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(reply.statusCode()).as(reply.body()).isBetween(200, 202);
-        await("a snapshot in the store").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                .untilAsserted(() -> assertThat(cluster.members().values()).anyMatch(m -> !m.lastSnapshot().isEmpty()));
+        Scenarios.takeSnapshot(cluster, primary);
         assertThat(snapshotFiles()).isNotEmpty();
     }
 

@@ -9,10 +9,6 @@ import dev.autopilot.mysql.gtid.GtidPosition;
 import dev.autopilot.storage.SnapshotStore;
 import dev.autopilot.storage.SnapshotStores;
 import dev.autopilot.storage.StoreSettings;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -46,13 +42,7 @@ class BootstrapFromBackupTest {
             old.assemble(1);
             AgentNode primary = Scenarios.awaitPrimary(old, Duration.ofSeconds(10));
             insertRows(primary, 1, 50);
-            HttpResponse<String> reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://" + primary.address + ":8008/backup"))
-                    .header("Authorization", "Bearer " + TestCluster.CLUSTER_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(reply.statusCode()).as(reply.body()).isBetween(200, 202);
-            await("a snapshot in the old cluster's store").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> old.members().values().stream().anyMatch(m -> !m.lastSnapshot().isEmpty()));
+            Scenarios.takeSnapshot(old, primary);
             insertRows(primary, 51, 100); // after the snapshot: only the binlog archive has these
             last = GtidPosition.parse(query(primary, TestCluster.ROOT_PASSWORD, "SELECT @@gtid_binlog_pos"));
             try (SnapshotStore store = SnapshotStores.open(new StoreSettings.Directory(oldBackups))) {

@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.agent.cluster.SwitchoverRequest;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -129,22 +126,7 @@ class FailoverTest {
         victim.crash();
         await("the crashed member left the replica service").atMost(Duration.ofSeconds(15))
                 .until(() -> !cluster.healthy("replica").contains(victim.name));
-        // Behind the agent's back: the stopped member's server writes a transaction the cluster never sees.
-        Process server = new ProcessBuilder("mariadbd", "--defaults-file=" + victim.home.resolve("data/run/my.cnf"), "--user=root")
-                .redirectErrorStream(true).redirectOutput(victim.home.resolve("manual-mariadbd.log").toFile()).start();
-        try {
-            await("manually started server answers").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-                try (Connection c = victim.rootConnection(TestCluster.ROOT_PASSWORD)) {
-                    return c.isValid(1);
-                }
-            });
-            try (Connection c = victim.rootConnection(TestCluster.ROOT_PASSWORD); Statement s = c.createStatement()) {
-                s.execute("INSERT INTO app.w VALUES (-42, 0)");
-            }
-        } finally {
-            server.destroy();
-            server.waitFor(60, TimeUnit.SECONDS);
-        }
+        Scenarios.writeBehindTheAgentsBack(victim, "INSERT INTO app.w VALUES (-42, 0)");
         victim.start();
         Scenarios.awaitReplica(cluster, victim.name, Duration.ofSeconds(90));
         assertThat(victim.logContains("transaction(s) that primary")).as("errant transactions logged").isTrue();

@@ -3,6 +3,11 @@ package dev.autopilot.agent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,8 +17,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
-/** Shared steps of the failover scenarios: find the primary, measure a fault, read back acknowledged writes. */
+/**
+ * Shared steps of the scenarios: find the primary, measure a fault, read back acknowledged writes, take a snapshot,
+ * write behind an agent's back.
+ */
 final class Scenarios {
     private Scenarios() {}
 
@@ -62,5 +71,39 @@ final class Scenarios {
         await("a write acknowledged by " + newPrimary.name).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
                 .until(() -> writer.firstAckAfter(faultNanos, newPrimary.name).isPresent());
         return (writer.firstAckAfter(faultNanos, newPrimary.name).orElseThrow() - faultNanos) / 1_000_000;
+    }
+
+    /** Asks {@code node}'s REST API for a snapshot and waits until a member record names one. */
+    static void takeSnapshot(TestCluster cluster, AgentNode node) throws IOException, InterruptedException {
+        HttpResponse<String> reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + node.address + ":8008/backup"))
+                .header("Authorization", "Bearer " + TestCluster.CLUSTER_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(reply.statusCode()).as(reply.body()).isBetween(200, 202);
+        await("a snapshot in the store").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(cluster.members().values()).anyMatch(m -> !m.lastSnapshot().isEmpty()));
+    }
+
+    /**
+     * Runs {@code sql} as root on a member whose agent is down, on its own server started by hand from the agent's
+     * option file: transactions the cluster never sees (errant ones, when the member was not the primary).
+     */
+    static void writeBehindTheAgentsBack(AgentNode member, String sql) throws IOException, InterruptedException {
+        Process server = new ProcessBuilder("mariadbd", "--defaults-file=" + member.home.resolve("data/run/my.cnf"), "--user=root")
+                .redirectErrorStream(true).redirectOutput(member.home.resolve("manual-mariadbd.log").toFile()).start();
+        try {
+            await("manually started server answers").atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                try (Connection c = member.rootConnection(TestCluster.ROOT_PASSWORD)) {
+                    return c.isValid(1);
+                }
+            });
+            try (Connection c = member.rootConnection(TestCluster.ROOT_PASSWORD); Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(member.name + ": " + sql + " failed on the manually started server: " + e.getMessage(), e);
+        } finally {
+            server.destroy();
+            server.waitFor(60, TimeUnit.SECONDS);
+        }
     }
 }

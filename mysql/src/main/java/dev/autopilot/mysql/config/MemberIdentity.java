@@ -15,10 +15,13 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * The stable identity of one member's data: a random 64-bit id created once, when the data directory
- * is initialised, and kept in {@value #FILE_NAME} inside it. The MySQL {@code server_id} is derived from
- * it, so it survives restarts, address changes and container rescheduling, and two members never
- * share one by accident (the original design used 4 hex digits of an address).
+ * The identity of one member's data: a random 64-bit id created with the data, and kept in {@value #FILE_NAME}
+ * inside it. The MySQL {@code server_id} is derived from it, so it survives restarts, address changes and container
+ * rescheduling, and two members never share one by accident (the original design used 4 hex digits of an address).
+ *
+ * <p>Data replaced by a copy (a snapshot or a live clone) gets a new identity: the copy may be older than
+ * transactions this member wrote under its old {@code server_id}, and a replica skips every event that carries its
+ * own {@code server_id}, so under the old one it would never get them back (see {@code docs/why.md}).
  */
 public record MemberIdentity(long memberId) {
 

@@ -76,6 +76,12 @@ public record ServerSettings(MemberIdentity identity, Path dataDir, Path runDir,
                 false, Duration.ofSeconds(10), Duration.ofSeconds(5), Optional.empty(), Map.of());
     }
 
+    /** The same settings for another identity (a member whose data was replaced by a copy takes a new one). */
+    public ServerSettings withIdentity(MemberIdentity next) {
+        return new ServerSettings(next, dataDir, runDir, bindAddress, port, gtidDomainId, reportHost, bufferPoolBytes,
+                redoLogBytes, zeroLoss, semiSyncTimeout, replicaNetTimeout, initRplRole, extraOptions);
+    }
+
     public ServerSettings withZeroLoss(boolean on, Duration timeout) {
         return new ServerSettings(identity, dataDir, runDir, bindAddress, port, gtidDomainId, reportHost, bufferPoolBytes,
                 redoLogBytes, on, timeout, replicaNetTimeout, initRplRole, extraOptions);

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +23,15 @@ class OptionFileTest {
         assertThat(text).contains("server_id = " + identity.serverId() + "\n", "bind_address = 10.0.0.5\n", "port = 3306\n",
                 "socket = /run/ap/mysqld.sock\n", "datadir = /data/db\n", "pid_file = /run/ap/mysqld.pid\n",
                 "log_error = /data/db/mariadbd.err\n", "report_host = 10.0.0.5\n", "report_port = 3306\n");
+    }
+
+    @Test
+    void anotherIdentityChangesOnlyTheServerId() {
+        ServerSettings zeroLoss = settings.withZeroLoss(true, Duration.ofSeconds(30));
+        Map<String, String> before = new LinkedHashMap<>(OptionFile.options(zeroLoss));
+        Map<String, String> renewed = new LinkedHashMap<>(OptionFile.options(zeroLoss.withIdentity(new MemberIdentity(0x42))));
+        assertThat(renewed.remove("server_id")).isEqualTo("66").isNotEqualTo(before.remove("server_id"));
+        assertThat(renewed).isEqualTo(before);
     }
 
     @Test
