@@ -19,6 +19,7 @@ import dev.autopilot.agent.ha.HaCycle;
 import dev.autopilot.agent.ha.HaLoop;
 import dev.autopilot.agent.ha.Outcome;
 import dev.autopilot.agent.lifecycle.BackupBootstrap;
+import dev.autopilot.agent.lifecycle.CopyInProgress;
 import dev.autopilot.agent.lifecycle.Provisioning;
 import dev.autopilot.backup.clone.CloneDonor;
 import dev.autopilot.backup.clone.CloneToken;
@@ -85,11 +86,13 @@ public final class Agent implements AgentControl, AutoCloseable {
     private RestApi api;
     private BackupJobs backups;
     private final AtomicBoolean rebuilding = new AtomicBoolean();
+    private final CopyInProgress copyInProgress;
 
     public Agent(AgentConfig config, ClusterSecrets secrets) {
         this.config = config;
         this.secrets = secrets;
         this.name = config.member().name();
+        this.copyInProgress = CopyInProgress.in(config.member().dataDir());
     }
 
     public AgentConfig config() {
@@ -132,8 +135,11 @@ public final class Agent implements AgentControl, AutoCloseable {
                     }
                 }));
         boolean bootstrapping = false;
+        boolean unfinished = cluster.initializedBy().filter(name::equals).isPresent() && cluster.roster().isEmpty();
+        if (unfinished) {
+            setAsideUnfinishedBootstrap();
+        }
         if (!db.isProvisioned()) {
-            boolean unfinished = cluster.initializedBy().filter(name::equals).isPresent() && cluster.roster().isEmpty();
             if (unfinished || cluster.claimInitialize(name)) {
                 LOG.info("{}: new cluster '{}': this member bootstraps it as the first primary{}", name, config.cluster(),
                         unfinished ? " (resuming a bootstrap that did not finish)" : "");
@@ -147,6 +153,15 @@ public final class Agent implements AgentControl, AutoCloseable {
             } else {
                 provision(ExistingData.REFUSE);
             }
+        } else if (copyInProgress.isPresent()) {
+            GtidPosition at = copyInProgress.unappliedPosition(db.dataDir());
+            ClusterView view = cluster.read();
+            GtidPosition known = view.members().values().stream().map(r -> GtidPosition.parse(r.knownGtids()))
+                    .reduce(GtidPosition.parse(""), GtidPosition::merge);
+            restoredHistory = Optional.of(historyUpTo(known, at));
+            pendingSlavePosition = Optional.of(at);
+            LOG.warn("{}: data directory {} holds a copy whose replication position was never applied (the agent stopped"
+                    + " in between); applying GTID position {} now, as it would have been", name, db.dataDir(), at);
         } else {
             LOG.info("{}: data directory {} holds this member's data; starting it read-only", name, db.dataDir());
         }
@@ -188,6 +203,7 @@ public final class Agent implements AgentControl, AutoCloseable {
      */
     private void provision(ExistingData existing) throws IOException, InterruptedException {
         db.renewIdentity();
+        copyInProgress.begin(config.backup().isPresent() ? "the newest snapshot or a live peer" : "a live peer");
         ExistingData inTarget = existing;
         var provisioning = new Provisioning(name, secrets, Restorer.withDefaults());
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
@@ -210,7 +226,7 @@ public final class Agent implements AgentControl, AutoCloseable {
                     db.identity().store(copy.get().datadir());
                     // Seeds the errant-transaction check with the primary's known history (see docs/why.md).
                     restoredHistory = Optional.of(historyUpTo(primaryKnown, copy.get().gtidPosition()));
-                    pendingSlavePosition = copy;
+                    pendingSlavePosition = copy.map(RestoredCopy::gtidPosition);
                     return;
                 }
             }
@@ -221,7 +237,7 @@ public final class Agent implements AgentControl, AutoCloseable {
                     // The copy has no binlog: seed its GTID history from the donor (read before the copy, so
                     // never ahead of it), or every origin server's transactions would look unknown to it.
                     restoredHistory = Optional.of(historyUpTo(GtidPosition.parse(donorRecord.get().knownGtids()), copy.gtidPosition()));
-                    pendingSlavePosition = Optional.of(copy);
+                    pendingSlavePosition = Optional.of(copy.gtidPosition());
                     return;
                 } catch (IOException e) {
                     LOG.warn("{}: live clone from {} failed: {}; will try again", name, donorRecord.get().name(), e.getMessage());
@@ -276,10 +292,10 @@ public final class Agent implements AgentControl, AutoCloseable {
     }
 
     private Optional<GtidPosition> backupPosition = Optional.empty();
-    private Optional<RestoredCopy> pendingSlavePosition = Optional.empty();
+    private Optional<GtidPosition> pendingSlavePosition = Optional.empty();
     private Optional<GtidPosition> restoredHistory = Optional.empty();
 
-    private void startDatabase() throws InterruptedException {
+    private void startDatabase() throws IOException, InterruptedException {
         if (supervisor == null) {
             ensurePortFree();
             Map<String, HealthCheck> checks = Map.of(LocalDatabase.JOB,
@@ -298,9 +314,47 @@ public final class Agent implements AgentControl, AutoCloseable {
             admin.execute("RESET MASTER");
             admin.execute("SET GLOBAL gtid_binlog_state = '" + history.format() + "'");
         });
-        pendingSlavePosition.ifPresent(copy -> db.admin().setGtidSlavePos(copy.gtidPosition()));
+        if (pendingSlavePosition.isPresent()) {
+            db.admin().setGtidSlavePos(pendingSlavePosition.get());
+            copyInProgress.finish(); // before the HA loop can start replication: re-applying is harmless, skipping is not
+        }
         pendingSlavePosition = Optional.empty();
         restoredHistory = Optional.empty();
+    }
+
+    /**
+     * This member won the cluster's initialize key but never joined the roster, so its bootstrap did not finish (a crash
+     * after the data directory was created, before the accounts or the lock) and no client ever wrote to it: whatever
+     * data directory it left is set aside (the newest such one is kept for an operator) and the bootstrap starts over.
+     * Without this, root would keep a fresh install's empty password and the agent would refuse to start.
+     */
+    private void setAsideUnfinishedBootstrap() throws IOException {
+        Path dataDir = db.dataDir();
+        if (!Files.exists(dataDir)) {
+            return;
+        }
+        try (var entries = Files.list(dataDir)) {
+            if (entries.findAny().isEmpty()) {
+                return;
+            }
+        }
+        try (var older = Files.newDirectoryStream(dataDir.getParent(), dataDir.getFileName() + ".unfinished-bootstrap-*")) {
+            for (Path p : older) {
+                deleteTree(p);
+            }
+        }
+        Path aside = dataDir.resolveSibling(dataDir.getFileName() + ".unfinished-bootstrap-" + System.currentTimeMillis());
+        Files.move(dataDir, aside);
+        LOG.warn("{}: data directory {} is from a bootstrap of cluster '{}' that did not finish (this member never joined the"
+                + " roster, so no client wrote to it); moved it to {}; next: bootstrap again", name, dataDir, config.cluster(), aside);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /** A clear error now beats a database restarting forever on "address already in use". */

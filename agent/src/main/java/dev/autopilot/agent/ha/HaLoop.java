@@ -111,6 +111,7 @@ public final class HaLoop implements AutoCloseable {
 
     /** One cycle: read, decide, publish. */
     synchronized void runOnce() {
+        MemberState stateAtRead = state; // before the reading: a rebuild that ends during this cycle leaves it stale
         DatabaseReading local = db.read();
         Outcome outcome;
         try {
@@ -122,8 +123,11 @@ public final class HaLoop implements AutoCloseable {
             awaitPublished(publishing);
             lastView = view;
             // While the data directory is being rebuilt the database comes and goes under the rebuild's control:
-            // deciding now (re-pointing, positions) would race it.
-            outcome = state == MemberState.PROVISIONING ? new Outcome.Provisioning() : cycle.run(local, view);
+            // deciding now (re-pointing, positions) would race it. That includes a reading taken during the rebuild
+            // that ended meanwhile: it may show the new copy before its gtid_slave_pos was set (FailoverTest saw a
+            // re-point from such a reading overwrite the copy's position with an older one).
+            boolean provisioning = stateAtRead == MemberState.PROVISIONING || state == MemberState.PROVISIONING;
+            outcome = provisioning ? new Outcome.Provisioning() : cycle.run(local, view);
             if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {
                 local = db.read();
             }

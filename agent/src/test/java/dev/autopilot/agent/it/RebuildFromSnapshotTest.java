@@ -12,8 +12,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,11 +35,11 @@ class RebuildFromSnapshotTest {
             cluster.assemble(2);
             AgentNode old = Scenarios.awaitPrimary(cluster, Duration.ofSeconds(10));
             AgentNode next = cluster.nodes().stream().filter(n -> n != old).findFirst().orElseThrow();
-            execute(old, "INSERT INTO w VALUES (1, 1), (2, 2)");
+            Scenarios.execute(old, "INSERT INTO w VALUES (1, 1), (2, 2)");
             Scenarios.takeSnapshot(cluster, old);
 
             // Written by the old primary after the snapshot: only replication from the new primary can bring these back.
-            execute(old, "CREATE TABLE later (id BIGINT PRIMARY KEY, origin VARCHAR(40))",
+            Scenarios.execute(old, "CREATE TABLE later (id BIGINT PRIMARY KEY, origin VARCHAR(40))",
                     "INSERT INTO later VALUES (1, 'old primary'), (2, 'old primary')", "INSERT INTO w VALUES (3, 3)");
             long laterOnOld = cluster.checksum(old, "app.later");
             await(next.name + " has the old primary's writes").atMost(Duration.ofSeconds(30)).ignoreExceptions()
@@ -51,7 +49,7 @@ class RebuildFromSnapshotTest {
                     new SwitchoverRequest(old.name, next.name, System.currentTimeMillis(), "")));
             Scenarios.awaitNewPrimary(cluster, old.name, Duration.ofSeconds(15));
             Scenarios.awaitReplica(cluster, old.name, Duration.ofSeconds(30));
-            execute(next, "INSERT INTO later VALUES (3, 'new primary')", "INSERT INTO w VALUES (4, 4)");
+            Scenarios.execute(next, "INSERT INTO later VALUES (3, 'new primary')", "INSERT INTO w VALUES (4, 4)");
 
             // The old primary diverges (a transaction the cluster never sees), so its agent rebuilds it.
             old.crash();
@@ -65,7 +63,7 @@ class RebuildFromSnapshotTest {
             assertThat(old.logContains("provisioning from the newest snapshot")).as("rebuilt from the snapshot").isTrue();
             assertThat(old.logContains("provisioning by live clone")).as("no live clone needed").isFalse();
 
-            execute(next, "INSERT INTO later VALUES (4, 'after the rebuild')", "INSERT INTO w VALUES (5, 5)");
+            Scenarios.execute(next, "INSERT INTO later VALUES (4, 'after the rebuild')", "INSERT INTO w VALUES (5, 5)");
             long later = cluster.checksum(next, "app.later");
             long w = cluster.checksum(next, "app.w");
             await(old.name + " holds every row the primary holds").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
@@ -74,30 +72,13 @@ class RebuildFromSnapshotTest {
                         assertThat(cluster.checksum(old, "app.later")).as("CHECKSUM TABLE app.later; " + replication).isEqualTo(later);
                         assertThat(cluster.checksum(old, "app.w")).as("CHECKSUM TABLE app.w; " + replication).isEqualTo(w);
                     });
-            assertThat(ids(old, "app.later")).containsExactly(1L, 2L, 3L, 4L);
-            assertThat(ids(old, "app.w")).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(Scenarios.ids(old, "app.later")).containsExactly(1L, 2L, 3L, 4L);
+            assertThat(Scenarios.ids(old, "app.w")).containsExactly(1L, 2L, 3L, 4L, 5L);
             assertThat(old.logContains("new server_id")).as("the copy runs under a new server_id").isTrue();
         }
     }
 
-    private static void execute(AgentNode node, String... statements) throws SQLException {
-        try (Connection c = node.appConnection(); Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        }
-    }
 
-    private static List<Long> ids(AgentNode node, String table) throws SQLException {
-        List<Long> out = new ArrayList<>();
-        try (Connection c = node.rootConnection(TestCluster.ROOT_PASSWORD); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT id FROM " + table + " ORDER BY id")) {
-            while (rs.next()) {
-                out.add(rs.getLong(1));
-            }
-        }
-        return out;
-    }
 
     /** The replica's errors and position, for failure messages. */
     private static String replicationState(AgentNode node) {

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -105,5 +106,26 @@ final class Scenarios {
             server.destroy();
             server.waitFor(60, TimeUnit.SECONDS);
         }
+    }
+
+    /** Runs statements as the application user on a member (over TCP, as a client would). */
+    static void execute(AgentNode node, String... statements) throws SQLException {
+        try (Connection c = node.appConnection(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+
+    /** The {@code id} column of a table on a member, ascending (read as root over the socket). */
+    static List<Long> ids(AgentNode node, String table) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (Connection c = node.rootConnection(TestCluster.ROOT_PASSWORD); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id FROM " + table + " ORDER BY id")) {
+            while (rs.next()) {
+                out.add(rs.getLong(1));
+            }
+        }
+        return out;
     }
 }
