@@ -25,7 +25,9 @@ abstract class LocalMemberCommand extends CliCommand {
      */
     static final List<String> AGENT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:CICompilerCount=2",
             "-Xss512k", "-Xms16m", "-Xmx160m", "-XX:MaxMetaspaceSize=160m", "-XX:ReservedCodeCacheSize=48m",
-            "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED");
+            "-XX:+UseCompactObjectHeaders", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
+            "-XX:TrimNativeHeapInterval=2000", "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow");
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Local cluster directory (default ./.local).")
     Path dir;
