@@ -14,6 +14,7 @@ import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
+import dev.autopilot.agent.db.BinlogRetention;
 import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.agent.ha.HaCycle;
 import dev.autopilot.agent.ha.HaLoop;
@@ -49,6 +50,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -85,6 +87,7 @@ public final class Agent implements AgentControl, AutoCloseable {
     private HaLoop loop;
     private RestApi api;
     private BackupJobs backups;
+    private BinlogRetention binlogRetention;
     private final AtomicBoolean rebuilding = new AtomicBoolean();
     private final CopyInProgress copyInProgress;
 
@@ -194,6 +197,12 @@ public final class Agent implements AgentControl, AutoCloseable {
             loop.lastSnapshotFrom(() -> jobs.lastSnapshot().map(snap -> snap.created().toString()).orElse(""));
             backups.start();
         }
+        if (!config.mysql().binlogRetention().isZero()) {
+            BackupJobs jobs = backups;
+            binlogRetention = new BinlogRetention(config.mysql().binlogRetention(), db.dataDir(),
+                    () -> loop.cycle().role() == Role.PRIMARY, Optional.ofNullable(jobs).map(j -> j::archivedBinlogs), Clock.systemUTC());
+            binlogRetention.start(name, db::admin, rebuilding::get);
+        }
     }
 
     /**
@@ -202,13 +211,21 @@ public final class Agent implements AgentControl, AutoCloseable {
      * ({@link LocalDatabase#renewIdentity()}): it may be older than transactions this member wrote as primary.
      */
     private void provision(ExistingData existing) throws IOException, InterruptedException {
+        provision(existing, true);
+    }
+
+    /**
+     * @param snapshots whether the newest snapshot may be used; a member whose position the primary purged clones a live
+     *                  peer instead, whose copy is current (a snapshot older than the primary's binlogs would fail again)
+     */
+    private void provision(ExistingData existing, boolean snapshots) throws IOException, InterruptedException {
         db.renewIdentity();
         copyInProgress.begin(config.backup().isPresent() ? "the newest snapshot or a live peer" : "a live peer");
         ExistingData inTarget = existing;
         var provisioning = new Provisioning(name, secrets, Restorer.withDefaults());
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         boolean told = false;
-        boolean snapshotTried = false;
+        boolean snapshotTried = !snapshots;
         while (true) {
             ClusterView view = cluster.read();
             var donorRecord = view.leader().isPresent() ? provisioning.donor(view) : Optional.<dev.autopilot.agent.cluster.MemberRecord>empty();
@@ -418,10 +435,12 @@ public final class Agent implements AgentControl, AutoCloseable {
     }
 
     /**
-     * Errant transactions: move the data aside (kept for an operator) and provision again (newest snapshot, else a live
-     * clone), under a new server_id. Once at a time.
+     * Provisions the member again (newest snapshot, else a live clone; after purged binlogs a live clone), under a new
+     * server_id; once at a time. After errant transactions the old data directory is moved aside for an operator (its
+     * binlogs hold the discarded transactions); a member that fell behind the primary's binlogs holds nothing the primary
+     * lacks, so its old data is deleted rather than kept as a second full copy.
      */
-    private void rebuildFrom(String primary) {
+    private void rebuildFrom(String primary, HaCycle.RebuildReason reason) {
         if (!rebuilding.compareAndSet(false, true)) {
             return;
         }
@@ -430,11 +449,17 @@ public final class Agent implements AgentControl, AutoCloseable {
                 loop.state(MemberState.PROVISIONING);
                 supervisor.stop();
                 supervisor = null;
-                Path aside = db.dataDir().resolveSibling("mysql.diverged-" + System.currentTimeMillis());
-                Files.move(db.dataDir(), aside);
-                LOG.warn("{}: moved diverged data directory to {} (its binlogs hold the discarded transactions); provisioning"
-                        + " it again", name, aside);
-                provision(ExistingData.REFUSE);
+                if (reason == HaCycle.RebuildReason.ERRANT_TRANSACTIONS) {
+                    Path aside = db.dataDir().resolveSibling("mysql.diverged-" + System.currentTimeMillis());
+                    Files.move(db.dataDir(), aside);
+                    LOG.warn("{}: moved diverged data directory to {} (its binlogs hold the discarded transactions); provisioning"
+                            + " it again", name, aside);
+                } else {
+                    deleteTree(db.dataDir());
+                    LOG.warn("{}: deleted data directory {}: primary {} no longer has the binlogs it needs to catch up (it held"
+                            + " nothing the primary lacks); provisioning it again", name, db.dataDir(), primary);
+                }
+                provision(ExistingData.REFUSE, reason == HaCycle.RebuildReason.ERRANT_TRANSACTIONS);
                 startDatabase();
                 loop.state(MemberState.STARTING);
                 loop.wake();
@@ -539,6 +564,9 @@ public final class Agent implements AgentControl, AutoCloseable {
         if (lock != null && lock.isHeld()) {
             db.fence();
             lock.release();
+        }
+        if (binlogRetention != null) {
+            binlogRetention.close();
         }
         if (backups != null) {
             backups.close();

@@ -86,6 +86,11 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
                 store.location(), settings.interval(), settings.archiveInterval(), settings.keep());
     }
 
+    /** This server's binlogs that the archive holds (binlog retention on the primary purges only these). */
+    public java.util.Set<String> archivedBinlogs() throws IOException {
+        return archiver.archivedFiles(db.admin());
+    }
+
     /** The newest snapshot known, for the member record and status. */
     public Optional<SnapshotInfo> lastSnapshot() {
         return service.lastSnapshot();

@@ -69,9 +69,11 @@ public record AgentConfig(String cluster, Member member, Mysql mysql, Coordinato
      * @param semiSyncTimeout how long a commit waits for a replica's acknowledgement before falling back
      * @param appUser         application user created on bootstrap (no SUPER, so read_only fences it), optional
      * @param appDatabase     application database created on bootstrap, optional
+     * @param binlogRetention closed binlogs older than this are purged (on a primary that archives: once archived);
+     *                        zero keeps every binlog
      */
     public record Mysql(int port, long bufferPoolBytes, boolean zeroLoss, Duration semiSyncTimeout,
-                        Optional<String> appUser, Optional<String> appDatabase) {
+                        Optional<String> appUser, Optional<String> appDatabase, Duration binlogRetention) {
     }
 
     /**

@@ -28,6 +28,7 @@ public final class AgentConfigLoader {
             "cluster",
             "member.name", "member.address", "member.dataDir", "member.priority", "member.noFailover",
             "mysql.port", "mysql.bufferPool", "mysql.zeroLoss", "mysql.semiSyncTimeout", "mysql.appUser", "mysql.appDatabase",
+            "mysql.binlogRetention",
             "coordination.backend", "coordination.endpoints", "coordination.keyPrefix", "coordination.requestTimeout",
             "coordination.user",
             "lock.ttl", "lock.safetyMargin",
@@ -137,7 +138,11 @@ public final class AgentConfigLoader {
         var mysql = new AgentConfig.Mysql(s.integer("mysql.port", 3306, 1, 65535),
                 (long) s.integer("mysql.bufferPool", 0, 0, Integer.MAX_VALUE) << 20,
                 s.bool("mysql.zeroLoss", false), s.duration("mysql.semiSyncTimeout", Duration.ofSeconds(10)),
-                s.optional("mysql.appUser"), s.optional("mysql.appDatabase"));
+                s.optional("mysql.appUser"), s.optional("mysql.appDatabase"),
+                s.duration("mysql.binlogRetention", Duration.ofDays(7)));
+        if (!mysql.binlogRetention().isZero() && mysql.binlogRetention().toSeconds() < 1) {
+            s.problem("mysql.binlogRetention: must be 0 (keep every binlog) or at least 1s");
+        }
 
         List<URI> endpoints = new ArrayList<>();
         for (String e : s.list("coordination.endpoints", List.of("http://127.0.0.1:2379"))) {
@@ -181,6 +186,10 @@ public final class AgentConfigLoader {
                 .ifPresent(p -> s.problem("secrets.dir: '" + p + "' is not a directory"));
 
         Optional<AgentConfig.Backup> backup = backup(s);
+        backup.filter(b -> !mysql.binlogRetention().isZero() && mysql.binlogRetention().compareTo(b.interval().multipliedBy(2)) < 0)
+                .ifPresent(b -> s.problem("mysql.binlogRetention: " + SettingsTree.format(mysql.binlogRetention())
+                        + " must be at least twice backup.interval (" + SettingsTree.format(b.interval()) + "): a member restored"
+                        + " from the newest snapshot replicates the primary's binlogs since it; raise it or take snapshots more often"));
         Optional<AgentConfig.Bootstrap> bootstrap = bootstrap(s, backup);
         if (!s.problems().isEmpty()) {
             throw new InvalidConfigException(s.problems());

@@ -135,10 +135,25 @@ final class SettingsTree {
         problems.add(text);
     }
 
+    /** A duration as it would be written in the file: {@code 7d}, {@code 6h}, {@code 90s}, {@code 500ms}. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 86_400_000 == 0 && ms != 0) {
+            return ms / 86_400_000 + "d";
+        }
+        if (ms % 3_600_000 == 0 && ms != 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms != 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     private Optional<Duration> parseDuration(String path, String text) {
-        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text);
+        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(text);
         if (!m.matches()) {
-            problems.add(path + ": '" + text + "' is not a duration (use e.g. 500ms, 3s, 5m, 1h)");
+            problems.add(path + ": '" + text + "' is not a duration (use e.g. 500ms, 3s, 5m, 1h, 7d)");
             return Optional.empty();
         }
         long n = Long.parseLong(m.group(1));
@@ -146,7 +161,8 @@ final class SettingsTree {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
         });
     }
 

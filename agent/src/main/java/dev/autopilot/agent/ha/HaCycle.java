@@ -16,10 +16,11 @@ import dev.autopilot.mysql.admin.DatabaseAdmin;
 import dev.autopilot.mysql.flavor.ReplicationSource;
 import dev.autopilot.mysql.gtid.ErrantTransactions;
 import dev.autopilot.mysql.gtid.GtidPosition;
+import dev.autopilot.mysql.flavor.ReplicationStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class HaCycle {
     private final LeaderLock lock;
     private final ClusterStore store;
     private final Election election;
-    private final Consumer<String> rebuild;
+    private final BiConsumer<String, RebuildReason> rebuild;
     private final long startedNanos = System.nanoTime();
 
     private volatile boolean fenced;
@@ -52,11 +53,19 @@ public final class HaCycle {
     private long leaderRecordSeenAt;
     private Promotion afterPromotion;
 
+    /** Why this member's data must be replaced by a fresh copy. */
+    public enum RebuildReason {
+        /** It holds transactions the primary never had. */
+        ERRANT_TRANSACTIONS,
+        /** The primary purged binlogs it still needs (it was away longer than mysql.binlogRetention). */
+        BINLOGS_PURGED
+    }
+
     /**
-     * @param rebuild called with the primary's name when this member must be rebuilt from a peer (errant transactions)
+     * @param rebuild started (off the loop) with the primary's name when this member's data must be replaced by a copy
      */
     public HaCycle(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, LeaderLock lock, ClusterStore store,
-                   Consumer<String> rebuild) {
+                   BiConsumer<String, RebuildReason> rebuild) {
         this.config = config;
         this.secrets = secrets;
         this.db = db;
@@ -192,6 +201,13 @@ public final class HaCycle {
         boolean pointed = following.equals(leader) && local.replication().configured()
                 && local.replication().sourceHost().equals(p.address()) && local.replication().sourcePort() == p.mysqlPort();
         if (pointed) {
+            if (positionPurged(local.replication())) {
+                LOG.warn("{}: primary {} no longer has the binlogs this member needs ({}); rebuilding it (newest snapshot, else"
+                        + " a live clone)", config.member().name(), leader, local.replication().lastIoError());
+                role = Role.NONE; // `following` stays: until the rebuild takes over, the next cycle lands here again, no re-point
+                rebuild.accept(leader, RebuildReason.BINLOGS_PURGED);
+                return new Outcome.FellBehind(leader, local.replication().lastIoError());
+            }
             if (!local.replication().ioRunning() && local.replication().lastIoErrno() == 0 && !local.replication().sqlFailed()) {
                 db.admin().startReplica();
             }
@@ -212,7 +228,7 @@ public final class HaCycle {
                 diverged = leader;
                 return new Outcome.Diverged(leader, count, "held for an operator (failover.onErrant: hold)");
             }
-            rebuild.accept(leader);
+            rebuild.accept(leader, RebuildReason.ERRANT_TRANSACTIONS);
             return new Outcome.Diverged(leader, count, "rebuilding (newest snapshot, else a live clone); the old data directory is kept aside");
         }
         DatabaseAdmin admin = db.admin();
@@ -230,6 +246,14 @@ public final class HaCycle {
         role = Role.REPLICA;
         following = leader;
         return new Outcome.Repointed(leader);
+    }
+
+    /**
+     * The receiver stopped with error 1236 because the primary purged the binlogs from this member's position on:
+     * replication can never resume (MariaDB: "... required binlog files have been purged").
+     */
+    static boolean positionPurged(ReplicationStatus replication) {
+        return replication.lastIoErrno() == 1236 && replication.lastIoError().contains("purged");
     }
 
     private Outcome elect(DatabaseReading local, ClusterView view) {

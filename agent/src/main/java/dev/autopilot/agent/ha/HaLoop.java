@@ -138,7 +138,8 @@ public final class HaLoop implements AutoCloseable {
             outcome = new Outcome.StoreUnreachable(e.getMessage());
         }
         if (last == null || !last.equals(outcome)) {
-            if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.StoreUnreachable
+            if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind
+                    || outcome instanceof Outcome.StoreUnreachable
                     || outcome instanceof Outcome.ReleasedLock || outcome instanceof Outcome.DatabaseDown) {
                 LOG.warn("{}: {}", member, outcome.describe());
             } else {

@@ -100,6 +100,13 @@ public sealed interface Outcome {
         }
     }
 
+    /** The primary purged binlogs this member still needs: it is being provisioned again. */
+    record FellBehind(String primary, String error) implements Outcome {
+        public String describe() {
+            return "fell behind primary " + primary + "'s binlogs (" + error + "); rebuilding";
+        }
+    }
+
     /** A planned switchover: this primary stepped down for {@code target}. */
     record SteppedDown(String target) implements Outcome {
         public String describe() {

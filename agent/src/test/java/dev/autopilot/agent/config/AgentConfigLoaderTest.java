@@ -28,6 +28,20 @@ class AgentConfigLoaderTest {
         assertThat(c.failover().onErrant()).isEqualTo(AgentConfig.OnErrant.REBUILD);
         assertThat(c.api().address()).isEqualTo("10.0.0.5");
         assertThat(c.coordination().scope()).isEqualTo("/autopilot/orders/");
+        assertThat(c.mysql().binlogRetention()).isEqualTo(Duration.ofDays(7));
+    }
+
+    @Test
+    void binlogRetentionIsInDaysOrZeroAndOutlivesTwoSnapshotIntervals() throws Exception {
+        String base = "cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n";
+        assertThat(load(base + "mysql: {binlogRetention: 3d}\n", Map.of()).mysql().binlogRetention()).isEqualTo(Duration.ofDays(3));
+        assertThat(load(base, Map.of("AUTOPILOT_MYSQL_BINLOG_RETENTION", "0s")).mysql().binlogRetention()).isZero();
+        assertThat(load(base + "mysql: {binlogRetention: 12h}\nbackup: {directory: /b, interval: 6h}\n", Map.of())
+                .mysql().binlogRetention()).isEqualTo(Duration.ofHours(12));
+        assertThatThrownBy(() -> load(base + "mysql: {binlogRetention: 11h}\nbackup: {directory: /b, interval: 6h}\n", Map.of()))
+                .hasMessageContaining("mysql.binlogRetention: 11h must be at least twice backup.interval (6h)");
+        assertThatThrownBy(() -> load(base + "mysql: {binlogRetention: a week}\n", Map.of()))
+                .hasMessageContaining("mysql.binlogRetention: 'a week' is not a duration (use e.g. 500ms, 3s, 5m, 1h, 7d)");
     }
 
     @Test

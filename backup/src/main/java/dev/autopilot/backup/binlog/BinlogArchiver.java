@@ -106,6 +106,26 @@ public final class BinlogArchiver {
         return uploaded;
     }
 
+    /**
+     * The binlogs of the server behind {@code admin} that the archive holds, by file name (what binlog retention may
+     * purge on a primary).
+     */
+    public Set<String> archivedFiles(DatabaseAdmin admin) throws IOException {
+        long serverId = admin.queryLong("SELECT @@server_id");
+        Set<String> keys = new HashSet<>();
+        for (StoredObject o : store.list(ArchivedBinlog.PREFIX + serverId + "/")) {
+            keys.add(o.key());
+        }
+        Set<String> files = new HashSet<>();
+        for (Map<String, String> row : admin.queryRows("SHOW BINARY LOGS")) {
+            String file = row.get("Log_name");
+            if (keys.contains(ArchivedBinlog.keyFor(serverId, file, createdAt(binlogDir.resolve(file))))) {
+                files.add(file);
+            }
+        }
+        return files;
+    }
+
     /** Everything in the archive, from every server. */
     public static List<ArchivedBinlog> list(SnapshotStore store) throws IOException {
         List<ArchivedBinlog> out = new ArrayList<>();
