@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -133,20 +134,22 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
      */
     private static void makeDurable(Path staging) throws IOException {
         long start = System.nanoTime();
-        long[] files = {0};
+        List<Path> entries;
         try (Stream<Path> all = Files.walk(staging)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
-                        c.force(true);
-                    }
-                    files[0]++;
-                } else if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    forceDirectory(p);
+            entries = all.toList();
+        }
+        int files = 0;
+        for (Path p : entries) {
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
+                    c.force(true);
                 }
+                files++;
+            } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                forceDirectory(p);
             }
         }
-        log.info("wrote the copy in {} to disk ({} files fsynced in {} ms); next: move it into place", staging, files[0],
+        log.info("wrote the copy in {} to disk ({} files fsynced in {} ms); next: move it into place", staging, files,
                 (System.nanoTime() - start) / 1_000_000);
     }
 
@@ -187,7 +190,7 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
     }
 
     static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> s = Files.walk(root)) {
