@@ -12,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,6 +55,12 @@ public final class XbstreamExtractor {
     private static final int PAYLOAD_HEADER = 8 + 8 + 4;
     private static final int PATH_MAX = 512; // mbstream's FN_REFLEN
     private static final int SLICE = 1 << 20;
+    /** As mariadbd creates them (its default UMASK / UMASK_DIR): table data is never readable by other local users. */
+    private static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-rw----"));
+    private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    private static final Set<StandardOpenOption> NEW_FILE = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
     private final Path root;
     private final int writers;
@@ -221,11 +230,11 @@ public final class XbstreamExtractor {
             Path target = resolve(path, chunkStart);
             Path parent = target.getParent();
             if (directories.add(parent)) {
-                Files.createDirectories(parent);
+                Files.createDirectories(parent, DIRECTORY_MODE);
             }
             FileChannel channel;
             try {
-                channel = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                channel = FileChannel.open(target, NEW_FILE, FILE_MODE);
             } catch (FileAlreadyExistsException e) {
                 throw malformed(chunkStart, path + " already exists in " + root + " (the stream does not overwrite files)");
             }

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -57,6 +58,11 @@ class XbstreamExtractorTest {
         }
         try (Stream<Path> all = Files.walk(target)) {
             assertThat(all.filter(Files::isRegularFile).count()).isEqualTo(files.size());
+        }
+        // Table data is for the server's user only, as mariadbd creates it (mbstream did the same).
+        for (Path p : List.of(target.resolve("ibdata1"), target.resolve("app/orders.ibd"), target.resolve("app"), target.resolve("app/deep"))) {
+            assertThat(Files.getPosixFilePermissions(p)).as(p.toString())
+                    .doesNotContain(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
         }
     }
 
