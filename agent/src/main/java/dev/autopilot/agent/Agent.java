@@ -37,6 +37,7 @@ import dev.autopilot.mysql.admin.UserBootstrap;
 import dev.autopilot.mysql.auth.Credentials;
 import dev.autopilot.mysql.gtid.ErrantTransactions;
 import dev.autopilot.mysql.gtid.GtidPosition;
+import dev.autopilot.mysql.server.DataDirectory;
 import dev.autopilot.supervisor.Supervisor;
 import dev.autopilot.supervisor.config.SupervisorConfig;
 import dev.autopilot.supervisor.event.EventBus;
@@ -347,31 +348,18 @@ public final class Agent implements AgentControl, AutoCloseable {
      */
     private void setAsideUnfinishedBootstrap() throws IOException {
         Path dataDir = db.dataDir();
-        if (!Files.exists(dataDir)) {
+        if (DataDirectory.isEmpty(dataDir)) {
             return;
-        }
-        try (var entries = Files.list(dataDir)) {
-            if (entries.findAny().isEmpty()) {
-                return;
-            }
         }
         try (var older = Files.newDirectoryStream(dataDir.getParent(), dataDir.getFileName() + ".unfinished-bootstrap-*")) {
             for (Path p : older) {
-                deleteTree(p);
+                DataDirectory.delete(p);
             }
         }
         Path aside = dataDir.resolveSibling(dataDir.getFileName() + ".unfinished-bootstrap-" + System.currentTimeMillis());
         Files.move(dataDir, aside);
         LOG.warn("{}: data directory {} is from a bootstrap of cluster '{}' that did not finish (this member never joined the"
                 + " roster, so no client wrote to it); moved it to {}; next: bootstrap again", name, dataDir, config.cluster(), aside);
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     /** A clear error now beats a database restarting forever on "address already in use". */
@@ -455,7 +443,7 @@ public final class Agent implements AgentControl, AutoCloseable {
                     LOG.warn("{}: moved diverged data directory to {} (its binlogs hold the discarded transactions); provisioning"
                             + " it again", name, aside);
                 } else {
-                    deleteTree(db.dataDir());
+                    DataDirectory.delete(db.dataDir());
                     LOG.warn("{}: deleted data directory {}: primary {} no longer has the binlogs it needs to catch up (it held"
                             + " nothing the primary lacks); provisioning it again", name, db.dataDir(), primary);
                 }

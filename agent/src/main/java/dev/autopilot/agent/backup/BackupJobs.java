@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -87,7 +88,7 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
     }
 
     /** This server's binlogs that the archive holds (binlog retention on the primary purges only these). */
-    public java.util.Set<String> archivedBinlogs() throws IOException {
+    public Set<String> archivedBinlogs() throws IOException {
         return archiver.archivedFiles(db.admin());
     }
 

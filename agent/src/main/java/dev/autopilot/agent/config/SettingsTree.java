@@ -138,13 +138,16 @@ final class SettingsTree {
     /** A duration as it would be written in the file: {@code 7d}, {@code 6h}, {@code 90s}, {@code 500ms}. */
     static String format(Duration d) {
         long ms = d.toMillis();
-        if (ms % 86_400_000 == 0 && ms != 0) {
+        if (ms == 0) {
+            return "0s";
+        }
+        if (ms % 86_400_000 == 0) {
             return ms / 86_400_000 + "d";
         }
-        if (ms % 3_600_000 == 0 && ms != 0) {
+        if (ms % 3_600_000 == 0) {
             return ms / 3_600_000 + "h";
         }
-        if (ms % 60_000 == 0 && ms != 0) {
+        if (ms % 60_000 == 0) {
             return ms / 60_000 + "m";
         }
         return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";

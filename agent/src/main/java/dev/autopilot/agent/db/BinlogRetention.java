@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +89,8 @@ public final class BinlogRetention implements AutoCloseable {
                     List<String> purged = purge(admin.get());
                     if (!purged.isEmpty()) {
                         LOG.info("{}: purged {} binlog(s) last written over {} s ago ({}{}); next check in {} s", member,
-                                purged.size(), retention.toSeconds(), purged.getFirst(), purged.size() > 1 ? " .. " + purged.getLast() : "", interval().toSeconds());
+                                purged.size(), retention.toSeconds(), purged.getFirst(),
+                                purged.size() > 1 ? " .. " + purged.getLast() : "", interval().toSeconds());
                     }
                 } catch (InterruptedException e) {
                     return;
@@ -142,7 +144,7 @@ public final class BinlogRetention implements AutoCloseable {
         }
         admin.execute("PURGE BINARY LOGS TO '" + logs.get(due).get("Log_name") + "'");
         // The server keeps a file a connected replica still reads: report what is really gone.
-        Set<String> left = admin.queryRows("SHOW BINARY LOGS").stream().map(r -> r.get("Log_name")).collect(java.util.stream.Collectors.toSet());
+        Set<String> left = admin.queryRows("SHOW BINARY LOGS").stream().map(r -> r.get("Log_name")).collect(Collectors.toSet());
         return logs.subList(0, due).stream().map(r -> r.get("Log_name")).filter(f -> !left.contains(f)).toList();
     }
 }

@@ -14,9 +14,9 @@ import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.coordination.LeaderLock;
 import dev.autopilot.mysql.admin.DatabaseAdmin;
 import dev.autopilot.mysql.flavor.ReplicationSource;
+import dev.autopilot.mysql.flavor.ReplicationStatus;
 import dev.autopilot.mysql.gtid.ErrantTransactions;
 import dev.autopilot.mysql.gtid.GtidPosition;
-import dev.autopilot.mysql.flavor.ReplicationStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -202,8 +202,8 @@ public final class HaCycle {
                 && local.replication().sourceHost().equals(p.address()) && local.replication().sourcePort() == p.mysqlPort();
         if (pointed) {
             if (positionPurged(local.replication())) {
-                LOG.warn("{}: primary {} no longer has the binlogs this member needs ({}); rebuilding it (newest snapshot, else"
-                        + " a live clone)", config.member().name(), leader, local.replication().lastIoError());
+                LOG.warn("{}: primary {} no longer has the binlogs this member needs ({}); rebuilding it by live clone",
+                        config.member().name(), leader, local.replication().lastIoError());
                 role = Role.NONE; // `following` stays: until the rebuild takes over, the next cycle lands here again, no re-point
                 rebuild.accept(leader, RebuildReason.BINLOGS_PURGED);
                 return new Outcome.FellBehind(leader, local.replication().lastIoError());

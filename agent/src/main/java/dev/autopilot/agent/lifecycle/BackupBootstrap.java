@@ -6,6 +6,7 @@ import dev.autopilot.backup.restore.Restorer;
 import dev.autopilot.mysql.config.MemberIdentity;
 import dev.autopilot.mysql.config.ServerSettings;
 import dev.autopilot.mysql.gtid.GtidPosition;
+import dev.autopilot.mysql.server.DataDirectory;
 import dev.autopilot.storage.SnapshotStore;
 import dev.autopilot.storage.SnapshotStores;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,9 +50,9 @@ public final class BackupBootstrap {
     public GtidPosition restore(AgentConfig.Bootstrap from) throws IOException, InterruptedException {
         Path staging = memberDir.resolve("bootstrap-restore");
         Path work = memberDir.resolve("bootstrap-work");
-        deleteTree(staging); // a restore interrupted earlier starts over
-        deleteTree(work);
-        if (Files.exists(dataDir) && !isEmptyDirectory(dataDir)) {
+        DataDirectory.delete(staging); // a restore interrupted earlier starts over
+        DataDirectory.delete(work);
+        if (!DataDirectory.isEmpty(dataDir)) {
             throw new IllegalStateException("bootstrap.fromBackup: data directory " + dataDir + " is not empty; "
                     + "a new cluster is restored only into an empty one (move it away to start from the backup)");
         }
@@ -80,24 +80,7 @@ public final class BackupBootstrap {
                     member, result.snapshot().id(), result.binlogsApplied(), result.reached());
             return result.reached();
         } finally {
-            deleteTree(work);
-        }
-    }
-
-    private static boolean isEmptyDirectory(Path dir) throws IOException {
-        try (var entries = Files.list(dir)) {
-            return entries.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+            DataDirectory.delete(work);
         }
     }
 }

@@ -26,10 +26,9 @@ import java.util.stream.Stream;
  * a move into place, and the GTID position read from the backup's binlog info.
  *
  * <p>Either the target ends up holding a complete, prepared copy, written to disk (fsynced) before it is moved into
- * place, or it is left as it was: any failure
- * (source refused or broken mid-stream, a malformed stream, prepare failing) deletes the staging directory. A
- * non-empty target is refused before the source is opened unless the caller passes
- * {@link ExistingData#DISCARD}; discarded data is deleted only once the new copy is prepared.
+ * place, or it is left as it was: any failure (source refused or broken mid-stream, a malformed stream, prepare
+ * failing) deletes the staging directory. A non-empty target is refused before the source is opened unless the
+ * caller passes {@link ExistingData#DISCARD}; discarded data is deleted only once the new copy is prepared.
  *
  * @param mariabackup      the {@code mariabackup} command
  * @param prepareMemory    {@code --use-memory} for prepare, e.g. {@code 128M}

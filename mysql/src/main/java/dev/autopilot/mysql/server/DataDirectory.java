@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -57,7 +58,8 @@ public final class DataDirectory {
         return Files.exists(dir.resolve("mysql").resolve("global_priv.frm"));
     }
 
-    static boolean isEmpty(Path dir) {
+    /** True when the directory is missing or has no entries. */
+    public static boolean isEmpty(Path dir) {
         if (!Files.exists(dir)) {
             return true;
         }
@@ -65,6 +67,18 @@ public final class DataDirectory {
             return s.findAny().isEmpty();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list data directory " + dir, e);
+        }
+    }
+
+    /** Deletes a data directory (or any directory tree) with everything in it; nothing when it is missing. */
+    public static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 }
