@@ -37,8 +37,8 @@ import java.util.concurrent.Executors;
  */
 final class ConsulApiDouble implements AutoCloseable {
 
-    /** A recorded request. */
-    record Request(String method, String path, Map<String, String> query, String body, String token) {
+    /** A recorded request; {@code atNanos}: {@link System#nanoTime()} when it arrived. */
+    record Request(String method, String path, Map<String, String> query, String body, String token, long atNanos) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,6 +75,8 @@ final class ConsulApiDouble implements AutoCloseable {
     private final Map<String, Long> lockDelays = new HashMap<>();
     private final Thread reaper;
     private long index = 1;
+    private final Object answering = new Object();
+    private boolean stalled;
 
     /** Starts on {@code address}, ephemeral port; {@code token} non-null makes every request need it. */
     ConsulApiDouble(String address, String token) throws IOException {
@@ -94,8 +96,32 @@ final class ConsulApiDouble implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** Stops answering: every request hangs (as behind a dead network) until {@link #answerAgain()}. */
+    void stopAnswering() {
+        synchronized (answering) {
+            stalled = true;
+        }
+    }
+
+    /** Answers again, the held requests included. */
+    void answerAgain() {
+        synchronized (answering) {
+            stalled = false;
+            answering.notifyAll();
+        }
+    }
+
+    private void awaitAnswering() throws InterruptedException {
+        synchronized (answering) {
+            while (stalled) {
+                answering.wait();
+            }
+        }
+    }
+
     @Override
     public void close() {
+        answerAgain();
         reaper.interrupt();
         server.stop(0);
     }
@@ -106,7 +132,8 @@ final class ConsulApiDouble implements AutoCloseable {
             Map<String, String> q = query(ex.getRequestURI().getRawQuery());
             String path = ex.getRequestURI().getPath();
             String tok = ex.getRequestHeaders().getFirst("X-Consul-Token");
-            requests.add(new Request(ex.getRequestMethod(), path, q, body, tok));
+            requests.add(new Request(ex.getRequestMethod(), path, q, body, tok, System.nanoTime()));
+            awaitAnswering();
             if (token != null && !token.equals(tok) && !path.startsWith("/v1/status/")) { // status needs no ACL
                 reply(ex, 403, "Permission denied", 0);
                 return;
