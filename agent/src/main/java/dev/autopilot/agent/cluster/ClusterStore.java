@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * JSON, a missing field) is never fatal for the whole read: {@link #read()} skips it, names it in
  * {@link ClusterView#unreadable()} and logs it once per change.
  */
-public final class ClusterStore {
+public final class ClusterStore implements ClusterWrites {
     public static final String MEMBERS = "members/";
     public static final String ROSTER = "roster/";
     public static final String LEADER_LOCK = "leader";
@@ -143,6 +143,7 @@ public final class ClusterStore {
     }
 
     /** Names of every member that ever joined. */
+    @Override
     public java.util.List<String> roster() {
         return store.list(ROSTER).stream().map(v -> v.key().substring(v.key().lastIndexOf('/') + 1)).toList();
     }
@@ -160,6 +161,7 @@ public final class ClusterStore {
         return store.get(INITIALIZE).map(v -> new String(v.value(), StandardCharsets.UTF_8));
     }
 
+    @Override
     public void recordPromotion(Promotion p) {
         store.put(LAST_PROMOTION, encode(p));
     }
@@ -172,10 +174,12 @@ public final class ClusterStore {
         }
     }
 
+    @Override
     public void requestSwitchover(SwitchoverRequest request) {
         store.put(SWITCHOVER, encode(request));
     }
 
+    @Override
     public void clearSwitchover() {
         store.delete(SWITCHOVER);
     }
