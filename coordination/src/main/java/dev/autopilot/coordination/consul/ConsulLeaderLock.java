@@ -133,10 +133,19 @@ final class ConsulLeaderLock implements LeaderLock, LeaseHolding.Store<String> {
 
     @Override
     public void abandon(String session) {
-        try {
-            release(session);
-        } catch (CoordinationException e) {
-            LOG.debug("session {} of lost lock {} not destroyed: {} (its TTL ends it)", session, name, e.getMessage());
+        // Keep trying for a while: if the session instead runs out while it still holds the key, Consul's lock delay
+        // adds a TTL before anyone can lead. Each try is bounded by the request timeout, with backoff.
+        long end = System.nanoTime() + ttl.multipliedBy(5).toNanos();
+        while (true) {
+            try {
+                release(session);
+                return;
+            } catch (CoordinationException e) {
+                if (System.nanoTime() - end >= 0) {
+                    LOG.debug("session {} of lost lock {} not destroyed: {} (its TTL ends it)", session, name, e.getMessage());
+                    return;
+                }
+            }
         }
     }
 

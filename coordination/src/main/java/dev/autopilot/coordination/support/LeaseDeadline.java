@@ -65,8 +65,7 @@ public final class LeaseDeadline {
                 long left = deadlineNanos() - now;
                 if (left <= 0) {
                     if (done.compareAndSet(false, true)) {
-                        onExpired.expired(now, confirmationDeadlineFirst() ? LeaseLoss.Reason.NOT_CONFIRMED
-                                : LeaseLoss.Reason.DEADLINE_PASSED);
+                        onExpired.expired(now, reason());
                     }
                     return;
                 }
@@ -100,8 +99,11 @@ public final class LeaseDeadline {
         return confirmation - renewal < 0 ? confirmation : renewal;
     }
 
-    private boolean confirmationDeadlineFirst() {
-        return confirmWindowNanos != Long.MAX_VALUE && lastConfirmed.get() + confirmWindowNanos - (lastRenewalSent.get() + windowNanos) < 0;
+    /** Which bound the deadline is: the liveness bound when it comes first, otherwise the renewal bound. */
+    public LeaseLoss.Reason reason() {
+        boolean confirmationFirst = confirmWindowNanos != Long.MAX_VALUE
+                && lastConfirmed.get() + confirmWindowNanos - (lastRenewalSent.get() + windowNanos) < 0;
+        return confirmationFirst ? LeaseLoss.Reason.NOT_CONFIRMED : LeaseLoss.Reason.DEADLINE_PASSED;
     }
 
     /** Send time of the last successful renewal. */

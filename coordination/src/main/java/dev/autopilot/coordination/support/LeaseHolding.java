@@ -117,7 +117,7 @@ public final class LeaseHolding<L> {
             if (!current.deadline().passed()) {
                 return new Attempt.Granted<>(current.lease(), current.deadline().lastRenewalSentNanos(), "already held");
             }
-            lost(current, LeaseLoss.Reason.DEADLINE_PASSED, System.nanoTime());
+            lost(current, current.deadline().reason(), System.nanoTime());
         }
         Attempt<L> outcome = once.get();
         if (outcome instanceof Attempt.Granted<L> granted) {
@@ -186,8 +186,8 @@ public final class LeaseHolding<L> {
         t.deadline().cancel();
         t.renewer().interrupt();
         LeaseLoss loss = new LeaseLoss(lock, holderId, reason, atNanos, Duration.ofNanos(atNanos - t.deadline().lastRenewalSentNanos()));
-        LOG.warn("lock {} LOST by {}: {}; holder must stop acting as leader, the lock is freed in the store in {} ms (its fencing margin)",
-                lock, holderId, loss.describe(), margin.toMillis());
+        LOG.warn("lock {} LOST by {}: {}; the holder must stop acting as leader{}", lock, holderId, loss.describe(),
+                reason == LeaseLoss.Reason.EXPIRED ? "" : "; the lock is freed in the store " + margin.toMillis() + " ms from now (the fencing margin)");
         try {
             onLost.onLeaseLost(loss);
         } catch (RuntimeException e) {
@@ -202,7 +202,11 @@ public final class LeaseHolding<L> {
             } catch (InterruptedException e) {
                 return;
             }
-            store.abandon(t.lease());
+            try {
+                store.abandon(t.lease());
+            } catch (RuntimeException e) { // e.g. the coordinator was closed meanwhile; the store expires the lease
+                LOG.debug("lost lease of lock {} not freed: {}", lock, e.toString());
+            }
         });
     }
 
