@@ -77,7 +77,8 @@ public interface Coordinator extends AutoCloseable {
     /**
      * A leader lock contender (nothing is acquired yet). See {@link LeaderLock} for the timing contract.
      *
-     * @param ttl          lease TTL; etcd rounds up to whole seconds (minimum 2 s), Consul to its 10 s minimum
+     * @param ttl          lease TTL; etcd rounds up to whole seconds (minimum 2 s), Consul to its 10 s minimum (and uses
+     *                     it as the session's lock delay)
      * @param safetyMargin how long before the store could expire the lease the holder declares it lost
      * @param onLost       called when the lock is lost without release
      */
