@@ -97,7 +97,12 @@ final class ConsulLeaderLock implements LeaderLock, LeaseHolding.Store<String> {
             acquired = consul.http().call(consul.retrier(), "acquire lock " + name, "PUT", keyPath + "?acquire=" + session,
                     holderId.getBytes(StandardCharsets.UTF_8)).isTrue();
         } catch (CoordinationException e) {
-            destroyQuietly(session);
+            // outcome unknown: if the acquire was applied, deleting the key first keeps the lock delay from starting
+            try {
+                release(session);
+            } catch (CoordinationException again) {
+                LOG.debug("session {} of lock {} not destroyed: {} (its TTL ends it)", session, name, again.getMessage());
+            }
             throw e;
         }
         if (!acquired) { // taken meanwhile, or free but within the lock delay of a previous holder's invalidated session
