@@ -20,4 +20,4 @@ mvn -B -q -ntp -pl agent -am test-compile dependency:build-classpath \
 cp="$root/agent/target/test-classes:$root/agent/target/classes:$(cat "$root/agent/target/faults.classpath")"
 cd agent
 AUTOPILOT_PARENT_NETNS=$(readlink /proc/self/ns/net) exec unshare -n -- sh -c 'ip link set lo up && exec "$0" "$@"' \
-    "$JAVA" -Xmx256m -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED -cp "$cp" dev.autopilot.agent.it.FaultCampaign "$@"
+    "$JAVA" -Xmx256m -XX:+UseSerialGC --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "$cp" dev.autopilot.agent.it.FaultCampaign "$@"

@@ -97,6 +97,8 @@ final class DirectClients implements AutoCloseable {
     private void read() {
         long[] newest = new long[nodes.size() + 1];
         String[] newestFrom = new String[nodes.size() + 1];
+        java.util.Arrays.fill(newest, -1); // what an empty range reads
+        java.util.Arrays.fill(newestFrom, "-");
         Connection[] connections = new Connection[nodes.size()];
         StringBuilder sql = new StringBuilder("SELECT @@read_only");
         for (int w = 1; w <= nodes.size(); w++) {

@@ -66,7 +66,7 @@ final class FaultHistory {
                 return;
             }
             for (String l : Files.readAllLines(log)) {
-                if (LOG_LINE.matcher(l).matches()) {
+                if (LOG_LINE.matcher(l).matches() && !l.contains(" ToolProcess - ")) { // mariabackup's file list is noise here
                     lines.add(new Line(l.substring(0, 12), 1, String.format("%-9s %s", node.name, l.substring(13))));
                 }
             }
