@@ -97,9 +97,13 @@ public final class FaultCampaign {
         settings.put("AUTOPILOT_BACKUP_INTERVAL", "2m");
         settings.put("AUTOPILOT_BACKUP_ARCHIVE_INTERVAL", "20s");
         emptyDirectory(o.root());
-        try (FaultCluster cluster = new FaultCluster(o.root(), "127.0.46", "127.0.47", "127.0.48.1", o.members(), settings)) {
-            Recovery recovery = new Recovery(cluster, history, o.recovery());
-            cluster.nodes().forEach(AgentNode::start);
+        try (FaultCluster cluster = new FaultCluster(o.root(), "127.0.46", "127.0.47", "127.0.48.1", o.members(), settings);
+             RestartPolicy restarts = new RestartPolicy(cluster.nodes(), history)) {
+            // SIGTERM/SIGINT of the campaign: its agents and their mariadbd must not outlive it.
+            Thread cleanup = new Thread(cluster::close, "faults-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            Recovery recovery = new Recovery(cluster, history, o.recovery(), restarts);
+            cluster.nodes().forEach(restarts::start);
             if (!recovery.awaitHealthy("assembly", Duration.ofMinutes(4))) {
                 System.out.println("RESULT harness: the cluster did not assemble\n" + recovery.diagnosis());
                 return 2;
@@ -108,7 +112,7 @@ public final class FaultCampaign {
                 DirectClients.createTables(c);
             }
             FaultSchedule schedule = new FaultSchedule(o.seed(), o.kinds());
-            FaultInjector injector = new FaultInjector(cluster, history);
+            FaultInjector injector = new FaultInjector(cluster, history, restarts);
             Map<String, Integer> injected = new TreeMap<>();
             List<Fault> planned = new ArrayList<>();
             long end = System.nanoTime() + o.length().toNanos();
@@ -127,8 +131,9 @@ public final class FaultCampaign {
                         break;
                     }
                 }
-                verdict = new FaultChecker(cluster, history, o.zeroLoss()).check(clients, probe, recovery);
+                verdict = new FaultChecker(cluster, history, o.zeroLoss()).check(clients, probe, recovery, restarts);
             }
+            restarts.close();
             List<String> header = new ArrayList<>(List.of(
                     "# bench/faults history: seed " + o.seed() + ", " + o.mode() + ", " + o.members() + " members",
                     "# reproduce: bench/faults/run.sh --seed " + o.seed() + " --minutes " + o.length().toSeconds() / 60.0

@@ -49,6 +49,7 @@ final class FaultCluster implements AutoCloseable {
     final String clientAddress;
     private final String aliasSubnet;
     private final List<AgentNode> nodes = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     FaultCluster(Path root, String subnet, String aliasSubnet, String clientAddress, int members, Map<String, String> settings)
@@ -251,8 +252,12 @@ final class FaultCluster implements AutoCloseable {
         }
     }
 
+    /** Idempotent: also run by the campaign's shutdown hook. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (AgentNode n : nodes) {
             try {
                 processes(n).forEach(h -> signal("CONT", h.pid()));

@@ -15,10 +15,12 @@ import java.util.concurrent.TimeUnit;
 final class FaultInjector {
     private final FaultCluster cluster;
     private final FaultHistory history;
+    private final RestartPolicy restarts;
 
-    FaultInjector(FaultCluster cluster, FaultHistory history) {
+    FaultInjector(FaultCluster cluster, FaultHistory history, RestartPolicy restarts) {
         this.cluster = cluster;
         this.history = history;
+        this.restarts = restarts;
     }
 
     /** Injects and heals {@code fault}; false when it could not be injected (no primary, no such process). */
@@ -129,6 +131,7 @@ final class FaultInjector {
                 if (!node.isRunning()) {
                     return noProcess(kind, node, "agent");
                 }
+                restarts.holdDown(node);
                 ProcessHandle agent = ProcessHandle.of(node.pid()).orElseThrow();
                 agent.destroyForcibly();
                 agent.onExit().orTimeout(10, TimeUnit.SECONDS).join();
@@ -144,6 +147,7 @@ final class FaultInjector {
                 history.event("kill -9 mariadbd of %s", node.name);
             }
             case KILL_NODE -> {
+                restarts.holdDown(node);
                 cluster.killAll(node);
                 history.event("kill -9 agent and mariadbd of %s", node.name);
                 heals.add(() -> restart(node));
@@ -173,10 +177,8 @@ final class FaultInjector {
     }
 
     private void restart(AgentNode node) {
-        if (!node.isRunning()) {
-            node.start();
-            history.event("HEAL agent of %s started again", node.name);
-        }
+        restarts.start(node);
+        history.event("HEAL agent of %s started again", node.name);
     }
 
     private static void sleep(long millis) {

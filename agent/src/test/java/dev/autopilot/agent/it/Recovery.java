@@ -25,11 +25,13 @@ final class Recovery {
     private final FaultCluster cluster;
     private final FaultHistory history;
     private final Duration bound;
+    private final RestartPolicy restarts;
     private final List<Long> convergenceMillis = new ArrayList<>();
     private final List<Stuck> stuck = new ArrayList<>();
 
-    Recovery(FaultCluster cluster, FaultHistory history, Duration bound) {
+    Recovery(FaultCluster cluster, FaultHistory history, Duration bound, RestartPolicy restarts) {
         this.cluster = cluster;
+        this.restarts = restarts;
         this.history = history;
         this.bound = bound;
     }
@@ -49,8 +51,9 @@ final class Recovery {
             stuck.add(new Stuck(fault, n.name, why));
             history.event("STUCK after %s: %s not back within %d s: %s; forcing it back (kill -9 of its processes, agent started)",
                     fault, n.name, bound.toSeconds(), why);
+            restarts.holdDown(n);
             cluster.killAll(n);
-            n.start();
+            restarts.start(n);
         }
         if (awaitHealthy(fault + " (forced)", bound) && awaitConverged(System.nanoTime() + bound.toNanos())) {
             history.event("RECOVERED after %s once stuck members were forced back", fault);
