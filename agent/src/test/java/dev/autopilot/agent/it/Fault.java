@@ -43,6 +43,11 @@ record Fault(Kind kind, boolean onPrimary, int pick, long millis, Kind second, l
         FAULT_DURING_SWITCHOVER
     }
 
+    /** The same fault aimed at the primary ({@code true}) or a replica. */
+    Fault aimedAt(boolean primary) {
+        return new Fault(kind, primary, pick, millis, second, delayMillis);
+    }
+
     /** A short label for counts and the history, e.g. {@code KILL_NODE@primary}. */
     String label() {
         String where = switch (kind) {

@@ -27,14 +27,15 @@ import java.util.TreeMap;
  * {@code CHECK key=value ...} line for tests, and the full history in a file named after the seed.
  *
  * <p>Usage: {@code FaultCampaign --seed S --minutes M [--zero-loss] [--members 3|5] [--faults N] [--kinds K1,K2]
- * [--root DIR] [--history FILE] [--recovery SECONDS]}. Exit status 0: no violation; 1: a violation; 2: the harness failed.
+ * [--root DIR] [--history FILE] [--recovery SECONDS] [--on primary|replica]}; {@code --on} aims every member fault at that
+ * role instead of the drawn one (a regression scenario). Exit status 0: no violation; 1: a violation; 2: the harness failed.
  */
 public final class FaultCampaign {
     private FaultCampaign() {}
 
     /** What to run. */
     record Options(long seed, Duration length, boolean zeroLoss, int members, int maxFaults, List<Kind> kinds, Path root,
-                   Path history, Duration recovery) {
+                   Path history, Duration recovery, Optional<Boolean> onPrimary) {
 
         static Options parse(String... args) {
             Map<String, String> a = new LinkedHashMap<>();
@@ -43,7 +44,7 @@ public final class FaultCampaign {
                 boolean flag = key.equals("--zero-loss");
                 if (!key.startsWith("--") || (!flag && i + 1 >= args.length)) {
                     throw new IllegalArgumentException("unexpected argument '" + key + "'; usage: --seed S --minutes M [--zero-loss] "
-                            + "[--members 3|5] [--faults N] [--kinds KILL_NODE,...] [--root DIR] [--history FILE] [--recovery SECONDS]");
+                            + "[--members 3|5] [--faults N] [--kinds KILL_NODE,...] [--root DIR] [--history FILE] [--recovery SECONDS] [--on primary|replica]");
                 }
                 a.put(key.substring(2), flag ? "true" : args[++i]);
             }
@@ -61,7 +62,8 @@ public final class FaultCampaign {
                     .toAbsolutePath();
             return new Options(seed, Duration.ofSeconds((long) (Double.parseDouble(a.getOrDefault("minutes", "5")) * 60)), zeroLoss,
                     members, Integer.parseInt(a.getOrDefault("faults", "100000")), kinds, root, history,
-                    Duration.ofSeconds(Long.parseLong(a.getOrDefault("recovery", "120"))));
+                    Duration.ofSeconds(Long.parseLong(a.getOrDefault("recovery", "120"))),
+                    Optional.ofNullable(a.get("on")).map(FaultCampaign::role));
         }
 
         String mode() {
@@ -119,7 +121,8 @@ public final class FaultCampaign {
             FaultChecker.Verdict verdict;
             try (DirectClients clients = new DirectClients(cluster).start(); WritableProbe probe = new WritableProbe(cluster).start()) {
                 while (System.nanoTime() < end && planned.size() < o.maxFaults()) {
-                    Fault fault = schedule.next();
+                    Fault drawn = schedule.next();
+                    Fault fault = o.onPrimary().map(drawn::aimedAt).orElse(drawn);
                     long quiet = schedule.quietMillis();
                     planned.add(fault);
                     Thread.sleep(quiet); // steady load between faults, from the schedule
@@ -138,6 +141,7 @@ public final class FaultCampaign {
                     "# bench/faults history: seed " + o.seed() + ", " + o.mode() + ", " + o.members() + " members",
                     "# reproduce: bench/faults/run.sh --seed " + o.seed() + " --minutes " + o.length().toSeconds() / 60.0
                             + (o.zeroLoss() ? " --zero-loss" : "") + " --members " + o.members()
+                            + o.onPrimary().map(p -> p ? " --on primary" : " --on replica").orElse("")
                             + (o.maxFaults() < 100000 ? " --faults " + o.maxFaults() : "")
                             + (o.kinds().size() < Kind.values().length ? " --kinds " + String.join(",", o.kinds().stream().map(Enum::name).toList()) : ""),
                     "# schedule (drawn from the seed, in order):"));
@@ -155,6 +159,14 @@ public final class FaultCampaign {
             System.out.println("RESULT harness: " + t);
             return 2;
         }
+    }
+
+    private static boolean role(String on) {
+        return switch (on) {
+            case "primary" -> true;
+            case "replica" -> false;
+            default -> throw new IllegalArgumentException("--on " + on + ": use primary or replica");
+        };
     }
 
     private static void emptyDirectory(Path dir) throws IOException {

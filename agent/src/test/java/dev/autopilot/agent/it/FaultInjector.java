@@ -33,7 +33,15 @@ final class FaultInjector {
         AgentNode p = primary.get();
         List<AgentNode> replicas = cluster.nodes().stream().filter(n -> n != p).toList();
         AgentNode target = fault.onPrimary() ? p : replicas.get(fault.pick() % replicas.size());
-        history.event("FAULT %s on %s (%s)", fault.label(), target.name, fault);
+        String victim = switch (fault.kind()) {
+            case ISOLATE_ETCD_MEMBER -> "etcd " + cluster.etcd.member(fault.pick() % 3).name();
+            case ETCD_QUORUM_LOSS -> "etcd " + cluster.etcd.member(fault.pick() % 3).name() + " and " + cluster.etcd.member((fault.pick() + 1) % 3).name();
+            case OBJECT_STORE_OUTAGE -> "the object store";
+            case CUT_PRIMARY_FROM_STORE, CUT_PRIMARY_FROM_REPLICAS, CUT_PRIMARY_FROM_BOTH, FAULT_DURING_FAILOVER -> p.name;
+            case FAULT_DURING_SWITCHOVER -> p.name + " -> " + replicas.get(fault.pick() % replicas.size()).name;
+            default -> target.name;
+        };
+        history.event("FAULT %s on %s (%s)", fault.label(), victim, fault);
         switch (fault.kind()) {
             case KILL_AGENT, KILL_DATABASE, KILL_NODE, PAUSE_AGENT, PAUSE_DATABASE -> {
                 List<Runnable> heals = new ArrayList<>();

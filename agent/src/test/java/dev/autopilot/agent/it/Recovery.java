@@ -26,6 +26,7 @@ final class Recovery {
     private final FaultHistory history;
     private final Duration bound;
     private final RestartPolicy restarts;
+    private final java.util.Map<String, Integer> exitsBefore = new java.util.HashMap<>();
     private final List<Long> convergenceMillis = new ArrayList<>();
     private final List<Stuck> stuck = new ArrayList<>();
 
@@ -39,6 +40,8 @@ final class Recovery {
     /** Waits for recovery and convergence after {@code fault}'s heal; false when even forcing members back failed. */
     boolean afterHeal(String fault) throws InterruptedException {
         long healed = System.nanoTime();
+        exitsBefore.clear();
+        cluster.nodes().forEach(n -> exitsBefore.put(n.name, restarts.exits(n)));
         if (awaitHealthy(fault, bound) && awaitConverged(healed + bound.toNanos())) {
             long millis = (System.nanoTime() - healed) / 1_000_000;
             convergenceMillis.add(millis);
@@ -118,6 +121,10 @@ final class Recovery {
     }
 
     private String diagnose(AgentNode n) {
+        int exits = restarts.exits(n) - exitsBefore.getOrDefault(n.name, 0);
+        if (exits > 1) {
+            return "agent keeps exiting (" + exits + " times since the heal); last log line: " + n.logTail(1).strip();
+        }
         if (!n.isRunning()) {
             return "agent not running (last log line: " + n.logTail(1).strip() + ")";
         }

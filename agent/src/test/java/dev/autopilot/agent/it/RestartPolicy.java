@@ -18,6 +18,7 @@ final class RestartPolicy implements AutoCloseable {
     private final FaultHistory history;
     private final Set<String> heldDown = ConcurrentHashMap.newKeySet();
     private final AtomicInteger restarts = new AtomicInteger();
+    private final java.util.Map<String, Integer> exits = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -45,6 +46,7 @@ final class RestartPolicy implements AutoCloseable {
     private synchronized void restartIfExited(AgentNode n) {
         if (!n.isRunning() && running) {
             restarts.incrementAndGet();
+            exits.merge(n.name, 1, Integer::sum);
             history.event("agent of %s exited on its own (last log line: %s); restarting it", n.name, n.logTail(1).strip());
             n.start();
         }
@@ -61,6 +63,11 @@ final class RestartPolicy implements AutoCloseable {
         if (!n.isRunning()) {
             n.start();
         }
+    }
+
+    /** How often the member's agent exited on its own so far. */
+    int exits(AgentNode n) {
+        return exits.getOrDefault(n.name, 0);
     }
 
     int restarts() {
