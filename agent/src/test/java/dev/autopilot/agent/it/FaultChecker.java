@@ -92,6 +92,7 @@ final class FaultChecker {
         Map<String, Long> lostBy = lost.stream().collect(Collectors.groupingBy(DirectClients.Op::member, LinkedHashMap::new, Collectors.counting()));
         lost.forEach(op -> history.probe(history.at(op.startNanos()), "LOST acknowledged write id=" + op.id() + " acknowledged by " + op.member()));
         long unknownPresent = clients.ops().stream().filter(o -> o.result() == DirectClients.Result.UNKNOWN && present.contains(o.id())).count();
+        clients.ops().forEach(probe::acknowledged);
         var two = probe.twoWritable();
         two.forEach((nanos, members) -> history.probe(history.at(nanos), "TWO WRITABLE " + members));
         probe.slowCommits().forEach(s -> history.probe(history.at(s.startNanos()), "slow probe commit on " + s.member() + ": " + s.millis() + " ms"));

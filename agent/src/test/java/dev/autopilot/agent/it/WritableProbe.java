@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Every 50 ms, on every member, on one shared clock: reads {@code @@read_only} as root and commits a real write as
  * the application user (who has no SUPER, so {@code read_only} binds it), both over the member's unix socket so no
- * partition hides the answer. A member counts as accepting writes in a tick when it read {@code read_only = 0} or its
- * probe committed within {@value #QUICK_MILLIS} ms of the tick; a tick with two such members is a two-writable sample.
+ * partition hides the answer. A member counts as accepting writes in a tick when it read {@code read_only = 0}, or its
+ * probe or a client's insert sent in that tick was acknowledged within {@value #QUICK_MILLIS} ms; a tick with two
+ * such members is a two-writable sample.
  * A probe commit that took longer (e.g. parked in the semi-sync wait) is kept as a slow commit for the history.
  */
 final class WritableProbe implements AutoCloseable {
@@ -43,14 +44,18 @@ final class WritableProbe implements AutoCloseable {
 
     WritableProbe start() {
         for (AgentNode node : cluster.nodes()) {
-            threads.add(Thread.ofPlatform().name("probe-" + node.name).daemon().start(() -> probe(node)));
+            threads.add(Thread.ofPlatform().name("read-only-" + node.name).daemon().start(() -> sample(node, false)));
+            threads.add(Thread.ofPlatform().name("write-probe-" + node.name).daemon().start(() -> sample(node, true)));
         }
         return this;
     }
 
-    private void probe(AgentNode node) {
-        Connection root = null;
-        Connection app = null;
+    /**
+     * One member, one kind of sample, every tick. Reading {@code read_only} and committing run on separate threads: a
+     * commit parked in the semi-sync wait must not stop the readings (that is exactly when they matter).
+     */
+    private void sample(AgentNode node, boolean write) {
+        Connection c = null;
         long tick = 0;
         while (running) {
             long due = t0 + tick * TICK_MILLIS * 1_000_000;
@@ -58,46 +63,56 @@ final class WritableProbe implements AutoCloseable {
             if (wait > 0) {
                 pause(wait); // the sampling clock itself
             }
+            long start = System.nanoTime();
             boolean writable = false;
             try {
-                if (root == null) {
-                    root = connect(node, "root", TestCluster.ROOT_PASSWORD, "");
+                if (c == null) {
+                    c = write ? connect(node, AgentNode.APP_USER, AgentNode.APP_PASSWORD, "app")
+                            : connect(node, "root", TestCluster.ROOT_PASSWORD, "");
                 }
-                try (Statement s = root.createStatement(); ResultSet rs = s.executeQuery("SELECT @@read_only")) {
-                    writable = rs.next() && rs.getInt(1) == 0;
-                }
-            } catch (SQLException e) {
-                root = close(root);
-            }
-            long start = System.nanoTime();
-            try {
-                if (app == null) {
-                    app = connect(node, AgentNode.APP_USER, AgentNode.APP_PASSWORD, "app");
-                }
-                try (PreparedStatement ps = app.prepareStatement("INSERT INTO probe VALUES (?, ?) ON DUPLICATE KEY UPDATE tick = VALUES(tick)")) {
-                    ps.setString(1, node.name);
-                    ps.setLong(2, tick);
-                    ps.executeUpdate();
-                }
-                long millis = (System.nanoTime() - start) / 1_000_000;
-                if (millis <= QUICK_MILLIS) {
-                    writable = true;
+                if (write) {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO probe VALUES (?, ?) ON DUPLICATE KEY UPDATE tick = VALUES(tick)")) {
+                        ps.setString(1, node.name);
+                        ps.setLong(2, tick);
+                        ps.executeUpdate();
+                    }
+                    long millis = (System.nanoTime() - start) / 1_000_000;
+                    if (millis <= QUICK_MILLIS) {
+                        writable = true;
+                    } else {
+                        slow.add(new SlowCommit(start, node.name, millis));
+                    }
                 } else {
-                    slow.add(new SlowCommit(start, node.name, millis));
+                    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@read_only")) {
+                        writable = rs.next() && rs.getInt(1) == 0;
+                    }
+                    samples.incrementAndGet();
                 }
             } catch (SQLException e) {
                 if (e.getErrorCode() != 1290) { // refused as read-only: the connection is fine
-                    app = close(app);
+                    c = close(c);
                 }
             }
-            samples.incrementAndGet();
             if (writable) {
-                writableAt.computeIfAbsent(tick, t -> ConcurrentHashMap.newKeySet()).add(node.name);
+                markWritable(node.name, start);
             }
             tick = Math.max(tick + 1, (System.nanoTime() - t0) / (TICK_MILLIS * 1_000_000) + 1);
         }
-        close(root);
-        close(app);
+        close(c);
+    }
+
+    /** Records that {@code member} accepted a write (or read {@code read_only = 0}) at monotonic {@code nanos}. */
+    void markWritable(String member, long nanos) {
+        if (nanos >= t0) {
+            writableAt.computeIfAbsent((nanos - t0) / (TICK_MILLIS * 1_000_000), t -> ConcurrentHashMap.newKeySet()).add(member);
+        }
+    }
+
+    /** A client's insert acknowledged within {@value #QUICK_MILLIS} ms counts for the tick it was sent in. */
+    void acknowledged(DirectClients.Op op) {
+        if (op.result() == DirectClients.Result.ACK && (op.endNanos() - op.startNanos()) / 1_000_000 <= QUICK_MILLIS) {
+            markWritable(op.member(), op.startNanos());
+        }
     }
 
     private static Connection connect(AgentNode node, String user, String password, String database) throws SQLException {
@@ -114,11 +129,6 @@ final class WritableProbe implements AutoCloseable {
             }
         });
         return out;
-    }
-
-    /** Ticks in which nobody accepted writes, as a share of all ticks so far (write unavailability). */
-    long ticksWithAWriter() {
-        return writableAt.size();
     }
 
     long samples() {
