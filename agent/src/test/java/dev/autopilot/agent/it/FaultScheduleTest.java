@@ -47,6 +47,8 @@ class FaultScheduleTest {
     void aRestrictedScheduleDrawsOnlyTheGivenKinds() {
         assertThat(draw(3, List.of(Kind.KILL_NODE, Kind.ETCD_QUORUM_LOSS), 100)).extracting(Fault::kind)
                 .containsOnly(Kind.KILL_NODE, Kind.ETCD_QUORUM_LOSS);
+        assertThat(draw(3, List.of(Kind.FAULT_DURING_FAILOVER, Kind.KILL_NODE), 100)).extracting(Fault::second)
+                .containsOnly(null, Kind.KILL_NODE);
         assertThat(IntStream.range(0, 100).mapToLong(i -> new FaultSchedule(5, FaultSchedule.ALL).quietMillis()).max().orElseThrow())
                 .isBetween(2000L, 6000L);
     }

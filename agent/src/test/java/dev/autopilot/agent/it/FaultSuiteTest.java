@@ -38,7 +38,7 @@ class FaultSuiteTest {
     @Test
     void aSeededRunOfSingleAndCompoundFaultsKeepsEveryInvariant() throws Exception {
         Map<String, String> figures = campaign("FaultSuiteTest", "--seed", Long.toString(SEED), "--minutes", "2", "--zero-loss",
-                "--faults", "4", "--kinds", String.join(",", FAULTS), "--recovery", "90");
+                "--faults", "4", "--kinds", String.join(",", FAULTS), "--recovery", "120");
         assertInvariants(figures, INVARIANTS);
     }
 
