@@ -92,19 +92,30 @@ final class Recovery {
         return primary.isEmpty() && out.isEmpty() ? cluster.nodes() : out;
     }
 
+    /** Waits until {@link #converged()} holds, re-checking (a member may still be on its way down when a wait starts). */
     private boolean awaitConverged(long deadline) throws InterruptedException {
+        while (System.nanoTime() < deadline) {
+            if (converged()) {
+                return true;
+            }
+            Thread.sleep(200); // polling the cluster's state
+        }
+        return false;
+    }
+
+    /** Every member in its place, and every replica has applied the primary's current position (waits ≤ 5 s each). */
+    private boolean converged() {
+        if (!unwell().isEmpty()) {
+            return false;
+        }
         Optional<AgentNode> primary = cluster.primary();
         Optional<String> position = primary.flatMap(p -> FaultCampaign.query(cluster, p, "SELECT @@gtid_binlog_pos"));
         if (position.isEmpty()) {
             return false;
         }
         for (AgentNode n : cluster.nodes()) {
-            if (n == primary.get()) {
-                continue;
-            }
-            long seconds = Math.max(1, (deadline - System.nanoTime()) / 1_000_000_000);
-            Optional<String> waited = FaultCampaign.query(cluster, n, "SELECT MASTER_GTID_WAIT('" + position.get() + "', " + seconds + ")");
-            if (!waited.equals(Optional.of("0"))) {
+            if (n != primary.get()
+                    && !FaultCampaign.query(cluster, n, "SELECT MASTER_GTID_WAIT('" + position.get() + "', 5)").equals(Optional.of("0"))) {
                 return false;
             }
         }
