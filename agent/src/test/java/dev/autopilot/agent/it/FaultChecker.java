@@ -25,7 +25,7 @@ final class FaultChecker {
     /** The figures and the violations among them. */
     record Verdict(long acked, long failed, long unknown, long unknownPresent, long lost, Map<String, Long> lostBy, int twoWritable,
                    long probeSamples, long primaryReads, int backwards, List<Long> convergenceMillis, long finalConvergenceMillis,
-                   boolean converged, List<Recovery.Stuck> stuck, int agentRestarts, long errantOnMembers, long errantDetected, long rebuilds,
+                   boolean converged, int slowRecoveries, List<Recovery.Stuck> stuck, int agentRestarts, long errantOnMembers, long errantDetected, long rebuilds,
                    List<String> violations) {
 
         String summary(Map<String, Integer> injected) {
@@ -44,6 +44,7 @@ final class FaultChecker {
                     sorted.size()));
             sb.append(String.format("final convergence (same GTID position and checksums on every member): %s%n",
                     converged ? finalConvergenceMillis + " ms" : "NOT within the bound"));
+            sb.append(String.format("recoveries slower than the bound (whole again within 30 s more): %d%n", slowRecoveries));
             sb.append(String.format("stuck members: %d%s%n", stuck.size(), stuck.isEmpty() ? "" : " " + stuck));
             sb.append(String.format("agents that exited on their own and were restarted (restart policy): %d%n", agentRestarts));
             sb.append(String.format("errant transactions: %d on the final members; agents detected %d diverged member(s), %d rebuilt%n",
@@ -125,7 +126,8 @@ final class FaultChecker {
         }
         return new Verdict(clients.count(DirectClients.Result.ACK), clients.count(DirectClients.Result.FAILED),
                 clients.count(DirectClients.Result.UNKNOWN), unknownPresent, lost.size(), lostBy, two.size(), probe.samples(),
-                clients.primaryReads(), clients.backwards().size(), recovery.convergenceMillis(), convergence, converged, recovery.stuck(),
+                clients.primaryReads(), clients.backwards().size(), recovery.convergenceMillis(), convergence, converged, recovery.slow(),
+                recovery.stuck(),
                 restarts.restarts(), errant, detected, rebuilds, violations);
     }
 

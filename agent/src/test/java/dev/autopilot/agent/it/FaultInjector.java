@@ -141,9 +141,9 @@ final class FaultInjector {
                 }
                 restarts.holdDown(node);
                 ProcessHandle agent = ProcessHandle.of(node.pid()).orElseThrow();
+                history.event("kill -9 agent of %s (its mariadbd left running)", node.name);
                 agent.destroyForcibly();
                 agent.onExit().orTimeout(10, TimeUnit.SECONDS).join();
-                history.event("kill -9 agent of %s (its mariadbd left running)", node.name);
                 heals.add(() -> restart(node));
             }
             case KILL_DATABASE -> {
@@ -151,13 +151,13 @@ final class FaultInjector {
                 if (db.isEmpty()) {
                     return noProcess(kind, node, "mariadbd");
                 }
-                db.get().destroyForcibly();
                 history.event("kill -9 mariadbd of %s", node.name);
+                db.get().destroyForcibly();
             }
             case KILL_NODE -> {
                 restarts.holdDown(node);
-                cluster.killAll(node);
                 history.event("kill -9 agent and mariadbd of %s", node.name);
+                cluster.killAll(node);
                 heals.add(() -> restart(node));
             }
             case PAUSE_AGENT, PAUSE_DATABASE -> {

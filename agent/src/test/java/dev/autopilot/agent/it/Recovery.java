@@ -29,6 +29,7 @@ final class Recovery {
     private final java.util.Map<String, Integer> exitsBefore = new java.util.HashMap<>();
     private final List<Long> convergenceMillis = new ArrayList<>();
     private final List<Stuck> stuck = new ArrayList<>();
+    private int slow;
 
     Recovery(FaultCluster cluster, FaultHistory history, Duration bound, RestartPolicy restarts) {
         this.cluster = cluster;
@@ -49,7 +50,15 @@ final class Recovery {
                     cluster.primary().map(p -> p.name).orElse("?"), millis);
             return true;
         }
-        for (AgentNode n : unwell()) {
+        List<AgentNode> unwell = unwell();
+        if (unwell.isEmpty() && awaitConverged(System.nanoTime() + 30_000_000_000L)) {
+            long millis = (System.nanoTime() - healed) / 1_000_000;
+            convergenceMillis.add(millis);
+            slow++;
+            history.event("RECOVERED after %s only after the %d s bound, in %d ms (slow, not stuck)", fault, bound.toSeconds(), millis);
+            return true;
+        }
+        for (AgentNode n : unwell) {
             String why = diagnose(n);
             stuck.add(new Stuck(fault, n.name, why));
             history.event("STUCK after %s: %s not back within %d s: %s; forcing it back (kill -9 of its processes, agent started)",
@@ -171,6 +180,11 @@ final class Recovery {
 
     List<Long> convergenceMillis() {
         return List.copyOf(convergenceMillis);
+    }
+
+    /** Heals after which the cluster came back whole, but only after the bound. */
+    int slow() {
+        return slow;
     }
 
     List<Stuck> stuck() {
