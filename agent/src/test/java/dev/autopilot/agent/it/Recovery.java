@@ -30,6 +30,8 @@ final class Recovery {
     private final List<Long> convergenceMillis = new ArrayList<>();
     private final List<Stuck> stuck = new ArrayList<>();
     private int slow;
+    // Wall-clock time of the last heal: every member's record must be newer (its agent has decided since).
+    private volatile long since;
 
     Recovery(FaultCluster cluster, FaultHistory history, Duration bound, RestartPolicy restarts) {
         this.cluster = cluster;
@@ -41,6 +43,7 @@ final class Recovery {
     /** Waits for recovery and convergence after {@code fault}'s heal; false when even forcing members back failed. */
     boolean afterHeal(String fault) throws InterruptedException {
         long healed = System.nanoTime();
+        since = System.currentTimeMillis();
         exitsBefore.clear();
         cluster.nodes().forEach(n -> exitsBefore.put(n.name, restarts.exits(n)));
         if (awaitHealthy(fault, bound) && awaitConverged(healed + bound.toNanos())) {
@@ -87,14 +90,21 @@ final class Recovery {
         return false;
     }
 
-    /** Members not in their place: agent not running, or not the writable primary / a healthy replica. */
+    /**
+     * Members not in their place: agent not running, not the writable primary nor a healthy replica, or no record
+     * published since the last heal.
+     */
     List<AgentNode> unwell() {
         Optional<AgentNode> primary = cluster.primary().filter(p -> cluster.readOnly(p).equals(Optional.of(false)));
         List<String> replicas = cluster.healthy("replica");
+        Map<String, JsonNode> records = cluster.records();
         List<AgentNode> out = new ArrayList<>();
         for (AgentNode n : cluster.nodes()) {
             boolean placed = primary.map(p -> p == n).orElse(false) || replicas.contains(n.name);
-            if (!n.isRunning() || !placed) {
+            // A lock and registrations outlive a killed agent by their TTL: only a record published since the heal
+            // shows the member's agent is back and deciding.
+            boolean deciding = records.containsKey(n.name) && records.get(n.name).path("updatedAtMillis").asLong() >= since;
+            if (!n.isRunning() || !placed || !deciding) {
                 out.add(n);
             }
         }
