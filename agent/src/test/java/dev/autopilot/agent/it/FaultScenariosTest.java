@@ -26,9 +26,9 @@ class FaultScenariosTest {
     }
 
     /**
-     * Zero-loss, the primary's agent killed alone (its mariadbd runs on). Found on a77a1d5 (seed 4, the same fault during a
-     * switchover): the orphan stayed writable beside the new primary for 2 minutes (960 two-writable samples), 1,299 writes
-     * it acknowledged were lost, and the restarted agent refused to start ("port ...:3306 is in use") until forced.
+     * Seed 5, zero-loss: the primary's agent killed alone (its mariadbd runs on). Found on a77a1d5: the orphan stayed
+     * writable beside the new primary until forced down 2 minutes later (2,116 two-writable samples), the 3,454 writes it
+     * acknowledged meanwhile were lost, and the restarted agent refused to start ("port ...:3306 is in use") every time.
      */
     @Test
     @Disabled("issue 11 #12: an orphan mariadbd of a killed agent stays writable and blocks the restarted agent")
