@@ -38,7 +38,8 @@ final class FaultChecker {
             sb.append(String.format("lost acknowledged writes: %d%s%n", lost, lostBy.isEmpty() ? "" : " " + lostBy));
             sb.append(String.format("two-writable samples: %d (of %d probe samples, every %d ms on every member)%n", twoWritable, probeSamples,
                     WritableProbe.TICK_MILLIS));
-            sb.append(String.format("reads on a primary gone backwards: %d (of %d)%n", backwards, primaryReads));
+            sb.append(String.format("reads on a primary gone backwards: %d (per writer, in %d reads of every writer's newest row)%n",
+                    backwards, primaryReads));
             sb.append(String.format("recovery + convergence after heal: median %s, max %s (%d faults)%n",
                     sorted.isEmpty() ? "-" : sorted.get(sorted.size() / 2) + " ms", sorted.isEmpty() ? "-" : sorted.getLast() + " ms",
                     sorted.size()));
