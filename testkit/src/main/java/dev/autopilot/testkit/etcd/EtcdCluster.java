@@ -55,7 +55,7 @@ public final class EtcdCluster implements AutoCloseable {
         List<EtcdMember> list = new ArrayList<>();
         for (int i = 0; i < b.addresses.size(); i++) {
             String address = b.addresses.get(i);
-            List<String> aliases = i < b.clientAliases.size() ? List.of(b.clientAliases.get(i)) : List.of();
+            List<String> aliases = i < b.clientAliases.size() ? b.clientAliases.get(i) : List.of();
             list.add(new EtcdMember("m" + (i + 1), address, aliases, b.clientPort, b.peerPort,
                     dataRoot.resolve("m" + (i + 1))));
         }
@@ -217,7 +217,7 @@ public final class EtcdCluster implements AutoCloseable {
     /** Builder for {@link EtcdCluster}. */
     public static final class Builder {
         private List<String> addresses = List.of();
-        private List<String> clientAliases = List.of();
+        private List<List<String>> clientAliases = List.of();
         private int clientPort = 2379;
         private int peerPort = 2380;
         private Path dataRoot;
@@ -240,7 +240,16 @@ public final class EtcdCluster implements AutoCloseable {
          * source address is 127.0.0.1, so the destination address is what tells two clients apart.
          */
         public Builder clientAliases(String... aliases) {
-            this.clientAliases = List.of(aliases);
+            this.clientAliases = Stream.of(aliases).map(List::of).toList();
+            return this;
+        }
+
+        /**
+         * Several extra client addresses per member (outer list in member order), e.g. one per client, so that each
+         * client's path to each member can be cut on its own (see {@link #clientAliases(String...)}).
+         */
+        public Builder clientAliasesPerMember(List<List<String>> aliases) {
+            this.clientAliases = aliases.stream().map(List::copyOf).toList();
             return this;
         }
 
