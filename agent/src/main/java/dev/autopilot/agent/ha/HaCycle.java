@@ -437,7 +437,11 @@ public final class HaCycle {
         }
         Optional<SwitchoverRequest> sw = view.switchover();
         boolean planned = false;
-        if (sw.isPresent() && !sw.get().to().isEmpty() && fresh(sw.get())) {
+        // A planned hand-over binds only once the old primary handed its final position over (or an operator named a
+        // target with no primary alive): a request whose primary died first is an ordinary failover, in which the most
+        // advanced member must win (fault suite, seed 4: the target lagged a peer by 126 transactions).
+        if (sw.isPresent() && !sw.get().to().isEmpty() && fresh(sw.get())
+                && (!sw.get().finalPosition().isEmpty() || sw.get().from().isEmpty())) {
             if (!sw.get().to().equals(self)) {
                 return new Outcome.Deferring(sw.get().to(), "planned switchover target");
             }

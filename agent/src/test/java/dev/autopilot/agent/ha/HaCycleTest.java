@@ -425,6 +425,22 @@ class HaCycleTest {
     }
 
     @Test
+    void switchoverWhoseOldPrimaryDiedBeforeHandingOverIsAnOrdinaryFailoverWonByTheMostAdvanced() {
+        var request = new SwitchoverRequest("db2", "db1", 1, ""); // db2 crashed before it stepped down
+        var ahead = record("db3", Role.REPLICA, "0-1-136");
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), Optional.of(request), SELF_REPLICA, ahead)))
+                .isInstanceOf(Outcome.Deferring.class);
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void operatorFailoverToANamedMemberWithNoPrimaryAliveBindsTheOthers() {
+        var request = new SwitchoverRequest("", "db3", 1, "");
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), Optional.of(request), SELF_REPLICA, PEER_REPLICA)))
+                .isEqualTo(new Outcome.Deferring("db3", "planned switchover target"));
+    }
+
+    @Test
     void switchoverTargetTakesTheLockOnlyOnceItReachedTheFinalPosition() {
         var request = new SwitchoverRequest("db2", "db1", 1, "0-1-12");
         var v = view(Optional.empty(), Optional.of(request), SELF_REPLICA, PEER_REPLICA);
