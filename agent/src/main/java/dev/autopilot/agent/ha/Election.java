@@ -46,13 +46,17 @@ public final class Election {
 
     /** The verdict for {@code self} (whose record must be fresh: published this cycle). */
     public Verdict decide(MemberRecord self, ClusterView view, long nowMillis) {
-        Optional<String> why = ineligibility(self, view, nowMillis);
+        // Anti-flapping keeps the last promoted member out only while another member could take over: alone, it would
+        // leave the cluster without a primary for the rest of the window (a two-member cluster after a store blip).
+        boolean alternative = view.members().values().stream()
+                .anyMatch(m -> !m.name().equals(self.name()) && ineligibility(m, view, nowMillis, true).isEmpty());
+        Optional<String> why = ineligibility(self, view, nowMillis, alternative);
         if (why.isPresent()) {
             return new Verdict.Ineligible(why.get());
         }
         List<MemberRecord> rivals = view.members().values().stream()
                 .filter(m -> !m.name().equals(self.name()))
-                .filter(m -> ineligibility(m, view, nowMillis).isEmpty())
+                .filter(m -> ineligibility(m, view, nowMillis, true).isEmpty())
                 .toList();
         GtidPosition mine = history(self);
         for (MemberRecord rival : rivals) {
@@ -75,11 +79,12 @@ public final class Election {
     public Optional<MemberRecord> best(ClusterView view, long nowMillis, String excluding) {
         return view.members().values().stream()
                 .filter(m -> !m.name().equals(excluding))
-                .filter(m -> ineligibility(m, view, nowMillis).isEmpty())
+                .filter(m -> ineligibility(m, view, nowMillis, true).isEmpty())
                 .min(Comparator.comparing((MemberRecord m) -> m, (a, b) -> better(a, b) ? -1 : better(b, a) ? 1 : 0));
     }
 
-    private Optional<String> ineligibility(MemberRecord m, ClusterView view, long nowMillis) {
+    /** Why {@code m} may not be promoted, if so; {@code window}: whether failover.promotionWindow applies. */
+    private Optional<String> ineligibility(MemberRecord m, ClusterView view, long nowMillis, boolean window) {
         if (m.role() == Role.PRIMARY) {
             // Decided only while the lock is free: a record still saying PRIMARY belongs to the primary that just
             // died (its record outlives its lease by up to one TTL) or is stepping down. Never wait for it.
@@ -97,7 +102,7 @@ public final class Election {
         if (m.lagMillis() > maximumLag.toMillis()) {
             return Optional.of("lag " + m.lagMillis() + " ms exceeds failover.maximumLag " + maximumLag.toMillis() + " ms");
         }
-        if (view.lastPromotion().isPresent()) {
+        if (window && view.lastPromotion().isPresent()) {
             var p = view.lastPromotion().get();
             if (p.member().equals(m.name()) && nowMillis - p.atMillis() < promotionWindow.toMillis()) {
                 return Optional.of("promoted " + (nowMillis - p.atMillis()) / 1000 + " s ago, within failover.promotionWindow "
