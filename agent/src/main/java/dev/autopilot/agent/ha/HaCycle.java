@@ -66,6 +66,7 @@ public final class HaCycle {
     private final AtomicBoolean failsafeActive = new AtomicBoolean();
     private volatile long lastStoreReadNanos;
     private volatile List<String> failsafeMissing = List.of();
+    private List<String> probed = List.of();
     private volatile Role role = Role.NONE;
     private String following = "";
     private String diverged = "";
@@ -314,26 +315,33 @@ public final class HaCycle {
         return failsafeActive.get() ? failsafe.deadline() : OptionalLong.empty();
     }
 
-    /** Whether a failsafe round is due: failsafe on, and leading with the store not read for two loop intervals. */
+    /**
+     * Whether a failsafe round is due: failsafe on, and leading with the store silent for one and a half loop intervals
+     * (a cycle overdue). Early on purpose: the first confirmations must be in before the lease deadline, which can come
+     * half a second after the store's last answer; a needless round only makes the members wait W longer to promote.
+     */
     public boolean failsafeDue() {
         if (!failsafeOn) {
             return false;
         }
-        boolean storeSilent = clock.nanoTime() - lastStoreReadNanos > config.failover().loopInterval().toNanos() * 2;
+        boolean storeSilent = clock.nanoTime() - lastStoreReadNanos > config.failover().loopInterval().toNanos() * 3 / 2;
         return failsafeActive.get() || (role == Role.PRIMARY && storeSilent && lock.isHeld());
     }
 
     /**
      * One failsafe round, when due: asks every member of the roster at once to promise not to take the lock for W, and
-     * records who confirmed with the round's send time (taken before the first request leaves).
+     * records who confirmed with the round's send time (taken before the first request leaves). When not due, a
+     * primary whose roster changed probes it once with a 1 ms window: that warms both ends (the first request of a JVM
+     * is slow, and an outage is no time for that) and says now, not in an outage, when a member would not confirm.
      */
     public void failsafeRound() {
         if (!failsafeDue()) {
+            probe();
             return;
         }
         List<MemberRecord> members = failsafe.members();
         Duration window = failsafe.window();
-        Duration timeout = Duration.ofMillis(Math.min(1000, window.minus(config.lock().safetyMargin()).toMillis() / 3));
+        Duration timeout = roundTimeout();
         long sent = clock.nanoTime();
         Set<String> confirmed = members.isEmpty() ? Set.of() : peers.confirm(self, members, window, timeout);
         failsafe.confirmed(sent, confirmed);
@@ -370,11 +378,33 @@ public final class HaCycle {
         long now = clock.nanoTime();
         boolean fresh = failsafe.promised(now).filter(primary::equals).isEmpty();
         failsafe.promise(primary, window, now);
-        if (fresh) {
+        if (fresh && window.compareTo(Duration.ofSeconds(1)) >= 0) { // probes of a new roster promise 1 ms: not worth a line
             LOG.warn("{}: failsafe: promised {} not to take the leader lock for {} ms (renewed while it keeps asking)",
                     self, primary, window.toMillis());
         }
         return self + " will not take the leader lock for " + window.toMillis() + " ms";
+    }
+
+    private Duration roundTimeout() {
+        return Duration.ofMillis(Math.min(1500, failsafe.window().minus(config.lock().safetyMargin()).toMillis() / 2));
+    }
+
+    private void probe() {
+        if (!failsafeOn || role != Role.PRIMARY || !lock.isHeld()) {
+            probed = List.of();
+            return;
+        }
+        List<MemberRecord> members = failsafe.members();
+        if (members.isEmpty() || names(members).equals(probed)) {
+            return;
+        }
+        probed = names(members);
+        Set<String> answered = peers.confirm(self, members, Duration.ofMillis(1), roundTimeout());
+        List<String> silent = probed.stream().filter(n -> !answered.contains(n)).toList();
+        if (!silent.isEmpty()) {
+            LOG.warn("{}: failsafe: {} did not answer a probe of POST /failsafe; in a store outage now this primary would"
+                    + " fence (check that its agent's REST API is reachable and has the same cluster token)", self, String.join(", ", silent));
+        }
     }
 
     private String describeMissing() {

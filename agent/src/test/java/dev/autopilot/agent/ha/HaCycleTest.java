@@ -647,16 +647,21 @@ class HaCycleTest {
     }
 
     @Test
-    void failsafeRoundsStartOnlyOnceTheStoreIsSilentForTwoLoopIntervals() throws Exception {
+    void failsafeRoundsStartOnlyOnceTheStoreIsSilentForALoopIntervalAndAHalfAfterOneProbePerRoster() throws Exception {
         cycle = cycle("failsafe: on");
         lock.held = true;
         cycle.run(readOnlyAlone(), view(Optional.of("db1"), SELF_REPLICA, REPLICA_DB2));
-        clock.advance(Duration.ofMillis(900));
+        clock.advance(Duration.ofMillis(700));
         cycle.failsafeRound();
-        assertThat(peers.rounds).isEmpty(); // no request in normal operation: a crashed primary's replicas wait for nothing
-        clock.advance(Duration.ofMillis(200));
         cycle.failsafeRound();
+        // one probe of a 1 ms promise (warms both ends), then nothing in normal operation: a crashed primary's replicas
+        // wait for no promise
         assertThat(peers.rounds).containsExactly(List.of("db2"));
+        assertThat(peers.windows).containsExactly(Duration.ofMillis(1));
+        assertThat(cycle.failsafeDeadline()).isEmpty();
+        clock.advance(Duration.ofMillis(100));
+        cycle.failsafeRound();
+        assertThat(peers.windows).containsExactly(Duration.ofMillis(1), Duration.ofSeconds(4));
     }
 
     // ---- anti-flapping -------------------------------------------------------------------------------------------
