@@ -65,7 +65,8 @@ public final class HaCycle {
     /** The lease is gone and writes stay open on failsafe confirmations alone. */
     private final AtomicBoolean failsafeActive = new AtomicBoolean();
     private volatile long lastStoreReadNanos;
-    private volatile List<String> failsafeMissing = List.of();
+    /** Members that did not confirm the last round; null before the first round of an outage (logged once). */
+    private volatile List<String> failsafeMissing;
     private List<String> probed = List.of();
     private volatile Role role = Role.NONE;
     private String following = "";
@@ -156,6 +157,9 @@ public final class HaCycle {
                 failsafe.widenRoster(others); // a member whose record lapsed in the outage may still be alive
             } else {
                 failsafe.roster(others);
+                if (failsafeMissing != null) {
+                    endEpisode(); // the store answered before the lease ran out: that outage is over
+                }
             }
         }
         noteLiveLeader(local, view);
@@ -251,7 +255,7 @@ public final class HaCycle {
         if (leader.isEmpty()) {
             if (lock.tryAcquire()) {
                 failsafeActive.set(false);
-                failsafe.reset();
+                endEpisode();
                 LOG.info("{}: coordination store answers again; leader lock taken back, writes stayed open throughout under"
                         + " failsafe", self);
                 return lead(local, view, epoch);
@@ -268,7 +272,7 @@ public final class HaCycle {
     /** Ends failsafe leadership from the HA loop: fenced, as after a lease loss. */
     private Outcome failsafeOver(String why) {
         failsafeActive.set(false);
-        failsafe.reset();
+        endEpisode();
         role = Role.NONE;
         following = "";
         if (!gate.fence()) {
@@ -296,7 +300,7 @@ public final class HaCycle {
         }
         if (failsafeActive.compareAndSet(true, false)) {
             String missing = describeMissing();
-            failsafe.reset();
+            endEpisode();
             fenceForLeaseLoss("failsafe confirmations ran out: " + missing);
         }
     }
@@ -346,7 +350,7 @@ public final class HaCycle {
         Set<String> confirmed = members.isEmpty() ? Set.of() : peers.confirm(self, members, window, timeout);
         failsafe.confirmed(sent, confirmed);
         List<String> missing = names(members).stream().filter(n -> !confirmed.contains(n)).toList();
-        if (!missing.equals(failsafeMissing)) {
+        if (!missing.equals(failsafeMissing)) { // the first round of an outage, and each change
             if (missing.isEmpty()) {
                 LOG.info("{}: failsafe: store not answering; every member ({}) confirmed it will not take the lock for {} ms",
                         self, String.join(", ", names(members)), window.toMillis());
@@ -385,6 +389,12 @@ public final class HaCycle {
         return self + " will not take the leader lock for " + window.toMillis() + " ms";
     }
 
+    /** Forgets the confirmations of this outage: the next one starts from none. */
+    private void endEpisode() {
+        failsafe.reset();
+        failsafeMissing = null;
+    }
+
     private Duration roundTimeout() {
         return Duration.ofMillis(Math.min(1500, failsafe.window().minus(config.lock().safetyMargin()).toMillis() / 2));
     }
@@ -412,7 +422,8 @@ public final class HaCycle {
         if (!never.isEmpty()) {
             return "never confirmed by " + String.join(", ", never);
         }
-        return failsafeMissing.isEmpty() ? "no round confirmed in time" : "not confirmed by " + String.join(", ", failsafeMissing);
+        List<String> missing = failsafeMissing;
+        return missing == null || missing.isEmpty() ? "no round confirmed in time" : "not confirmed by " + String.join(", ", missing);
     }
 
     private static List<String> names(List<MemberRecord> members) {

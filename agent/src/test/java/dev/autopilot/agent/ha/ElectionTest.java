@@ -74,6 +74,12 @@ class ElectionTest {
         var alone = new ClusterView(new TreeMap<>(Map.of("db3", plain, "db1", tagged)), Optional.empty(), false, Optional.empty(),
                 Optional.of(new Promotion("db3", "db1", "lock was free", 1_000)), Optional.empty());
         assertThat(election.decide(plain, alone, 61_000)).isInstanceOf(Election.Verdict.Take.class);
+
+        var behind = member("db4", "0-1-50", 100, false, 0); // promotable, but would lose db3's transactions 51..100
+        var onlyBehind = new ClusterView(new TreeMap<>(Map.of("db3", plain, "db4", behind)), Optional.empty(), false,
+                Optional.empty(), Optional.of(new Promotion("db3", "db1", "lock was free", 1_000)), Optional.empty());
+        assertThat(election.decide(plain, onlyBehind, 61_000)).isInstanceOf(Election.Verdict.Take.class);
+        assertThat(election.decide(behind, onlyBehind, 61_000)).isInstanceOf(Election.Verdict.Defer.class);
     }
 
     @Test
