@@ -38,10 +38,20 @@ public final class Election {
 
     private final Duration maximumLag;
     private final Duration promotionWindow;
+    private final boolean zeroLoss;
 
     public Election(Duration maximumLag, Duration promotionWindow) {
+        this(maximumLag, promotionWindow, false);
+    }
+
+    /**
+     * @param zeroLoss hold the election while a member that cannot be promoted holds transactions no candidate has: in
+     *                 zero-loss mode those may be acknowledged writes (it may have acknowledged them while still eligible)
+     */
+    public Election(Duration maximumLag, Duration promotionWindow, boolean zeroLoss) {
         this.maximumLag = maximumLag;
         this.promotionWindow = promotionWindow;
+        this.zeroLoss = zeroLoss;
     }
 
     /** The verdict for {@code self} (whose record must be fresh: published this cycle). */
@@ -66,6 +76,22 @@ public final class Election {
         for (MemberRecord rival : rivals) {
             if (better(rival, self)) {
                 return new Verdict.Defer(rival.name(), reason(rival, self));
+            }
+        }
+        if (zeroLoss) {
+            // Members that never acknowledge (nofailover) or are the old primary cannot hold an acknowledged write alone.
+            for (MemberRecord other : view.members().values()) {
+                if (other.name().equals(self.name()) || other.role() == Role.PRIMARY || other.noFailover()) {
+                    continue;
+                }
+                Optional<String> notEligible = ineligibility(other, view, nowMillis);
+                GtidPosition theirs = history(other);
+                if (notEligible.isPresent() && !holdsAll(mine, theirs)) {
+                    return new Verdict.Hold("zero-loss: " + other.name() + " holds " + ErrantTransactions.find(theirs, mine)
+                            + " that " + self.name() + " lacks and cannot be promoted (" + notEligible.get() + "); promoting "
+                            + self.name() + " could lose acknowledged writes; waiting for it to recover, or an operator"
+                            + " (autopilot failover --to)");
+                }
             }
         }
         return new Verdict.Take();

@@ -76,6 +76,8 @@ public final class HaCycle {
     private String leaderSeen = "";
     private long leaderRecordSeenAt;
     private Promotion afterPromotion;
+    private Boolean acknowledging;
+    private boolean fellBack;
     private String switchoverSeen = "";
     private long switchoverSeenAtNanos;
 
@@ -103,7 +105,7 @@ public final class HaCycle {
         this.gate = new WriteGate(db, lock);
         this.store = store;
         this.clock = clock;
-        this.election = new Election(config.failover().maximumLag(), config.failover().promotionWindow());
+        this.election = new Election(config.failover().maximumLag(), config.failover().promotionWindow(), config.mysql().zeroLoss());
         this.rebuild = rebuild;
         this.startedNanos = clock.nanoTime();
         this.lastStoreReadNanos = startedNanos;
@@ -475,6 +477,16 @@ public final class HaCycle {
                 return new Outcome.PromotionAbandoned(failed.get());
             }
         }
+        if (local.asyncFallback() != fellBack) {
+            fellBack = local.asyncFallback();
+            if (fellBack) {
+                LOG.warn("{}: semi-sync fell back to asynchronous replication: no eligible replica acknowledged within {} ms;"
+                        + " writes acknowledged from now on exist on this member only until a replica catches up", self,
+                        config.mysql().semiSyncTimeout().toMillis());
+            } else {
+                LOG.info("{}: semi-sync acknowledgements are back: writes are on a replica before they are acknowledged", self);
+            }
+        }
         if (afterPromotion != null) {
             if (view.switchover().filter(s -> s.to().equals(self)).isPresent()) {
                 store.clearSwitchover();
@@ -579,11 +591,11 @@ public final class HaCycle {
                 && local.replication().sourceHost().equals(p.address()) && local.replication().sourcePort() == p.mysqlPort();
         if (pointed) {
             // Written here, under this server's own server_id, and unknown to the primary: a client wrote to a replica.
-            List<ErrantTransactions.ErrantRange> local_writes = ErrantTransactions.find(local.binlogState(), primaryKnown).stream()
+            List<ErrantTransactions.ErrantRange> localWrites = ErrantTransactions.find(local.binlogState(), primaryKnown).stream()
                     .filter(r -> r.origin().serverId() == db.serverId())
                     .toList();
-            if (!local_writes.isEmpty()) {
-                return diverge(leader, local_writes, "written on this replica");
+            if (!localWrites.isEmpty()) {
+                return diverge(leader, localWrites, "written straight into this replica while it replicated");
             }
             if (positionPurged(local.replication())) {
                 LOG.warn("{}: primary {} no longer has the binlogs this member needs ({}); rebuilding it by live clone",
@@ -592,6 +604,7 @@ public final class HaCycle {
                 rebuild.accept(leader, RebuildReason.BINLOGS_PURGED);
                 return new Outcome.FellBehind(leader, local.replication().lastIoError());
             }
+            acknowledgeIfEligible(local);
             if (!local.replication().ioRunning() && local.replication().lastIoErrno() == 0 && !local.replication().sqlFailed()) {
                 db.startReplica();
             }
@@ -604,19 +617,41 @@ public final class HaCycle {
         // Before replicating from a (new) primary, make sure this member holds nothing the primary lacks.
         List<ErrantTransactions.ErrantRange> errant = ErrantTransactions.find(local.binlogState(), primaryKnown);
         if (!errant.isEmpty()) {
-            return diverge(leader, errant, "never had by the primary");
+            return diverge(leader, errant, "found before replicating from it");
         }
         // A former primary's own writes are in its binlog, not in gtid_slave_pos: start from everything it has.
         GtidPosition start = local.slavePosition().merge(local.position()).perDomain();
+        acknowledging = null;
+        acknowledgeIfEligible(local);
         db.follow(ReplicationSource.of(p.address(), p.mysqlPort(), replication), start);
         role = Role.REPLICA;
         following = leader;
         return new Outcome.Repointed(leader);
     }
 
+    /**
+     * Zero-loss mode: only a replica that could be promoted acknowledges semi-sync writes, so an acknowledged write never
+     * lives only on a member that cannot win an election (nofailover, or lagging past failover.maximumLag).
+     */
+    private void acknowledgeIfEligible(DatabaseReading local) {
+        if (!config.mysql().zeroLoss()) {
+            return;
+        }
+        boolean eligible = !config.member().noFailover()
+                && (local.lagMillis() < 0 || local.lagMillis() <= config.failover().maximumLag().toMillis());
+        if (acknowledging == null || acknowledging != eligible) {
+            db.acknowledge(eligible);
+            if (acknowledging != null || !eligible) {
+                LOG.info("{}: {} semi-sync writes ({})", self, eligible ? "acknowledges" : "no longer acknowledges",
+                        config.member().noFailover() ? "tagged nofailover" : "replication lag " + local.lagMillis() + " ms");
+            }
+            acknowledging = eligible;
+        }
+    }
+
     private Outcome diverge(String leader, List<ErrantTransactions.ErrantRange> errant, String how) {
         long count = errant.stream().mapToLong(ErrantTransactions.ErrantRange::maxCount).sum();
-        LOG.error("{}: holds {} transaction(s) {} (primary {}): {}", self, count, how, leader, errant);
+        LOG.error("{}: holds {} transaction(s) that primary {} never had ({}): {}", self, count, leader, how, errant);
         role = Role.NONE;
         if (config.failover().onErrant() == AgentConfig.OnErrant.HOLD) {
             diverged = leader;
@@ -768,6 +803,6 @@ public final class HaCycle {
                 state, healthy, local.reachable() && !local.replication().sqlFailed() && local.replication().lastSqlErrno() == 0,
                 local.eventualPosition().format(), local.binlogState().merge(local.slavePosition()).format(), local.lagMillis(), local.version(),
                 error, m.priority(), m.noFailover(), role == Role.REPLICA && local.replication().ioRunning() ? following : "",
-                clock.currentTimeMillis());
+                clock.currentTimeMillis(), "", role == Role.PRIMARY && local.asyncFallback());
     }
 }

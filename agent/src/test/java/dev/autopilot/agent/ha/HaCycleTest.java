@@ -52,9 +52,15 @@ class HaCycleTest {
     }
 
     private HaCycle cycle(String failoverYaml) throws Exception {
+        return cycle(failoverYaml, "", "");
+    }
+
+    private HaCycle cycle(String failoverYaml, String memberYaml, String mysqlYaml) throws Exception {
         Path file = dir.resolve("agent.yaml");
-        Files.writeString(file, "cluster: orders\nmember: {name: db1, address: 127.0.0.11, dataDir: " + dir.resolve("data") + "}\n"
-                + (failoverYaml.isEmpty() ? "" : "failover: {" + failoverYaml + "}\n"));
+        Files.writeString(file, "cluster: orders\nmember: {name: db1, address: 127.0.0.11, dataDir: " + dir.resolve("data")
+                + (memberYaml.isEmpty() ? "" : ", " + memberYaml) + "}\n"
+                + (failoverYaml.isEmpty() ? "" : "failover: {" + failoverYaml + "}\n")
+                + (mysqlYaml.isEmpty() ? "" : "mysql: {" + mysqlYaml + "}\n"));
         AgentConfig config = new AgentConfigLoader(Map.of()).load(Optional.of(file));
         return new HaCycle(config, new Credentials("repl", Secret.of("repl-secret")), db, lock, store, clock.haClock(),
                 (primary, reason) -> rebuilds.add(primary + ":" + reason), peers, alarm);
@@ -688,5 +694,74 @@ class HaCycleTest {
         Outcome o = cycle.run(readOnlyAlone(), lockFreeAfterOwnPromotion(SELF_REPLICA, REPLICA_DB2));
         assertThat(o).isInstanceOf(Outcome.NotEligible.class);
         assertThat(((Outcome.NotEligible) o).reason()).contains("promotionWindow");
+    }
+
+    // ---- zero-loss mode -----------------------------------------------------------------------------------------
+
+    @Test
+    void zeroLossReplicaTaggedNofailoverNeverAcknowledgesWrites() throws Exception {
+        cycle = cycle("", "noFailover: true", "zeroLoss: true");
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).startsWith("acknowledge false");
+        db.steps.clear();
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).doesNotContain("acknowledge true");
+    }
+
+    @Test
+    void zeroLossReplicaLaggingPastMaximumLagStopsAcknowledgingAndResumesWhenCaughtUp() throws Exception {
+        cycle = cycle("maximumLag: 10s", "", "zeroLoss: true");
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).startsWith("acknowledge true");
+        db.steps.clear();
+        var lagging = new DatabaseReading(true, true, GtidPosition.parse("0-1-10"), GtidPosition.parse("0-1-10"), GtidPosition.empty(),
+                new ReplicationStatus(true, ReplicationStatus.IoState.RUNNING, true, 0, "", 0, "", Optional.of(60L), "127.0.0.12", 3306,
+                        "", ""), "10.11.6", "");
+        cycle.run(lagging, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).containsExactly("acknowledge false");
+        db.steps.clear();
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).containsExactly("acknowledge true");
+    }
+
+    @Test
+    void asynchronousReplicaNeverTouchesSemiSync() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).noneMatch(step -> step.startsWith("acknowledge"));
+    }
+
+    @Test
+    void zeroLossPrimaryThatFellBackToAsynchronousReplicationSaysSoInItsRecord() {
+        leading();
+        var fellBack = new DatabaseReading(true, false, GtidPosition.parse("0-1-10"), GtidPosition.parse("0-1-10"), GtidPosition.empty(),
+                ReplicationStatus.notConfigured(), "10.11.6", "", true);
+        assertThat(cycle.run(fellBack, view(Optional.of("db1"), SELF_REPLICA))).isEqualTo(new Outcome.Leading());
+        assertThat(cycle.record(fellBack, MemberState.RUNNING).asyncFallback()).isTrue();
+        assertThat(cycle.record(writable(), MemberState.RUNNING).asyncFallback()).isFalse();
+    }
+
+    @Test
+    void zeroLossElectionHoldsWhileTheMostAdvancedMemberCannotBePromoted() throws Exception {
+        cycle = cycle("", "", "zeroLoss: true");
+        var broken = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, false, false,
+                "0-1-12", "0-1-12", 0, "10.11.6", "SQL thread error", 100, false, "", 0);
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, broken))).isInstanceOf(Outcome.ElectionHeld.class);
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void asyncElectionPromotesTheBestEligibleMemberEvenWhenAnIneligibleOneIsAhead() {
+        var broken = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, false, false,
+                "0-1-12", "0-1-12", 0, "10.11.6", "SQL thread error", 100, false, "", 0);
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, broken))).isInstanceOf(Outcome.PromotedSelf.class);
+    }
+
+    @Test
+    void zeroLossElectionDoesNotWaitForANofailoverMemberThatNeverAcknowledged() throws Exception {
+        cycle = cycle("", "", "zeroLoss: true");
+        var tagged = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
+                "0-1-12", "0-1-12", 0, "10.11.6", "", 100, true, "", 0);
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, tagged))).isInstanceOf(Outcome.PromotedSelf.class);
     }
 }
