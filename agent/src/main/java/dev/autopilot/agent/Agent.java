@@ -16,11 +16,13 @@ import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.BinlogRetention;
 import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.agent.ha.DeadlineAlarm;
 import dev.autopilot.agent.ha.HaClock;
 import dev.autopilot.agent.ha.HaCycle;
 import dev.autopilot.agent.ha.LocalDatabaseControl;
 import dev.autopilot.agent.ha.HaLoop;
 import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.agent.ha.RestFailsafePeers;
 import dev.autopilot.agent.lifecycle.BackupBootstrap;
 import dev.autopilot.agent.lifecycle.CopyInProgress;
 import dev.autopilot.agent.lifecycle.Provisioning;
@@ -184,7 +186,8 @@ public final class Agent implements AgentControl, AutoCloseable {
         cluster.joinRoster(name);
         startDonor();
         HaCycle cycle = new HaCycle(config, secrets.replication(), new LocalDatabaseControl(db, config), lock, cluster,
-                HaClock.system(), this::rebuildFrom);
+                HaClock.system(), this::rebuildFrom, new RestFailsafePeers(secrets.clusterToken()),
+                DeadlineAlarm.ownThread("failsafe-deadline-" + name, HaClock.system()));
         cycleRef[0] = cycle;
         loop = new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
@@ -479,7 +482,13 @@ public final class Agent implements AgentControl, AutoCloseable {
 
     @Override
     public boolean holdsLock() {
-        return lock != null && lock.isHeld();
+        return lock != null && (lock.isHeld() || loop().map(l -> l.cycle().leadsUnderFailsafe()).orElse(false));
+    }
+
+    @Override
+    public String confirmFailsafe(String primary, Duration window) {
+        return loop().orElseThrow(() -> new IllegalStateException(name + " is not running its HA loop yet"))
+                .cycle().confirmFailsafe(primary, window);
     }
 
     @Override

@@ -22,7 +22,10 @@ public interface AgentControl {
     /** The cluster as the HA loop last read it. */
     Optional<ClusterView> cluster();
 
-    /** Whether this member holds the leader lock right now (by its own lease clock). */
+    /**
+     * Whether this member holds the leader lock right now (by its own lease clock), or leads on failsafe confirmations
+     * while its lease is lost ({@code failover.failsafe}).
+     */
     boolean holdsLock();
 
     /** The last HA cycle's outcome. */
@@ -47,6 +50,14 @@ public interface AgentControl {
      * @throws IllegalStateException when refused, with the reason
      */
     String failover(String target, boolean force);
+
+    /**
+     * A primary leading without the store ({@code failover.failsafe}) asks this member not to take the leader lock for
+     * {@code window}, by this member's clock from now. Returns what was promised.
+     *
+     * @throws IllegalStateException when this member leads itself or is not running its HA loop yet
+     */
+    String confirmFailsafe(String primary, java.time.Duration window);
 
     /** Sets or clears the cluster-wide maintenance flag (no automatic failover while set). */
     void pause(boolean paused);

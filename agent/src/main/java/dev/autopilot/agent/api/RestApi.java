@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent's REST API (Patroni's idea): role checks for load balancers ({@code /health}, {@code /primary},
  * {@code /replica}; GET and HEAD), the topology ({@code /cluster}), Prometheus meters ({@code /metrics}), and
- * operator requests ({@code POST /switchover, /failover, /pause, /resume, /backup, /restore}), which need the
+ * operator requests ({@code POST /switchover, /failover, /pause, /resume, /backup, /restore}) and a primary's failsafe
+ * request to its peers ({@code POST /failsafe}), which need the
  * cluster token as {@code Authorization: Bearer <token>}: without it the answer is 401 and nothing happens.
  * Plain HTTP, or HTTPS when given an {@link SSLContext}. One virtual thread per request.
  */
@@ -157,7 +158,7 @@ public final class RestApi implements AutoCloseable {
                     default -> backups().map(b -> Reply.json(200, Map.of("snapshots", b.list()))).orElseGet(RestApi::noBackups);
                 };
             }
-            case "/switchover", "/failover", "/pause", "/resume", "/backup", "/restore" -> {
+            case "/switchover", "/failover", "/pause", "/resume", "/backup", "/restore", "/failsafe" -> {
                 if (!method.equals("POST")) {
                     return notAllowed(exchange, "POST");
                 }
@@ -169,7 +170,7 @@ public final class RestApi implements AutoCloseable {
                 }
                 Map<String, String> params = new LinkedHashMap<>(body(exchange));
                 params.putAll(query);
-                return mutate(path, params);
+                return path.equals("/failsafe") ? failsafe(params) : mutate(path, params);
             }
             default -> {
                 return Reply.message(404, "no such endpoint " + path + " (try /health, /primary, /replica, /cluster, /metrics)");
@@ -213,6 +214,18 @@ public final class RestApi implements AutoCloseable {
         }
         LOG.info("{}: POST {}: {}", agent.memberName(), path, result);
         return Reply.message(200, result);
+    }
+
+    /**
+     * A primary leading without the store asks this member not to take the leader lock for a window:
+     * {@code {"primary": "db1", "windowMillis": 4000}}. 200 is the promise; not logged per request (one a loop interval).
+     */
+    private Reply failsafe(Map<String, String> params) {
+        String window = params.getOrDefault("windowMillis", "");
+        if (!window.matches("\\d{1,9}")) {
+            throw new IllegalArgumentException("failsafe: windowMillis must be a number of milliseconds, got '" + window + "'");
+        }
+        return Reply.message(200, agent.confirmFailsafe(params.getOrDefault("primary", ""), Duration.ofMillis(Long.parseLong(window))));
     }
 
     private Optional<BackupRequests> backups() {

@@ -47,7 +47,8 @@ final class RoleProbe {
             return body(503, "primary not healthy: " + describe(r));
         }
         Optional<Outcome> last = agent.lastOutcome();
-        if (!(last.orElse(null) instanceof Outcome.Leading) && !(last.orElse(null) instanceof Outcome.PromotedSelf)) {
+        if (!(last.orElse(null) instanceof Outcome.Leading) && !(last.orElse(null) instanceof Outcome.PromotedSelf)
+                && !(last.orElse(null) instanceof Outcome.FailsafeLeading)) {
             return body(503, "primary not leading: " + last.map(Outcome::describe).orElse("no cycle yet"));
         }
         return body(200, "writable primary");

@@ -92,9 +92,10 @@ public record AgentConfig(String cluster, Member member, Mysql mysql, Coordinato
      * @param promotionWindow  anti-flapping: no member is promoted twice within this window without an operator
      * @param startupGrace     after a total outage, how long to wait for every known member before electing
      * @param onErrant         rebuild a diverged member (newest snapshot, else a live clone), or hold it for an operator
+     * @param failsafe         while the store is unreachable, a primary that every member confirms stays writable
      */
     public record Failover(Duration loopInterval, Duration maximumLag, Duration promotionWindow, Duration startupGrace,
-                           OnErrant onErrant) {
+                           OnErrant onErrant, boolean failsafe) {
     }
 
     /**

@@ -33,7 +33,7 @@ public final class AgentConfigLoader {
             "coordination.user",
             "lock.ttl", "lock.safetyMargin",
             "failover.loopInterval", "failover.maximumLag", "failover.promotionWindow", "failover.startupGrace",
-            "failover.onErrant",
+            "failover.onErrant", "failover.failsafe",
             "api.address", "api.port",
             "clone.port",
             "backup.directory", "backup.s3.bucket", "backup.s3.prefix", "backup.s3.endpoint", "backup.s3.region",
@@ -170,9 +170,18 @@ public final class AgentConfigLoader {
                 s.duration("failover.maximumLag", Duration.ofSeconds(30)),
                 s.duration("failover.promotionWindow", Duration.ofMinutes(5)),
                 s.duration("failover.startupGrace", Duration.ofSeconds(15)),
-                s.choice("failover.onErrant", AgentConfig.OnErrant.class, AgentConfig.OnErrant.REBUILD));
+                s.choice("failover.onErrant", AgentConfig.OnErrant.class, AgentConfig.OnErrant.REBUILD),
+                s.bool("failover.failsafe", false));
         if (failover.loopInterval().toMillis() < 100) {
             s.problem("failover.loopInterval: must be at least 100ms");
+        }
+        // Failsafe rounds start two loop intervals after the store went silent and must be confirmed before the lease
+        // deadline, which can come half a second after the store's last answer (renewals every 500 ms at most).
+        Duration failsafeNeeds = failover.loopInterval().multipliedBy(4).plusMillis(500);
+        if (failover.failsafe() && lock.ttl().minus(lock.safetyMargin()).compareTo(failsafeNeeds) < 0) {
+            s.problem("failover.failsafe: on needs lock.ttl - lock.safetyMargin (" + SettingsTree.format(lock.ttl().minus(lock.safetyMargin()))
+                    + ") of at least 4 x failover.loopInterval + 500ms (" + SettingsTree.format(failsafeNeeds)
+                    + "); raise lock.ttl or lower failover.loopInterval");
         }
 
         var api = new AgentConfig.Api(s.string("api.address", address), s.integer("api.port", 8008, 1, 65535));

@@ -106,6 +106,31 @@ public final class Election {
     }
 
     private Optional<String> ineligibility(MemberRecord m, ClusterView view, long nowMillis) {
+        Optional<String> why = standing(m);
+        if (why.isPresent() || view.lastPromotion().isEmpty()) {
+            return why;
+        }
+        var p = view.lastPromotion().get();
+        if (p.member().equals(m.name()) && nowMillis - p.atMillis() < promotionWindow.toMillis() && replaceable(m, view)) {
+            return Optional.of("promoted " + (nowMillis - p.atMillis()) / 1000 + " s ago, within failover.promotionWindow "
+                    + promotionWindow.toSeconds() + " s (anti-flapping; an operator can switch over)");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether another member could take over from {@code m} without losing anything: promotable and holding all of
+     * {@code m}'s history. Anti-flapping applies only then: otherwise it would leave the cluster without a primary for
+     * the rest of the window (a two-member cluster whose replica is down or behind, after a store blip fenced the primary).
+     */
+    private boolean replaceable(MemberRecord m, ClusterView view) {
+        GtidPosition theirs = history(m);
+        return view.members().values().stream()
+                .anyMatch(o -> !o.name().equals(m.name()) && standing(o).isEmpty() && holdsAll(history(o), theirs));
+    }
+
+    /** Why {@code m} may not be promoted whatever the promotion history, if so. */
+    private Optional<String> standing(MemberRecord m) {
         if (m.role() == Role.PRIMARY) {
             // Decided only while the lock is free: a record still saying PRIMARY belongs to the primary that just
             // died (its record outlives its lease by up to one TTL) or is stepping down. Never wait for it.
@@ -122,13 +147,6 @@ public final class Election {
         }
         if (m.lagMillis() > maximumLag.toMillis()) {
             return Optional.of("lag " + m.lagMillis() + " ms exceeds failover.maximumLag " + maximumLag.toMillis() + " ms");
-        }
-        if (view.lastPromotion().isPresent()) {
-            var p = view.lastPromotion().get();
-            if (p.member().equals(m.name()) && nowMillis - p.atMillis() < promotionWindow.toMillis()) {
-                return Optional.of("promoted " + (nowMillis - p.atMillis()) / 1000 + " s ago, within failover.promotionWindow "
-                        + promotionWindow.toSeconds() + " s (anti-flapping; an operator can switch over)");
-            }
         }
         return Optional.empty();
     }

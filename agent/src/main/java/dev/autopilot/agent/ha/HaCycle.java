@@ -19,6 +19,9 @@ import dev.autopilot.mysql.gtid.GtidPosition;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * fences before anything else; a member that cannot prove it holds the lock is read-only; only then leading,
  * following and electing. Writes open only through the {@link WriteGate}, after the relay log is applied; any
  * failure between taking the lock and opening writes releases the lock and fences.
+ *
+ * <p>Failsafe mode ({@code failover.failsafe}): while the store is unreachable, a primary keeps writes open past its
+ * lease deadline only on the confirmations of every member that it will not take the lock ({@link Failsafe}); it
+ * fences the moment they run out, and takes the lock again as soon as the store answers. It never opens writes on
+ * them: it only keeps open what the lock opened.
  */
 public final class HaCycle {
     private static final Logger LOG = LoggerFactory.getLogger(HaCycle.class);
@@ -48,8 +56,18 @@ public final class HaCycle {
     private final Election election;
     private final BiConsumer<String, RebuildReason> rebuild;
     private final long startedNanos;
+    private final boolean failsafeOn;
+    private final Failsafe failsafe;
+    private final FailsafePeers peers;
+    private final DeadlineAlarm alarm;
 
     private volatile boolean leaseLost;
+    /** The lease is gone and writes stay open on failsafe confirmations alone. */
+    private final AtomicBoolean failsafeActive = new AtomicBoolean();
+    private volatile long lastStoreReadNanos;
+    /** Members that did not confirm the last round; null before the first round of an outage (logged once). */
+    private volatile List<String> failsafeMissing;
+    private List<String> probed = List.of();
     private volatile Role role = Role.NONE;
     private String following = "";
     private String diverged = "";
@@ -74,9 +92,11 @@ public final class HaCycle {
     /**
      * @param replication the account replicas connect to the primary with
      * @param rebuild     started (off the loop) with the primary's name when this member's data must be replaced by a copy
+     * @param peers       how a primary asks every member to confirm failsafe (used only with {@code failover.failsafe})
+     * @param alarm       fences when failsafe confirmations run out
      */
     public HaCycle(AgentConfig config, Credentials replication, DatabaseControl db, LeaderLock lock, ClusterWrites store,
-                   HaClock clock, BiConsumer<String, RebuildReason> rebuild) {
+                   HaClock clock, BiConsumer<String, RebuildReason> rebuild, FailsafePeers peers, DeadlineAlarm alarm) {
         this.config = config;
         this.self = config.member().name();
         this.replication = replication;
@@ -88,6 +108,12 @@ public final class HaCycle {
         this.election = new Election(config.failover().maximumLag(), config.failover().promotionWindow(), config.mysql().zeroLoss());
         this.rebuild = rebuild;
         this.startedNanos = clock.nanoTime();
+        this.lastStoreReadNanos = startedNanos;
+        this.failsafeOn = config.failover().failsafe();
+        // W = the lock's TTL: a member that confirmed waits as long as the store would before the lock could be free.
+        this.failsafe = new Failsafe(config.lock().ttl(), config.lock().safetyMargin());
+        this.peers = peers;
+        this.alarm = alarm;
     }
 
     /** The role this member has now. */
@@ -95,8 +121,25 @@ public final class HaCycle {
         return role;
     }
 
-    /** Called by the lease watchdog: fence at once, off the HA loop's thread (the gate serialises it with opening). */
+    /**
+     * Called by the lease watchdog, off the HA loop's thread: fence at once (the gate serialises it with opening), unless
+     * failsafe confirmations of every member cover this instant; then writes stay open until they run out.
+     */
     public void onLeaseLost(String reason) {
+        if (failsafeOn && role == Role.PRIMARY && failsafe.covers(clock.nanoTime())) {
+            failsafeActive.set(true);
+            LOG.warn("{}: leader lease lost ({}); failsafe: every member ({}) confirmed it will not take the lock, so writes"
+                            + " stay open while the confirmations last ({} ms now, extended by every round) and the lock is taken"
+                            + " again when the store answers",
+                    self, reason, String.join(", ", names(failsafe.members())),
+                    (failsafe.deadline().orElse(clock.nanoTime()) - clock.nanoTime()) / 1_000_000);
+            alarm.arm(this::failsafeDeadlineNanos, this::onFailsafeDeadline);
+            return;
+        }
+        fenceForLeaseLoss(reason);
+    }
+
+    private void fenceForLeaseLoss(String reason) {
         leaseLost = true;
         if (gate.fence()) {
             LOG.warn("{}: leader lease lost ({}); server is read-only, client connections killed; will rejoin as a replica",
@@ -109,6 +152,18 @@ public final class HaCycle {
     /** Runs the rules on one reading of the database and the cluster. */
     public Outcome run(DatabaseReading local, ClusterView view) {
         long epoch = gate.epoch(); // before any decision: a fence from here on forbids opening writes in this cycle
+        lastStoreReadNanos = clock.nanoTime();
+        if (failsafeOn) {
+            List<MemberRecord> others = view.members().values().stream().filter(m -> !m.name().equals(self)).toList();
+            if (failsafeActive.get()) {
+                failsafe.widenRoster(others); // a member whose record lapsed in the outage may still be alive
+            } else {
+                failsafe.roster(others);
+                if (failsafeMissing != null) {
+                    endEpisode(); // the store answered before the lease ran out: that outage is over
+                }
+            }
+        }
         noteLiveLeader(local, view);
         lockFreeSinceNanos = view.leader().isPresent() ? 0 : (lockFreeSinceNanos != 0 ? lockFreeSinceNanos : clock.nanoTime());
         if (!local.reachable()) {
@@ -116,6 +171,9 @@ public final class HaCycle {
         }
         if (leaseLost) {
             return afterLeaseLoss(local);
+        }
+        if (failsafeActive.get()) {
+            return afterOutage(local, view, epoch);
         }
         if (lock.isHeld()) {
             return lead(local, view, epoch);
@@ -138,6 +196,19 @@ public final class HaCycle {
      * its own clock must not stay writable through the outage (design rule 7).
      */
     public Outcome withoutStore(DatabaseReading local, String error) {
+        if (failsafeActive.get()) {
+            if (!local.reachable()) {
+                return failsafeOver("database not answering (" + local.error() + ") while leading under failsafe");
+            }
+            if (!failsafe.covers(clock.nanoTime())) {
+                return failsafeOver("failsafe confirmations ran out (" + describeMissing() + ") with the store unreachable");
+            }
+            return new Outcome.FailsafeLeading(names(failsafe.members()));
+        }
+        if (failsafeOn && role == Role.PRIMARY && lock.isHeld() && local.reachable() && !local.readOnly()
+                && failsafe.covers(clock.nanoTime())) {
+            return new Outcome.FailsafeLeading(names(failsafe.members()));
+        }
         if (local.reachable() && !lock.isHeld() && (role == Role.PRIMARY || !local.readOnly())) {
             Optional<Outcome> unfenced = fenceNonHolder(local, "coordination store unreachable and the lock not held");
             if (unfenced.isPresent()) {
@@ -171,11 +242,205 @@ public final class HaCycle {
     }
 
     /**
+     * The store answers again after an outage this member led through under failsafe: take the lock back at once (the
+     * members still keep their promises), or fence if someone else has it or the confirmations ran out first.
+     */
+    private Outcome afterOutage(DatabaseReading local, ClusterView view, long epoch) {
+        Optional<String> leader = view.leader();
+        if (leader.isPresent() && !leader.get().equals(self)) {
+            return failsafeOver(leader.get() + " holds the leader lock");
+        }
+        failsafeRound(); // now, not at the next tick: the fresh view may list a member that has not been asked yet
+        if (!failsafe.covers(clock.nanoTime())) {
+            return failsafeOver("failsafe confirmations ran out (" + describeMissing() + ") before the lock was taken again");
+        }
+        if (leader.isEmpty()) {
+            if (lock.tryAcquire()) {
+                failsafeActive.set(false);
+                endEpisode();
+                LOG.info("{}: coordination store answers again; leader lock taken back, writes stayed open throughout under"
+                        + " failsafe", self);
+                return lead(local, view, epoch);
+            }
+            String holder = lock.holder().orElse("");
+            if (!holder.isEmpty() && !holder.equals(self)) {
+                return failsafeOver(holder + " took the leader lock");
+            }
+        }
+        // The key still carries this member's lost lease: it goes when the lease is revoked or expires. Rounds go on.
+        return new Outcome.FailsafeLeading(names(failsafe.members()));
+    }
+
+    /** Ends failsafe leadership from the HA loop: fenced, as after a lease loss. */
+    private Outcome failsafeOver(String why) {
+        failsafeActive.set(false);
+        endEpisode();
+        role = Role.NONE;
+        following = "";
+        if (!gate.fence()) {
+            leaseLost = true; // the next cycle fences again
+            return new Outcome.FenceFailed(why);
+        }
+        LOG.warn("{}: {}; server is read-only, client connections killed; will rejoin as a replica", self, why);
+        return new Outcome.Fenced(why);
+    }
+
+    /** The alarm's deadline: the failsafe deadline while leading under failsafe, otherwise now (the alarm then ends). */
+    private long failsafeDeadlineNanos() {
+        long now = clock.nanoTime();
+        return failsafeActive.get() ? failsafe.deadline().orElse(now) : now;
+    }
+
+    /** The failsafe deadline passed by this host's clock: fence unless a round extended it meanwhile. */
+    private void onFailsafeDeadline() {
+        if (!failsafeActive.get()) {
+            return;
+        }
+        if (failsafe.covers(clock.nanoTime())) {
+            alarm.arm(this::failsafeDeadlineNanos, this::onFailsafeDeadline);
+            return;
+        }
+        if (failsafeActive.compareAndSet(true, false)) {
+            String missing = describeMissing();
+            endEpisode();
+            fenceForLeaseLoss("failsafe confirmations ran out: " + missing);
+        }
+    }
+
+    /** Whether this member leads on failsafe confirmations alone (its lease lost, the store unreachable or not yet retaken). */
+    public boolean leadsUnderFailsafe() {
+        return failsafeActive.get();
+    }
+
+    /**
+     * Until when ({@link System#nanoTime()}) this member may keep writes open on failsafe confirmations: present only
+     * while it leads under failsafe. A watchdog that bounds how long the server stays writable without the agent (the
+     * dead-man switch) must use this instead of the lease deadline meanwhile.
+     */
+    public OptionalLong failsafeDeadline() {
+        return failsafeActive.get() ? failsafe.deadline() : OptionalLong.empty();
+    }
+
+    /**
+     * Whether a failsafe round is due: failsafe on, and leading with the store silent for one and a half loop intervals
+     * (a cycle overdue). Early on purpose: the first confirmations must be in before the lease deadline, which can come
+     * half a second after the store's last answer; a needless round only makes the members wait W longer to promote.
+     */
+    public boolean failsafeDue() {
+        if (!failsafeOn) {
+            return false;
+        }
+        boolean storeSilent = clock.nanoTime() - lastStoreReadNanos > config.failover().loopInterval().toNanos() * 3 / 2;
+        return failsafeActive.get() || (role == Role.PRIMARY && storeSilent && lock.isHeld());
+    }
+
+    /**
+     * One failsafe round, when due: asks every member of the roster at once to promise not to take the lock for W, and
+     * records who confirmed with the round's send time (taken before the first request leaves). When not due, a
+     * primary whose roster changed probes it once with a 1 ms window: that warms both ends (the first request of a JVM
+     * is slow, and an outage is no time for that) and says now, not in an outage, when a member would not confirm.
+     */
+    public void failsafeRound() {
+        if (!failsafeDue()) {
+            probe();
+            return;
+        }
+        List<MemberRecord> members = failsafe.members();
+        Duration window = failsafe.window();
+        Duration timeout = roundTimeout();
+        long sent = clock.nanoTime();
+        Set<String> confirmed = members.isEmpty() ? Set.of() : peers.confirm(self, members, window, timeout);
+        failsafe.confirmed(sent, confirmed);
+        List<String> missing = names(members).stream().filter(n -> !confirmed.contains(n)).toList();
+        if (!missing.equals(failsafeMissing)) { // the first round of an outage, and each change
+            if (missing.isEmpty()) {
+                LOG.info("{}: failsafe: store not answering; every member ({}) confirmed it will not take the lock for {} ms",
+                        self, String.join(", ", names(members)), window.toMillis());
+            } else {
+                LOG.warn("{}: failsafe: {} did not confirm; without the lease, writes stay open only until the confirmations"
+                        + " already given run out", self, String.join(", ", missing));
+            }
+            failsafeMissing = missing;
+        }
+    }
+
+    /**
+     * As a member: a primary asks this one not to take the leader lock for {@code window}, by this member's own clock
+     * from now. Returns what was promised.
+     *
+     * @throws IllegalStateException when this member leads itself (it never promises that)
+     * @throws IllegalArgumentException when the window is not between 1 ms and 60 s
+     */
+    public String confirmFailsafe(String primary, Duration window) {
+        if (window.isNegative() || window.isZero() || window.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw new IllegalArgumentException("failsafe window " + window.toMillis() + " ms must be between 1 ms and 60 s");
+        }
+        if (primary.isBlank() || primary.equals(self)) {
+            throw new IllegalArgumentException("failsafe request must name the asking primary, not '" + primary + "'");
+        }
+        if (lock.isHeld() || role == Role.PRIMARY || failsafeActive.get()) {
+            throw new IllegalStateException(self + " leads itself; it does not promise " + primary + " to stay off the lock");
+        }
+        long now = clock.nanoTime();
+        boolean fresh = failsafe.promised(now).filter(primary::equals).isEmpty();
+        failsafe.promise(primary, window, now);
+        if (fresh && window.compareTo(Duration.ofSeconds(1)) >= 0) { // probes of a new roster promise 1 ms: not worth a line
+            LOG.warn("{}: failsafe: promised {} not to take the leader lock for {} ms (renewed while it keeps asking)",
+                    self, primary, window.toMillis());
+        }
+        return self + " will not take the leader lock for " + window.toMillis() + " ms";
+    }
+
+    /** Forgets the confirmations of this outage: the next one starts from none. */
+    private void endEpisode() {
+        failsafe.reset();
+        failsafeMissing = null;
+    }
+
+    private Duration roundTimeout() {
+        return Duration.ofMillis(Math.min(1500, failsafe.window().minus(config.lock().safetyMargin()).toMillis() / 2));
+    }
+
+    private void probe() {
+        if (!failsafeOn || role != Role.PRIMARY || !lock.isHeld()) {
+            probed = List.of();
+            return;
+        }
+        List<MemberRecord> members = failsafe.members();
+        if (members.isEmpty() || names(members).equals(probed)) {
+            return;
+        }
+        probed = names(members);
+        Set<String> answered = peers.confirm(self, members, Duration.ofMillis(1), roundTimeout());
+        List<String> silent = probed.stream().filter(n -> !answered.contains(n)).toList();
+        if (!silent.isEmpty()) {
+            LOG.warn("{}: failsafe: {} did not answer a probe of POST /failsafe; in a store outage now this primary would"
+                    + " fence (check that its agent's REST API is reachable and has the same cluster token)", self, String.join(", ", silent));
+        }
+    }
+
+    private String describeMissing() {
+        List<String> never = failsafe.unconfirmed();
+        if (!never.isEmpty()) {
+            return "never confirmed by " + String.join(", ", never);
+        }
+        List<String> missing = failsafeMissing;
+        return missing == null || missing.isEmpty() ? "no round confirmed in time" : "not confirmed by " + String.join(", ", missing);
+    }
+
+    private static List<String> names(List<MemberRecord> members) {
+        return members.stream().map(MemberRecord::name).toList();
+    }
+
+    /**
      * The database does not answer. Its process has exited: nothing can write, so the lock goes at once. It is alive
      * but stalled: it may still take writes once it wakes up, so it is fenced (which escalates to stopping it) first,
      * and the lock is kept when even that fails, since no second member may become writable beside it.
      */
     private Outcome databaseDown(DatabaseReading local) {
+        if (failsafeActive.get()) {
+            return failsafeOver("database not answering (" + local.error() + ") while leading under failsafe");
+        }
         if (!lock.isHeld()) {
             role = role == Role.PRIMARY ? Role.NONE : role;
             return new Outcome.DatabaseDown(local.error());
@@ -432,6 +697,11 @@ public final class HaCycle {
     }
 
     private Outcome elect(DatabaseReading local, ClusterView view, long epoch) {
+        Optional<String> promised = failsafe.promised(clock.nanoTime());
+        if (promised.isPresent()) {
+            return new Outcome.Deferring(promised.get(), "this member confirmed its failsafe request and does not take the"
+                    + " lock within failsafe window " + failsafe.window().toMillis() + " ms of it");
+        }
         if (view.paused()) {
             return new Outcome.PausedWithoutLeader();
         }

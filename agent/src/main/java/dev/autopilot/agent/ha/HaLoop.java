@@ -59,6 +59,24 @@ public final class HaLoop implements AutoCloseable {
 
     public synchronized void start() {
         thread = Thread.ofPlatform().name("ha-loop-" + member).daemon().start(this::loop);
+        // Failsafe rounds run on their own thread: a cycle waits out the store's request timeout when it is
+        // unreachable, longer than the confirmations may go without renewal.
+        Thread.ofPlatform().name("failsafe-rounds-" + member).daemon().start(this::failsafeRounds);
+    }
+
+    private void failsafeRounds() {
+        while (running) {
+            try {
+                cycle.failsafeRound();
+            } catch (RuntimeException e) {
+                LOG.error("{}: failsafe round failed: {}; retrying", member, e.toString(), e);
+            }
+            try {
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
     }
 
     /** Runs a cycle now instead of at the next tick. */
@@ -143,6 +161,7 @@ public final class HaLoop implements AutoCloseable {
                 LOG.error("{}: {}", member, outcome.describe());
             } else if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind
                     || outcome instanceof Outcome.StoreUnreachable || outcome instanceof Outcome.PromotionAbandoned
+                    || outcome instanceof Outcome.FailsafeLeading
                     || outcome instanceof Outcome.SwitchoverRefused || outcome instanceof Outcome.ElectionHeld
                     || outcome instanceof Outcome.ReleasedLock || outcome instanceof Outcome.DatabaseDown) {
                 LOG.warn("{}: {}", member, outcome.describe());

@@ -149,6 +149,18 @@ public sealed interface Outcome {
         }
     }
 
+    /**
+     * This member keeps writes open without the store on failsafe: every member in {@code confirmedBy} promised not to
+     * take the leader lock (failover.failsafe).
+     */
+    record FailsafeLeading(java.util.List<String> confirmedBy) implements Outcome {
+        public String describe() {
+            return "leading as primary under failsafe (coordination store unreachable or leader lock not yet taken back): "
+                    + (confirmedBy.isEmpty() ? "no other member to ask" : "confirmed by " + String.join(", ", confirmedBy))
+                    + "; fences the moment the confirmations run out";
+        }
+    }
+
     /** Store unreachable: no decision possible this cycle. */
     record StoreUnreachable(String detail) implements Outcome {
         public String describe() {

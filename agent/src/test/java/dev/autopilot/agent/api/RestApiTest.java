@@ -238,4 +238,21 @@ class RestApiTest {
         }
         assertThat(Files.exists(keystore)).isTrue();
     }
+
+    @Test
+    void failsafeRequestIsConfirmedOnlyWithTheClusterTokenAndNotLogged() {
+        var peer = new dev.autopilot.agent.cluster.MemberRecord("db2", "127.0.7.200", 3306, api.port(), 4444, Role.REPLICA,
+                MemberState.RUNNING, true, true, "", "", 0, "", "", 100, false, "", 0);
+        long start = System.nanoTime();
+        var confirmed = new dev.autopilot.agent.ha.RestFailsafePeers(Secret.of(TOKEN))
+                .confirm("db1", java.util.List.of(peer), java.time.Duration.ofSeconds(4), java.time.Duration.ofSeconds(1));
+        assertThat(confirmed).containsExactly("db2");
+        assertThat((System.nanoTime() - start) / 1_000_000).as("round trip ms").isLessThan(1000);
+        assertThat(agent.requests).containsExactly("failsafe db1 4000");
+
+        var refused = new dev.autopilot.agent.ha.RestFailsafePeers(Secret.of("not-the-token"))
+                .confirm("db1", java.util.List.of(peer), java.time.Duration.ofSeconds(4), java.time.Duration.ofSeconds(1));
+        assertThat(refused).isEmpty();
+        assertThat(agent.requests).containsExactly("failsafe db1 4000");
+    }
 }

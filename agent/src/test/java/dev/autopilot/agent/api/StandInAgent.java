@@ -99,4 +99,10 @@ final class StandInAgent implements AgentControl {
             throw new IllegalStateException(refusal);
         }
     }
+
+    @Override
+    public String confirmFailsafe(String primary, java.time.Duration window) {
+        requests.add("failsafe " + primary + " " + window.toMillis());
+        return "promised " + primary;
+    }
 }

@@ -116,4 +116,17 @@ class AgentConfigLoaderTest {
             assertThat(doc).as("docs/configuration.md documents " + setting).contains("`" + setting + "`");
         }
     }
+
+    @Test
+    void failsafeIsOffByDefaultAndOnNeedsALeaseLongEnoughForItsRounds() throws Exception {
+        String base = "cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n";
+        assertThat(load(base, Map.of()).failover().failsafe()).isFalse();
+        assertThat(load(base + "failover: {failsafe: on}\n", Map.of()).failover().failsafe()).isTrue();
+        assertThat(load(base, Map.of("AUTOPILOT_FAILOVER_FAILSAFE", "on")).failover().failsafe()).isTrue();
+        assertThatThrownBy(() -> load(base + "failover: {failsafe: on, loopInterval: 1s}\n", Map.of()))
+                .hasMessageContaining("failover.failsafe: on needs lock.ttl - lock.safetyMargin (3s) of at least"
+                        + " 4 x failover.loopInterval + 500ms (4500ms)");
+        assertThatThrownBy(() -> load(base + "failover: {failsafe: maybe}\n", Map.of()))
+                .hasMessageContaining("failover.failsafe: 'maybe' is not a boolean");
+    }
 }

@@ -60,10 +60,26 @@ class ElectionTest {
         assertThat(election.decide(lagging, v, 0)).isInstanceOf(Election.Verdict.Ineligible.class);
         assertThat(election.decide(plain, v, 0)).isInstanceOf(Election.Verdict.Take.class);
 
-        var recent = new ClusterView(new TreeMap<>(Map.of("db3", plain)), Optional.empty(), false, Optional.empty(),
+        var other = member("db4", "0-1-100", 100, false, 0);
+        var recent = new ClusterView(new TreeMap<>(Map.of("db3", plain, "db4", other)), Optional.empty(), false, Optional.empty(),
                 Optional.of(new Promotion("db3", "db1", "lock was free", 1_000)), Optional.empty());
         assertThat(election.decide(plain, recent, 61_000)).isInstanceOf(Election.Verdict.Ineligible.class);
         assertThat(election.decide(plain, recent, 1_000 + Duration.ofMinutes(6).toMillis())).isInstanceOf(Election.Verdict.Take.class);
+    }
+
+    @Test
+    void recentlyPromotedMemberThatNoOtherMemberCouldReplaceIsEligibleWithinThePromotionWindow() {
+        var plain = member("db3", "0-1-100", 100, false, 0);
+        var tagged = member("db1", "0-1-100", 100, true, 0);
+        var alone = new ClusterView(new TreeMap<>(Map.of("db3", plain, "db1", tagged)), Optional.empty(), false, Optional.empty(),
+                Optional.of(new Promotion("db3", "db1", "lock was free", 1_000)), Optional.empty());
+        assertThat(election.decide(plain, alone, 61_000)).isInstanceOf(Election.Verdict.Take.class);
+
+        var behind = member("db4", "0-1-50", 100, false, 0); // promotable, but would lose db3's transactions 51..100
+        var onlyBehind = new ClusterView(new TreeMap<>(Map.of("db3", plain, "db4", behind)), Optional.empty(), false,
+                Optional.empty(), Optional.of(new Promotion("db3", "db1", "lock was free", 1_000)), Optional.empty());
+        assertThat(election.decide(plain, onlyBehind, 61_000)).isInstanceOf(Election.Verdict.Take.class);
+        assertThat(election.decide(behind, onlyBehind, 61_000)).isInstanceOf(Election.Verdict.Defer.class);
     }
 
     @Test

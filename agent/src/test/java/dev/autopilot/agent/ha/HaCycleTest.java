@@ -41,6 +41,8 @@ class HaCycleTest {
     private final HaFakes.Lock lock = new HaFakes.Lock();
     private final HaFakes.Store store = new HaFakes.Store();
     private final HaFakes.Clock clock = new HaFakes.Clock();
+    private final HaFakes.Peers peers = new HaFakes.Peers();
+    private final HaFakes.Alarm alarm = new HaFakes.Alarm(clock);
     private final List<String> rebuilds = new ArrayList<>();
     private HaCycle cycle;
 
@@ -61,7 +63,7 @@ class HaCycleTest {
                 + (mysqlYaml.isEmpty() ? "" : "mysql: {" + mysqlYaml + "}\n"));
         AgentConfig config = new AgentConfigLoader(Map.of()).load(Optional.of(file));
         return new HaCycle(config, new Credentials("repl", Secret.of("repl-secret")), db, lock, store, clock.haClock(),
-                (primary, reason) -> rebuilds.add(primary + ":" + reason));
+                (primary, reason) -> rebuilds.add(primary + ":" + reason), peers, alarm);
     }
 
     // ---- readings and views -------------------------------------------------------------------------------
@@ -528,6 +530,200 @@ class HaCycleTest {
         // release() failing must not stop the member from giving up the role: the lease expires by itself.
         assertThat(cycle.run(DatabaseReading.unreachable("gone"), view(Optional.of("db1"), SELF_REPLICA)))
                 .isInstanceOf(Outcome.ReleasedLock.class);
+    }
+
+    // ---- failsafe (failover.failsafe) ----------------------------------------------------------------------------
+
+    private static final MemberRecord REPLICA_DB2 = record("db2", Role.REPLICA, "0-1-10");
+
+    /** db1 leading with replicas db2 and db3, failsafe on, the store silent for longer than two loop intervals. */
+    private void leadingWithFailsafeAndTheStoreSilent() throws Exception {
+        cycle = cycle("failsafe: on");
+        lock.held = true;
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.of("db1"), SELF_REPLICA, REPLICA_DB2, PEER_REPLICA)))
+                .isEqualTo(new Outcome.Leading());
+        db.steps.clear();
+        clock.advance(Duration.ofMillis(1100));
+        assertThat(cycle.failsafeDue()).isTrue();
+    }
+
+    @Test
+    void storeDownAndEveryMemberConfirmsFailsafeKeepsThePrimaryWritablePastItsLease() throws Exception {
+        leadingWithFailsafeAndTheStoreSilent();
+        peers.answering.addAll(List.of("db2", "db3"));
+        cycle.failsafeRound();
+        assertThat(peers.rounds).containsExactly(List.of("db2", "db3"));
+        assertThat(peers.windows).containsExactly(Duration.ofSeconds(4)); // W = lock.ttl
+
+        clock.advance(Duration.ofMillis(900));
+        lock.held = false; // the lease deadline passed by this member's clock
+        cycle.onLeaseLost("no renewal within ttl - safety margin");
+        assertThat(db.steps).doesNotContain("fence");
+        assertThat(cycle.withoutStore(writable(), "etcd unreachable")).isEqualTo(new Outcome.FailsafeLeading(List.of("db2", "db3")));
+        assertThat(cycle.leadsUnderFailsafe()).isTrue();
+        assertThat(cycle.failsafeDeadline()).isPresent();
+        assertThat(db.steps).isEmpty();
+    }
+
+    @Test
+    void storeDownAndOneMemberUnreachableFencesAtTheLeaseDeadline() throws Exception {
+        leadingWithFailsafeAndTheStoreSilent();
+        peers.answering.add("db2"); // db3's agent does not answer
+        cycle.failsafeRound();
+        lock.held = false;
+        cycle.onLeaseLost("no renewal within ttl - safety margin");
+        assertThat(db.steps).containsExactly("fence");
+        assertThat(cycle.leadsUnderFailsafe()).isFalse();
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA))).isEqualTo(new Outcome.Fenced("lease lost"));
+    }
+
+    @Test
+    void failsafeConfirmationsThatRunOutFenceAtTheOldestConfirmationPlusWindowMinusMargin() throws Exception {
+        leadingWithFailsafeAndTheStoreSilent();
+        peers.answering.addAll(List.of("db2", "db3"));
+        long firstRound = clock.nanos.get();
+        cycle.failsafeRound();
+        lock.held = false;
+        cycle.onLeaseLost("no renewal within ttl - safety margin");
+        assertThat(alarm.armed()).isTrue();
+
+        clock.advance(Duration.ofMillis(500));
+        peers.answering.remove("db3"); // db3 stops answering: its last confirmation is the first round's
+        cycle.failsafeRound();
+        // W (4 s) - safety margin (1 s) after the send of db3's last confirmed request, not after db2's newer one
+        assertThat(cycle.failsafeDeadline()).hasValue(firstRound + Duration.ofSeconds(3).toNanos());
+
+        clock.nanos.set(firstRound + Duration.ofSeconds(3).toNanos() - 1);
+        assertThat(alarm.fireIfPassed()).isFalse();
+        assertThat(cycle.withoutStore(writable(), "etcd unreachable")).isInstanceOf(Outcome.FailsafeLeading.class);
+        assertThat(db.steps).isEmpty();
+
+        clock.advance(Duration.ofNanos(1));
+        assertThat(alarm.fireIfPassed()).isTrue();
+        assertThat(db.steps).containsExactly("fence");
+        assertThat(cycle.leadsUnderFailsafe()).isFalse();
+        // later rounds never reopen anything: no lock, no failsafe
+        cycle.failsafeRound();
+        assertThat(db.steps).doesNotContain("allowWrites");
+    }
+
+    @Test
+    void failsafePrimaryWhoseConfirmationsRanOutBetweenAlarmsIsFencedByTheNextCycle() throws Exception {
+        leadingWithFailsafeAndTheStoreSilent();
+        peers.answering.addAll(List.of("db2", "db3"));
+        cycle.failsafeRound();
+        lock.held = false;
+        cycle.onLeaseLost("no renewal within ttl - safety margin");
+        clock.advance(Duration.ofSeconds(4));
+        Outcome o = cycle.withoutStore(writable(), "etcd unreachable");
+        assertThat(o).isInstanceOf(Outcome.Fenced.class);
+        assertThat(db.steps).containsExactly("fence");
+    }
+
+    @Test
+    void storeBackAfterAFailsafeOutageTakesTheLockBackWithoutFencingOrReopening() throws Exception {
+        leadingWithFailsafeAndTheStoreSilent();
+        peers.answering.addAll(List.of("db2", "db3"));
+        cycle.failsafeRound();
+        lock.held = false;
+        cycle.onLeaseLost("no renewal within ttl - safety margin");
+        // the lost lease was revoked when the store answered: the lock is free
+        assertThat(cycle.run(writable(), view(Optional.empty(), record("db1", Role.PRIMARY, "0-1-10"), REPLICA_DB2)))
+                .isEqualTo(new Outcome.Leading());
+        assertThat(lock.held).isTrue();
+        assertThat(cycle.leadsUnderFailsafe()).isFalse();
+        assertThat(db.steps).isEmpty();
+    }
+
+    @Test
+    void storeBackWithAnotherMemberHoldingTheLockEndsFailsafeAndFences() throws Exception {
+        leadingWithFailsafeAndTheStoreSilent();
+        peers.answering.addAll(List.of("db2", "db3"));
+        cycle.failsafeRound();
+        lock.held = false;
+        cycle.onLeaseLost("no renewal within ttl - safety margin");
+        assertThat(cycle.run(writable(), view(Optional.of("db4"), record("db4", Role.PRIMARY, "0-1-10"), REPLICA_DB2)))
+                .isEqualTo(new Outcome.Fenced("db4 holds the leader lock"));
+        assertThat(db.steps).containsExactly("fence");
+    }
+
+    @Test
+    void replicaThatConfirmedFailsafeRefusesToTakeTheFreeLockWithinTheWindow() {
+        cycle.confirmFailsafe("db2", Duration.ofSeconds(4));
+        ClusterView lockFree = view(Optional.empty(), SELF_REPLICA, PEER_REPLICA);
+        Outcome o = cycle.run(readOnlyAlone(), lockFree);
+        assertThat(o).isInstanceOf(Outcome.Deferring.class);
+        assertThat(((Outcome.Deferring) o).candidate()).isEqualTo("db2");
+        clock.advance(Duration.ofMillis(3999));
+        assertThat(cycle.run(readOnlyAlone(), lockFree)).isInstanceOf(Outcome.Deferring.class);
+        assertThat(lock.held).isFalse();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(cycle.run(readOnlyAlone(), lockFree)).isInstanceOf(Outcome.PromotedSelf.class);
+    }
+
+    @Test
+    void memberHoldingTheLockRefusesToConfirmFailsafe() {
+        leading();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cycle.confirmFailsafe("db2", Duration.ofSeconds(4)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("leads itself");
+    }
+
+    @Test
+    void failsafeOffFencesAtTheLeaseDeadlineAsBefore() {
+        leading();
+        peers.answering.addAll(List.of("db3"));
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(cycle.failsafeDue()).isFalse();
+        cycle.failsafeRound();
+        assertThat(peers.rounds).isEmpty();
+        lock.held = false;
+        cycle.onLeaseLost("no renewal within ttl - safety margin");
+        assertThat(db.steps).containsExactly("fence");
+        assertThat(cycle.withoutStore(readOnlyAlone(), "etcd unreachable")).isNotInstanceOf(Outcome.FailsafeLeading.class);
+    }
+
+    @Test
+    void failsafeRoundsStartOnlyOnceTheStoreIsSilentForALoopIntervalAndAHalfAfterOneProbePerRoster() throws Exception {
+        cycle = cycle("failsafe: on");
+        lock.held = true;
+        cycle.run(readOnlyAlone(), view(Optional.of("db1"), SELF_REPLICA, REPLICA_DB2));
+        clock.advance(Duration.ofMillis(700));
+        cycle.failsafeRound();
+        cycle.failsafeRound();
+        // one probe of a 1 ms promise (warms both ends), then nothing in normal operation: a crashed primary's replicas
+        // wait for no promise
+        assertThat(peers.rounds).containsExactly(List.of("db2"));
+        assertThat(peers.windows).containsExactly(Duration.ofMillis(1));
+        assertThat(cycle.failsafeDeadline()).isEmpty();
+        clock.advance(Duration.ofMillis(100));
+        cycle.failsafeRound();
+        assertThat(peers.windows).containsExactly(Duration.ofMillis(1), Duration.ofSeconds(4));
+    }
+
+    // ---- anti-flapping -------------------------------------------------------------------------------------------
+
+    private ClusterView lockFreeAfterOwnPromotion(MemberRecord... members) {
+        var map = new TreeMap<String, MemberRecord>();
+        for (MemberRecord m : members) {
+            map.put(m.name(), m);
+        }
+        Promotion recent = new Promotion("db1", "db2", "lock was free", clock.millis.get() - Duration.ofMinutes(1).toMillis());
+        return new ClusterView(map, Optional.empty(), false, Optional.empty(), Optional.of(recent), Optional.of("db1"));
+    }
+
+    @Test
+    void lastPromotedMemberAloneEligibleAfterAStoreBlipIsPromotedAgainWithinThePromotionWindow() {
+        MemberRecord db2Down = new MemberRecord("db2", "127.0.0.12", 3306, 8008, 4444, Role.REPLICA, MemberState.UNHEALTHY, false,
+                false, "0-1-10", "0-1-10", 0, "10.11.6", "no answer", 100, false, "", 0);
+        assertThat(cycle.run(readOnlyAlone(), lockFreeAfterOwnPromotion(SELF_REPLICA, db2Down)))
+                .isInstanceOf(Outcome.PromotedSelf.class);
+    }
+
+    @Test
+    void lastPromotedMemberStaysOutWithinThePromotionWindowWhileAnotherCanTakeOver() {
+        Outcome o = cycle.run(readOnlyAlone(), lockFreeAfterOwnPromotion(SELF_REPLICA, REPLICA_DB2));
+        assertThat(o).isInstanceOf(Outcome.NotEligible.class);
+        assertThat(((Outcome.NotEligible) o).reason()).contains("promotionWindow");
     }
 
     // ---- zero-loss mode -----------------------------------------------------------------------------------------

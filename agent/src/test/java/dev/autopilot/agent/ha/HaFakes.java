@@ -1,6 +1,7 @@
 package dev.autopilot.agent.ha;
 
 import dev.autopilot.agent.cluster.ClusterWrites;
+import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.Promotion;
 import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.coordination.LeaderLock;
@@ -8,12 +9,16 @@ import dev.autopilot.mysql.flavor.ReplicationSource;
 import dev.autopilot.mysql.gtid.GtidPosition;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
- * In-memory stand-ins for the three seams of {@link HaCycle} (database, lock, cluster keys) and its clock: the rules
+ * In-memory stand-ins for the seams of {@link HaCycle} (database, lock, cluster keys) and its clock: the rules
  * are pure decision logic, so they are tested here case by case; the real components are proven by the cluster tests.
  */
 final class HaFakes {
@@ -225,6 +230,54 @@ final class HaFakes {
         void advance(Duration d) {
             nanos.addAndGet(d.toNanos());
             millis.addAndGet(d.toMillis());
+        }
+    }
+
+    /** Peers that confirm failsafe requests when listed in {@link #answering}; every round is recorded. */
+    static final class Peers implements FailsafePeers {
+        final Set<String> answering = new HashSet<>();
+        final List<List<String>> rounds = new ArrayList<>();
+        final List<Duration> windows = new ArrayList<>();
+
+        @Override
+        public Set<String> confirm(String primary, Collection<MemberRecord> members, Duration window, Duration timeout) {
+            rounds.add(members.stream().map(MemberRecord::name).toList());
+            windows.add(window);
+            Set<String> confirmed = new HashSet<>();
+            members.stream().map(MemberRecord::name).filter(answering::contains).forEach(confirmed::add);
+            return confirmed;
+        }
+    }
+
+    /** An alarm the test fires by hand, on the fake clock. */
+    static final class Alarm implements DeadlineAlarm {
+        private final Clock clock;
+        private LongSupplier deadline;
+        private Runnable action;
+
+        Alarm(Clock clock) {
+            this.clock = clock;
+        }
+
+        @Override
+        public void arm(LongSupplier deadlineNanos, Runnable whenPassed) {
+            deadline = deadlineNanos;
+            action = whenPassed;
+        }
+
+        boolean armed() {
+            return action != null;
+        }
+
+        /** Runs the action if armed and its deadline has passed by the fake clock; whether it ran. */
+        boolean fireIfPassed() {
+            if (action == null || deadline.getAsLong() - clock.nanos.get() > 0) {
+                return false;
+            }
+            Runnable run = action;
+            action = null;
+            run.run();
+            return true;
         }
     }
 }
