@@ -16,14 +16,28 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** An {@link SSLContext} from PEM files (CA bundle; optional client certificate and PKCS#8 key, RSA or EC). */
+/**
+ * An {@link SSLContext} from PEM files: a CA bundle that peers are verified against, and optionally this side's
+ * certificate chain and PKCS#8 key (RSA or EC). Serves the coordination store's clients and, with the agent's
+ * certificate, the agent's HTTPS listener.
+ */
 public final class PemTls {
 
     private PemTls() {
     }
 
-    /** Builds the context; errors name the file. */
+    /** The coordination store client's context; errors name {@code coordination.tls}. */
     public static SSLContext context(CoordinatorSettings.Tls tls) {
+        return context(tls.caFile(), tls.certFile(), tls.keyFile(), "coordination.tls");
+    }
+
+    /**
+     * Builds the context from {@code caFile} and, when {@code certFile} is not null, {@code certFile} with {@code keyFile}.
+     *
+     * @param setting the setting the files come from, e.g. {@code api.tls}: errors name it and the files
+     */
+    public static SSLContext context(java.nio.file.Path caFile, java.nio.file.Path certFile, java.nio.file.Path keyFile, String setting) {
+        var tls = new CoordinatorSettings.Tls(caFile, certFile, keyFile);
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -52,7 +66,7 @@ public final class PemTls {
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
             return ctx;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("coordination.tls: cannot load " + tls + ": " + e.getMessage()
+            throw new IllegalArgumentException(setting + ": cannot load " + tls + ": " + e.getMessage()
                     + " (PEM files; the key must be PKCS#8: openssl pkcs8 -topk8 -nocrypt)", e);
         }
     }
