@@ -418,7 +418,8 @@ public final class Agent implements AgentControl, AutoCloseable {
         Files.createDirectories(work);
         donor = new CloneDonor(DonorSettings.of(new InetSocketAddress(config.member().address(), config.clonePort()),
                 CloneToken.of(secrets.cloneToken()),
-                config.member().address(), config.mysql().port(), secrets.backup(), db.dataDir(), work));
+                config.member().address(), config.mysql().port(), secrets.backup(), db.dataDir(), work)
+                .withTls(config.mysql().tls().map(AgentConfig.Tls::caFile)));
         donor.start();
     }
 

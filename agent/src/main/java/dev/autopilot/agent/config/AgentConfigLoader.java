@@ -34,6 +34,7 @@ public final class AgentConfigLoader {
             "mysql.binlogRetention", "mysql.tls.caFile", "mysql.tls.certFile", "mysql.tls.keyFile",
             "coordination.backend", "coordination.endpoints", "coordination.keyPrefix", "coordination.requestTimeout",
             "coordination.user", "coordination.tls.caFile", "coordination.tls.certFile", "coordination.tls.keyFile",
+            "coordination.tls.serverName",
             "lock.ttl", "lock.safetyMargin",
             "failover.loopInterval", "failover.maximumLag", "failover.promotionWindow", "failover.startupGrace",
             "failover.onErrant",
@@ -162,7 +163,11 @@ public final class AgentConfigLoader {
         var backend = s.choice("coordination.backend", CoordinatorSettings.Backend.class, CoordinatorSettings.Backend.ETCD);
         Duration requestTimeout = s.duration("coordination.requestTimeout", Duration.ofSeconds(2));
         Optional<CoordinatorSettings.Tls> tls = tls(s, "coordination.tls", true)
-                .map(t -> new CoordinatorSettings.Tls(t.caFile(), t.certFile(), t.keyFile()));
+                .map(t -> new CoordinatorSettings.Tls(t.caFile(), t.certFile(), t.keyFile(),
+                        s.optional("coordination.tls.serverName").orElse(null)));
+        if (tls.isEmpty() && s.optional("coordination.tls.serverName").isPresent()) {
+            s.problem("coordination.tls.serverName: set without coordination.tls.caFile; set the CA too, or remove it");
+        }
         Optional<String> user = s.optional("coordination.user");
         if (user.isPresent() && backend == CoordinatorSettings.Backend.CONSUL) {
             s.problem("coordination.user: consul authenticates with an ACL token; remove coordination.user and give the token as "

@@ -241,7 +241,8 @@ public final class HaCycle {
             admin.semiSyncPrimary(false, config.mysql().semiSyncTimeout());
         }
         admin.setGtidSlavePos(start);
-        admin.changePrimary(ReplicationSource.of(p.address(), p.mysqlPort(), secrets.replication()));
+        admin.changePrimary(ReplicationSource.of(p.address(), p.mysqlPort(), secrets.replication())
+                .withTls(config.mysql().tls().map(AgentConfig.Tls::caFile)));
         admin.startReplica();
         role = Role.REPLICA;
         following = leader;
