@@ -36,6 +36,17 @@ public final class TestCertificates {
         this.dir = dir;
     }
 
+    /**
+     * Certificates already in {@code dir} in the same layout ({@code ca.pem}, {@code NAME.pem}, {@code NAME.key}), e.g.
+     * made by {@code deploy/secured/make-certificates.sh}.
+     */
+    public static TestCertificates existing(Path dir) {
+        if (!Files.isRegularFile(dir.resolve("ca.pem"))) {
+            throw new IllegalArgumentException(dir + " has no ca.pem");
+        }
+        return new TestCertificates(dir);
+    }
+
     /** Creates the CA in {@code dir} and a certificate for each of {@code names} (IP addresses or host names); see {@link #issue}. */
     public static TestCertificates create(Path dir, String... names) {
         try {
