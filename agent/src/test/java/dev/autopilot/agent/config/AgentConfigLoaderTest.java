@@ -241,6 +241,20 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void consulTakesItsAclTokenFromTheSecretsAndEtcdRefusesOne() throws Exception {
+        Path secrets = secretsWith("cluster-token", "cluster-token-0123456789");
+        Files.writeString(secrets.resolve("coordination-token"), "consul-acl-token\n");
+        AgentConfig consul = load(BASE + "coordination: {backend: consul, endpoints: ['http://127.0.0.1:8500']}\nsecrets: {dir: "
+                + secrets + "}\n", Map.of());
+        var settings = ClusterSecrets.load(Map.of(), consul).coordination(consul.coordination());
+        assertThat(settings.token().orElseThrow().reveal()).containsExactly("consul-acl-token".toCharArray());
+        assertThat(settings.toString()).doesNotContain("consul-acl-token");
+        AgentConfig etcd = withSecretsDir(secrets);
+        assertThat(problems(() -> ClusterSecrets.load(Map.of(), etcd)))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("secrets.coordination-token: a Consul ACL token, but coordination.backend is etcd"));
+    }
+
+    @Test
     void everySettingIsDocumentedInTheConfigurationReference() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
         for (String setting : AgentConfigLoader.SETTINGS) {
