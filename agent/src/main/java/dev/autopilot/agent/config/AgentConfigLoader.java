@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.autopilot.backup.pitr.RecoveryTarget;
 import dev.autopilot.coordination.CoordinatorSettings;
+import dev.autopilot.coordination.support.PemTls;
 import dev.autopilot.storage.StoreSettings;
 import dev.autopilot.supervisor.config.Durations;
 import java.io.IOException;
@@ -146,8 +147,18 @@ public final class AgentConfigLoader {
                 readable = false;
             }
         }
-        return readable ? Optional.of(new AgentConfig.Tls(Path.of(ca.get()), cert.map(Path::of).orElse(null),
-                key.map(Path::of).orElse(null))) : Optional.empty();
+        if (!readable) {
+            return Optional.empty();
+        }
+        var tls = new AgentConfig.Tls(Path.of(ca.get()), cert.map(Path::of).orElse(null), key.map(Path::of).orElse(null));
+        try {
+            // Parse them now: a wrong file is a configuration error (exit 2), not a failure halfway through the start.
+            PemTls.context(tls.caFile(), tls.certFile(), tls.keyFile(), prefix);
+        } catch (IllegalArgumentException e) {
+            s.problem(e.getMessage());
+            return Optional.empty();
+        }
+        return Optional.of(tls);
     }
 
     /** {@code coordination.*}, with every problem named as users write the setting. */

@@ -217,9 +217,10 @@ class AgentConfigLoaderTest {
 
     @Test
     void coordinationTlsAndUserTakeEffectOrAreErrors() throws Exception {
-        Path ca = Files.writeString(dir.resolve("ca.pem"), "pem");
-        Path cert = Files.writeString(dir.resolve("client.pem"), "pem");
-        Path key = Files.writeString(dir.resolve("client.key"), "pem");
+        var certs = dev.autopilot.testkit.tls.TestCertificates.create(dir.resolve("tls"), "10.0.0.5");
+        Path ca = certs.caFile();
+        Path cert = certs.certFile("10.0.0.5");
+        Path key = certs.keyFile("10.0.0.5");
         Path secrets = secretsWith("cluster-token", "cluster-token-0123456789");
         AgentConfig c = load(BASE + "coordination: {endpoints: ['https://10.0.0.1:2379'], user: autopilot, tls: {caFile: " + ca
                 + ", certFile: " + cert + ", keyFile: " + key + "}}\nsecrets: {dir: " + secrets + "}\n", Map.of());
@@ -236,6 +237,11 @@ class AgentConfigLoaderTest {
                 .singleElement().satisfies(p -> assertThat(p).startsWith("coordination.endpoints: 'http://127.0.0.1:2379' must use https"));
         assertThat(problems(() -> load(BASE + "coordination: {endpoints: ['https://h:1'], tls: {caFile: " + dir.resolve("none.pem") + "}}\n", Map.of())))
                 .contains("coordination.tls.caFile: '" + dir.resolve("none.pem") + "' is not a readable file (PEM)");
+        Path notPem = Files.writeString(dir.resolve("not.pem"), "not a certificate\n");
+        assertThat(problems(() -> load(BASE + "api: {tls: {caFile: " + ca + ", certFile: " + notPem + ", keyFile: " + key + "}}\n", Map.of())))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("api.tls: cannot load the PEM files"));
+        assertThat(problems(() -> load(BASE + "mysql: {tls: {caFile: " + ca + ", certFile: " + cert + "}}\n", Map.of())))
+                .containsExactly("mysql.tls.keyFile: missing; TLS needs mysql.tls.caFile, mysql.tls.certFile and mysql.tls.keyFile together");
         assertThat(problems(() -> load(BASE + "coordination: {backend: consul, endpoints: ['http://h:8500'], user: x}\n", Map.of())))
                 .singleElement().satisfies(p -> assertThat(p).startsWith("coordination.user: consul authenticates with an ACL token"));
     }

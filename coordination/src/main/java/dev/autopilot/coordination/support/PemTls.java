@@ -9,6 +9,7 @@ import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
@@ -47,6 +48,9 @@ public final class PemTls {
                 for (Certificate c : cf.generateCertificates(in)) {
                     trust.setCertificateEntry("ca" + i++, c);
                 }
+                if (i == 0) {
+                    throw new CertificateException(caFile + " holds no certificate");
+                }
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
@@ -58,6 +62,9 @@ public final class PemTls {
                 try (InputStream in = Files.newInputStream(tls.certFile())) {
                     chain = cf.generateCertificates(in).toArray(Certificate[]::new);
                 }
+                if (chain.length == 0) {
+                    throw new CertificateException(certFile + " holds no certificate");
+                }
                 keys.setKeyEntry("client", privateKey(Files.readString(tls.keyFile())), new char[0], chain);
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(keys, new char[0]);
@@ -66,14 +73,20 @@ public final class PemTls {
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
             return ctx;
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException(setting + ": cannot load " + tls + ": " + e.getMessage()
+            throw new IllegalArgumentException(setting + ": cannot load the PEM files (" + caFile + (certFile == null ? "" : ", "
+                    + certFile + ", " + keyFile) + "): " + e.getMessage()
                     + " (PEM files; the key must be PKCS#8: openssl pkcs8 -topk8 -nocrypt)", e);
         }
     }
 
     private static PrivateKey privateKey(String pem) throws GeneralSecurityException {
         String b64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64));
+        PKCS8EncodedKeySpec spec;
+        try {
+            spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64));
+        } catch (IllegalArgumentException notBase64) {
+            throw new java.security.spec.InvalidKeySpecException("the key file is not PEM");
+        }
         try {
             return KeyFactory.getInstance("RSA").generatePrivate(spec);
         } catch (GeneralSecurityException notRsa) {
