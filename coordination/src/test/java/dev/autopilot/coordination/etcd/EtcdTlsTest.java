@@ -53,7 +53,8 @@ class EtcdTlsTest {
     }
 
     private static CoordinatorSettings secured() {
-        return CoordinatorSettings.etcd("tls", etcd.endpoints()).withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(5))
+        // Generous startup: a cold JVM's first TLS + gRPC connection takes seconds on a loaded 2-core machine.
+        return CoordinatorSettings.etcd("tls", etcd.endpoints()).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
                 .withTls(new CoordinatorSettings.Tls(certs.caFile(), certs.certFile(CLIENT), certs.keyFile(CLIENT), "etcd"))
                 .withUser("autopilot", Secret.of("agent-pw-0123456789".toCharArray()));
     }
