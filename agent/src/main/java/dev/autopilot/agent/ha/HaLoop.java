@@ -134,12 +134,16 @@ public final class HaLoop implements AutoCloseable {
             MemberRecord after = cycle.record(local, effectiveState(local, outcome)).withLastSnapshot(lastSnapshot.get());
             presence.publish(after, true);
             lastRecord = after;
+            lock.confirmAlive(); // a cycle that read, decided and published: the lock may be renewed on (issue 11, defect 9)
         } catch (CoordinationException e) {
-            outcome = new Outcome.StoreUnreachable(e.getMessage());
+            outcome = cycle.withoutStore(local, e.getMessage());
         }
         if (last == null || !last.equals(outcome)) {
-            if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind
-                    || outcome instanceof Outcome.StoreUnreachable
+            if (outcome instanceof Outcome.FenceFailed) {
+                LOG.error("{}: {}", member, outcome.describe());
+            } else if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind
+                    || outcome instanceof Outcome.StoreUnreachable || outcome instanceof Outcome.PromotionAbandoned
+                    || outcome instanceof Outcome.SwitchoverRefused || outcome instanceof Outcome.ElectionHeld
                     || outcome instanceof Outcome.ReleasedLock || outcome instanceof Outcome.DatabaseDown) {
                 LOG.warn("{}: {}", member, outcome.describe());
             } else {
@@ -174,7 +178,7 @@ public final class HaLoop implements AutoCloseable {
         if (outcome instanceof Outcome.Diverged) {
             return MemberState.DIVERGED;
         }
-        if (outcome instanceof Outcome.Fenced) {
+        if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.FenceFailed) {
             return MemberState.FENCED;
         }
         return local.reachable() ? MemberState.RUNNING : MemberState.UNHEALTHY;
