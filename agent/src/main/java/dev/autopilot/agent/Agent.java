@@ -130,8 +130,8 @@ public final class Agent implements AgentControl, AutoCloseable {
 
     /** Brings the member up: store, data, database, donor, HA loop. Throws with a clear message when it cannot. */
     public void start() throws IOException, InterruptedException {
-        api = new RestApi(this, config.api(), secrets.clusterToken()).start(); // first, so /health answers while provisioning
-        store = Coordinators.open(config.coordination());
+        api = new RestApi(this, config.api(), secrets.operatorToken()).start(); // first, so /health answers while provisioning
+        store = Coordinators.open(secrets.coordination(config.coordination()));
         cluster = new ClusterStore(store);
         db = new LocalDatabase(config, secrets);
         HaCycle[] cycleRef = new HaCycle[1];
@@ -186,7 +186,7 @@ public final class Agent implements AgentControl, AutoCloseable {
         cluster.joinRoster(name);
         startDonor();
         HaCycle cycle = new HaCycle(config, secrets.replication(), new LocalDatabaseControl(db, config), lock, cluster,
-                HaClock.system(), this::rebuildFrom, new RestFailsafePeers(secrets.clusterToken()),
+                HaClock.system(), this::rebuildFrom, new RestFailsafePeers(secrets.operatorToken()),
                 DeadlineAlarm.ownThread("failsafe-deadline-" + name, HaClock.system()));
         cycleRef[0] = cycle;
         loop = new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
@@ -423,8 +423,9 @@ public final class Agent implements AgentControl, AutoCloseable {
         Path work = config.member().dataDir().resolve("clone-work");
         Files.createDirectories(work);
         donor = new CloneDonor(DonorSettings.of(new InetSocketAddress(config.member().address(), config.clonePort()),
-                CloneToken.of(dev.autopilot.mysql.auth.Secret.of(secrets.clusterToken().reveal())),
-                config.member().address(), config.mysql().port(), secrets.backup(), db.dataDir(), work));
+                CloneToken.of(secrets.cloneToken()),
+                config.member().address(), config.mysql().port(), secrets.backup(), db.dataDir(), work)
+                .withTls(config.mysql().tls().map(AgentConfig.Tls::caFile)));
         donor.start();
     }
 

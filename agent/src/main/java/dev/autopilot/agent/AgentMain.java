@@ -37,7 +37,7 @@ public final class AgentMain {
         ClusterSecrets secrets;
         try {
             config = new AgentConfigLoader(env).load(configFile);
-            secrets = ClusterSecrets.load(env, config.secretsDir(), config.mysql().appUser().isPresent());
+            secrets = ClusterSecrets.load(env, config);
         } catch (InvalidConfigException e) {
             err.println("autopilot agent: " + configFile.map(Path::toString).orElse("environment") + " is invalid ("
                     + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s") + "):");

@@ -49,7 +49,7 @@ class CliCommandsTest {
     void mutatingCommandsWithoutATokenSayWhereToPutIt() {
         CliRun r = CliRun.of("switchover", "--etcd", "http://127.0.7.250:2379", "--cluster", "c");
         assertThat(r.exit()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
-        assertThat(r.err()).contains("needs the cluster token", "--token-file", "AUTOPILOT_CLUSTER_TOKEN_FILE");
+        assertThat(r.err()).contains("needs the operator token", "--token-file", "AUTOPILOT_CLUSTER_TOKEN_FILE");
     }
 
     @Test

@@ -25,8 +25,8 @@ class DeployFilesTest {
     static Set<String> accepted() {
         Set<String> names = new TreeSet<>();
         AgentConfigLoader.SETTINGS.forEach(p -> names.add(AgentConfigLoader.environmentName(p)));
-        for (String s : SECRETS) {
-            String var = "AUTOPILOT_" + s.replace('-', '_').toUpperCase();
+        for (String s : dev.autopilot.agent.config.ClusterSecrets.NAMES) {
+            String var = dev.autopilot.agent.config.ClusterSecrets.environmentName(s);
             names.add(var);
             names.add(var + "_FILE");
         }

@@ -34,11 +34,18 @@ public record CoordinatorSettings(Backend backend, List<URI> endpoints, String c
     /**
      * TLS material, PEM files.
      *
-     * @param caFile   certificates that sign the store's server certificate
-     * @param certFile client certificate, or null without client authentication
-     * @param keyFile  client private key (PKCS#8), or null
+     * @param caFile     certificates that sign the store's server certificate
+     * @param certFile   client certificate, or null without client authentication
+     * @param keyFile    client private key (PKCS#8), or null
+     * @param serverName the name every store member's certificate must be valid for, or null: the host of the first
+     *                   endpoint. etcd's gRPC client checks all members against one name, so with several endpoints
+     *                   give every member's certificate a common subjectAltName (e.g. {@code DNS:etcd}) and name it here
      */
-    public record Tls(Path caFile, Path certFile, Path keyFile) {
+    public record Tls(Path caFile, Path certFile, Path keyFile, String serverName) {
+        /** With the first endpoint's host as the server name. */
+        public Tls(Path caFile, Path certFile, Path keyFile) {
+            this(caFile, certFile, keyFile, null);
+        }
     }
 
     public CoordinatorSettings {

@@ -1,15 +1,12 @@
 package dev.autopilot.coordination;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
  * A password or token. {@link #toString()} is masked, so a secret never reaches a log line; read it from a file
- * or an environment variable, never from a command line (it would show in {@code ps}).
+ * or an environment variable, never from a command line (it would show in {@code ps}). Secret files are read by one
+ * rule for the whole project ({@code dev.autopilot.mysql.auth.Secret#fromFile}) in the agent's configuration.
  */
 public final class Secret {
 
@@ -22,16 +19,6 @@ public final class Secret {
     /** Wraps a copy of {@code value}; the caller may wipe its array afterwards. */
     public static Secret of(char[] value) {
         return new Secret(value);
-    }
-
-    /** The first line of a file (a mounted secret). */
-    public static Secret fromFile(Path file) {
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("");
-            return new Secret(text.toCharArray());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read secret file " + file, e);
-        }
     }
 
     /** A copy of the secret; wipe it after use. */

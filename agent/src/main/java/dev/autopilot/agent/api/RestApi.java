@@ -8,7 +8,9 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.coordination.CoordinationException;
+import dev.autopilot.coordination.support.PemTls;
 import dev.autopilot.mysql.auth.Secret;
+import dev.autopilot.supervisor.config.Durations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,8 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +40,6 @@ import org.slf4j.LoggerFactory;
 public final class RestApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
     private static final int MAX_BODY = 64 * 1024;
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -54,9 +53,13 @@ public final class RestApi implements AutoCloseable {
     private HttpServer server;
     private ExecutorService executor;
 
-    /** The API of {@code agent} on {@code api.address:api.port}, plain HTTP. */
-    public RestApi(AgentControl agent, AgentConfig.Api api, Secret clusterToken) {
-        this(agent, new InetSocketAddress(api.address(), api.port()), clusterToken, Optional.empty());
+    /**
+     * The API of {@code agent} on {@code api.address:api.port}: HTTPS with {@code api.tls}'s certificate when set, else
+     * plain HTTP; {@code POST} calls must present {@code operatorToken}.
+     */
+    public RestApi(AgentControl agent, AgentConfig.Api api, Secret operatorToken) {
+        this(agent, new InetSocketAddress(api.address(), api.port()), operatorToken,
+                api.tls().map(t -> PemTls.context(t.caFile(), t.certFile(), t.keyFile(), "api.tls")));
     }
 
     /** The API on {@code bind} (port 0: any free port), HTTPS when {@code tls} is present. */
@@ -273,19 +276,14 @@ public final class RestApi implements AutoCloseable {
         }
     }
 
-    /** {@code ?lag=} as a duration: {@code 500ms}, {@code 5s}, {@code 1m}; a bare number is seconds. */
+    /** {@code ?lag=} as a duration in the configuration's grammar ({@link Durations}); a bare number is seconds. */
     static Duration lag(String text) {
-        Matcher m = DURATION.matcher(text.strip());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("lag: '" + text + "' is not a duration (e.g. lag=500ms, lag=5s, lag=10)");
+        String t = text.strip();
+        try {
+            return Durations.read(t.matches("\\d+") ? t + "s" : t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("lag: " + e.getMessage().replace(Durations.EXAMPLES, "lag=500ms, lag=5s, lag=10"));
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofSeconds(n);
-        };
     }
 
     private static Map<String, String> query(String raw) {

@@ -123,7 +123,7 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
         if ((requested || designatedTaker()) && (requested || service.due(settings.interval(), service.binlogsSinceLast(), BINLOG_THRESHOLD))) {
             snapshotRequested = false;
             var target = BackupTarget.of(config.member().name(), config.member().address(), config.mysql().port(), secrets.backup(),
-                    db.dataDir(), config.member().dataDir().resolve("backup-work"));
+                    db.dataDir(), config.member().dataDir().resolve("backup-work")).withTls(config.mysql().tls().map(t -> t.caFile()));
             service.takeSnapshot(target).ifPresent(s -> {
                 try {
                     service.applyRetention();

@@ -71,9 +71,21 @@ public record AgentConfig(String cluster, Member member, Mysql mysql, Coordinato
      * @param appDatabase     application database created on bootstrap, optional
      * @param binlogRetention closed binlogs older than this are purged (on a primary that archives: once archived);
      *                        zero keeps every binlog
+     * @param tls             when present: the server requires TLS of every TCP client, replicas connect to the primary
+     *                        with TLS and verify its certificate, and so do the agent's own TCP connections
      */
     public record Mysql(int port, long bufferPoolBytes, boolean zeroLoss, Duration semiSyncTimeout,
-                        Optional<String> appUser, Optional<String> appDatabase, Duration binlogRetention) {
+                        Optional<String> appUser, Optional<String> appDatabase, Duration binlogRetention, Optional<Tls> tls) {
+    }
+
+    /**
+     * TLS material, PEM files on this member.
+     *
+     * @param caFile   the certificate authority that signs every member's certificate; peers are verified against it
+     * @param certFile this member's certificate, issued for its {@code member.address}
+     * @param keyFile  this member's private key (PKCS#8, unencrypted: {@code openssl pkcs8 -topk8 -nocrypt})
+     */
+    public record Tls(Path caFile, Path certFile, Path keyFile) {
     }
 
     /**
@@ -101,7 +113,12 @@ public record AgentConfig(String cluster, Member member, Mysql mysql, Coordinato
     /**
      * @param address REST API listen address
      * @param port    REST API port
+     * @param tls     HTTPS with this certificate when present; clients (the CLI, HAProxy) verify it against the CA file
      */
-    public record Api(String address, int port) {
+    public record Api(String address, int port, Optional<Tls> tls) {
+        /** {@code https} or {@code http}. */
+        public String scheme() {
+            return tls.isPresent() ? "https" : "http";
+        }
     }
 }

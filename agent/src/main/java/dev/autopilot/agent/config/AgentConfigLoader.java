@@ -6,16 +6,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.autopilot.backup.pitr.RecoveryTarget;
 import dev.autopilot.coordination.CoordinatorSettings;
+import dev.autopilot.coordination.support.PemTls;
 import dev.autopilot.storage.StoreSettings;
+import dev.autopilot.supervisor.config.Durations;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads the agent's YAML file (optional: containers may configure through the environment alone), applies
@@ -28,19 +32,27 @@ public final class AgentConfigLoader {
             "cluster",
             "member.name", "member.address", "member.dataDir", "member.priority", "member.noFailover",
             "mysql.port", "mysql.bufferPool", "mysql.zeroLoss", "mysql.semiSyncTimeout", "mysql.appUser", "mysql.appDatabase",
-            "mysql.binlogRetention",
+            "mysql.binlogRetention", "mysql.tls.caFile", "mysql.tls.certFile", "mysql.tls.keyFile",
             "coordination.backend", "coordination.endpoints", "coordination.keyPrefix", "coordination.requestTimeout",
-            "coordination.user",
+            "coordination.user", "coordination.tls.caFile", "coordination.tls.certFile", "coordination.tls.keyFile",
+            "coordination.tls.serverName",
             "lock.ttl", "lock.safetyMargin",
             "failover.loopInterval", "failover.maximumLag", "failover.promotionWindow", "failover.startupGrace",
             "failover.onErrant", "failover.failsafe",
-            "api.address", "api.port",
+            "api.address", "api.port", "api.tls.caFile", "api.tls.certFile", "api.tls.keyFile",
             "clone.port",
             "backup.directory", "backup.s3.bucket", "backup.s3.prefix", "backup.s3.endpoint", "backup.s3.region",
             "backup.s3.pathStyle", "backup.interval", "backup.archiveInterval", "backup.keep",
             "bootstrap.fromBackup", "bootstrap.directory", "bootstrap.s3.bucket", "bootstrap.s3.prefix", "bootstrap.s3.endpoint",
             "bootstrap.s3.region", "bootstrap.s3.pathStyle",
             "secrets.dir");
+
+    /**
+     * {@code AUTOPILOT_*} variables that are not settings or secrets but are read by the launcher ({@code bin/autopilot},
+     * {@code deploy/autopilot}), the logging setup, or the test harness; any other is a misspelt setting.
+     */
+    static final List<String> OTHER_VARIABLES = List.of("AUTOPILOT_LOG_LEVEL", "AUTOPILOT_JAVA_OPTS", "AUTOPILOT_JVM_FLAGS",
+            "AUTOPILOT_KEEP_TEST_DATA", "AUTOPILOT_PARENT_NETNS");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -70,8 +82,123 @@ public final class AgentConfigLoader {
                 throw new InvalidConfigException(List.of(file.get() + ": expected a mapping of settings"));
             }
         }
-        return bind(new SettingsTree(yaml, env, SETTINGS));
+        SettingsTree settings = new SettingsTree(yaml, env, SETTINGS);
+        unknownVariables().forEach(settings::problem);
+        return bind(settings);
     }
+
+    /**
+     * The coordination store settings alone, from the environment (as inside an agent's container): what the CLI
+     * needs to read the cluster, validated by the same rules as the agent's.
+     */
+    public CoordinatorSettings coordinationFromEnvironment() throws InvalidConfigException {
+        SettingsTree s = new SettingsTree(null, env, SETTINGS);
+        String cluster = s.required("cluster", "name the cluster, e.g. cluster: orders");
+        CoordinatorSettings settings = coordination(s, cluster);
+        if (!s.problems().isEmpty()) {
+            throw new InvalidConfigException(s.problems());
+        }
+        return settings;
+    }
+
+    /** {@code AUTOPILOT_*} variables that name no setting, no secret and nothing else read: most likely a typo. */
+    private List<String> unknownVariables() {
+        Set<String> known = new HashSet<>(OTHER_VARIABLES);
+        SETTINGS.forEach(path -> known.add(environmentName(path)));
+        for (String secret : ClusterSecrets.NAMES) {
+            known.add(ClusterSecrets.environmentName(secret));
+            known.add(ClusterSecrets.environmentName(secret) + "_FILE");
+        }
+        return env.keySet().stream().filter(k -> k.startsWith("AUTOPILOT_") && !known.contains(k)).sorted()
+                .map(k -> k + ": unknown environment variable; a setting's is AUTOPILOT_ and its path in capitals with '_' "
+                        + "between words (lock.ttl: AUTOPILOT_LOCK_TTL), a secret's AUTOPILOT_<SECRET> or AUTOPILOT_<SECRET>_FILE "
+                        + "(docs/configuration.md lists both)")
+                .toList();
+    }
+
+    /**
+     * PEM files under {@code prefix} ({@code .caFile}, {@code .certFile}, {@code .keyFile}), each a readable file; the
+     * certificate and key may be left out only where {@code clientCertificateOptional}.
+     */
+    private static Optional<AgentConfig.Tls> tls(SettingsTree s, String prefix, boolean clientCertificateOptional) {
+        Optional<String> ca = s.optional(prefix + ".caFile");
+        Optional<String> cert = s.optional(prefix + ".certFile");
+        Optional<String> key = s.optional(prefix + ".keyFile");
+        if (ca.isEmpty() && cert.isEmpty() && key.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> missing = new ArrayList<>();
+        ca.ifPresentOrElse(f -> { }, () -> missing.add(prefix + ".caFile"));
+        if (cert.isEmpty() != key.isEmpty() || !clientCertificateOptional && cert.isEmpty()) {
+            cert.ifPresentOrElse(f -> { }, () -> missing.add(prefix + ".certFile"));
+            key.ifPresentOrElse(f -> { }, () -> missing.add(prefix + ".keyFile"));
+        }
+        if (!missing.isEmpty()) {
+            s.problem(String.join(", ", missing) + ": missing; TLS needs " + (clientCertificateOptional
+                    ? prefix + ".caFile, and " + prefix + ".certFile with " + prefix + ".keyFile for a client certificate"
+                    : prefix + ".caFile, " + prefix + ".certFile and " + prefix + ".keyFile together"));
+            return Optional.empty();
+        }
+        boolean readable = true;
+        for (String name : List.of("caFile", "certFile", "keyFile")) {
+            Optional<Path> file = s.optional(prefix + "." + name).map(Path::of);
+            if (file.isPresent() && !(Files.isRegularFile(file.get()) && Files.isReadable(file.get()))) {
+                s.problem(prefix + "." + name + ": '" + file.get() + "' is not a readable file (PEM)");
+                readable = false;
+            }
+        }
+        if (!readable) {
+            return Optional.empty();
+        }
+        var tls = new AgentConfig.Tls(Path.of(ca.get()), cert.map(Path::of).orElse(null), key.map(Path::of).orElse(null));
+        try {
+            // Parse them now: a wrong file is a configuration error (exit 2), not a failure halfway through the start.
+            PemTls.context(tls.caFile(), tls.certFile(), tls.keyFile(), prefix);
+        } catch (IllegalArgumentException e) {
+            s.problem(e.getMessage());
+            return Optional.empty();
+        }
+        return Optional.of(tls);
+    }
+
+    /** {@code coordination.*}, with every problem named as users write the setting. */
+    private static CoordinatorSettings coordination(SettingsTree s, String cluster) {
+        List<URI> endpoints = new ArrayList<>();
+        for (String e : s.list("coordination.endpoints", List.of("http://127.0.0.1:2379"))) {
+            try {
+                endpoints.add(URI.create(e));
+            } catch (IllegalArgumentException ex) {
+                s.problem("coordination.endpoints: '" + e + "' is not a URL (e.g. http://10.0.0.1:2379)");
+            }
+        }
+        var backend = s.choice("coordination.backend", CoordinatorSettings.Backend.class, CoordinatorSettings.Backend.ETCD);
+        Duration requestTimeout = s.duration("coordination.requestTimeout", Duration.ofSeconds(2));
+        Optional<CoordinatorSettings.Tls> tls = tls(s, "coordination.tls", true)
+                .map(t -> new CoordinatorSettings.Tls(t.caFile(), t.certFile(), t.keyFile(),
+                        s.optional("coordination.tls.serverName").orElse(null)));
+        if (tls.isEmpty() && s.optional("coordination.tls.serverName").isPresent()) {
+            s.problem("coordination.tls.serverName: set without coordination.tls.caFile; set the CA too, or remove it");
+        }
+        Optional<String> user = s.optional("coordination.user");
+        if (user.isPresent() && backend == CoordinatorSettings.Backend.CONSUL) {
+            s.problem("coordination.user: consul authenticates with an ACL token; remove coordination.user and give the token as "
+                    + "secret coordination-token (AUTOPILOT_COORDINATION_TOKEN[_FILE] or secrets.dir/coordination-token)");
+            user = Optional.empty();
+        }
+        var coordination = new CoordinatorSettings(backend, endpoints, cluster, s.optional("coordination.keyPrefix").orElse(null),
+                requestTimeout, Duration.ofSeconds(10), tls, user, Optional.empty(), Optional.empty());
+        // The password is a secret, read and checked with the others (ClusterSecrets), not a setting.
+        coordination.validate().stream().filter(p -> !p.startsWith("coordination.user/password:"))
+                .map(AgentConfigLoader::asWritten).forEach(s::problem);
+        return coordination;
+    }
+
+    /** A problem from {@link CoordinatorSettings#validate()} with the setting named as users write it ({@code cluster}). */
+    private static String asWritten(String problem) {
+        return problem.replaceFirst("^coordination\\.cluster:", "cluster:")
+                .replaceFirst("^coordination\\.endpoints\\[\\d+]:", "coordination.endpoints:");
+    }
+
 
     /**
      * An object store under {@code prefix}: {@code <prefix>.directory} or {@code <prefix>.s3.bucket} (credentials: the
@@ -139,24 +266,12 @@ public final class AgentConfigLoader {
                 (long) s.integer("mysql.bufferPool", 0, 0, Integer.MAX_VALUE) << 20,
                 s.bool("mysql.zeroLoss", false), s.duration("mysql.semiSyncTimeout", Duration.ofSeconds(10)),
                 s.optional("mysql.appUser"), s.optional("mysql.appDatabase"),
-                s.duration("mysql.binlogRetention", Duration.ofDays(7)));
+                s.duration("mysql.binlogRetention", Duration.ofDays(7)), tls(s, "mysql.tls", false));
         if (!mysql.binlogRetention().isZero() && mysql.binlogRetention().toSeconds() < 1) {
             s.problem("mysql.binlogRetention: must be 0 (keep every binlog) or at least 1s");
         }
 
-        List<URI> endpoints = new ArrayList<>();
-        for (String e : s.list("coordination.endpoints", List.of("http://127.0.0.1:2379"))) {
-            try {
-                endpoints.add(URI.create(e));
-            } catch (IllegalArgumentException ex) {
-                s.problem("coordination.endpoints: '" + e + "' is not a URL (e.g. http://10.0.0.1:2379)");
-            }
-        }
-        var backend = s.choice("coordination.backend", CoordinatorSettings.Backend.class, CoordinatorSettings.Backend.ETCD);
-        Duration requestTimeout = s.duration("coordination.requestTimeout", Duration.ofSeconds(2));
-        var coordination = new CoordinatorSettings(backend, endpoints, cluster, s.optional("coordination.keyPrefix").orElse(null),
-                requestTimeout, Duration.ofSeconds(10), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
-        coordination.validate().forEach(s::problem);
+        CoordinatorSettings coordination = coordination(s, cluster);
 
         var lock = new AgentConfig.Lock(s.duration("lock.ttl", Duration.ofSeconds(4)), s.duration("lock.safetyMargin", Duration.ofSeconds(1)));
         if (lock.ttl().toMillis() < 2000 || lock.ttl().toMillis() % 1000 != 0) {
@@ -179,12 +294,25 @@ public final class AgentConfigLoader {
         // deadline, which can come half a second after the store's last answer (renewals every 500 ms at most).
         Duration failsafeNeeds = failover.loopInterval().multipliedBy(4).plusMillis(500);
         if (failover.failsafe() && lock.ttl().minus(lock.safetyMargin()).compareTo(failsafeNeeds) < 0) {
-            s.problem("failover.failsafe: on needs lock.ttl - lock.safetyMargin (" + SettingsTree.format(lock.ttl().minus(lock.safetyMargin()))
-                    + ") of at least 4 x failover.loopInterval + 500ms (" + SettingsTree.format(failsafeNeeds)
+            s.problem("failover.failsafe: on needs lock.ttl - lock.safetyMargin (" + Durations.write(lock.ttl().minus(lock.safetyMargin()))
+                    + ") of at least 4 x failover.loopInterval + 500ms (" + Durations.write(failsafeNeeds)
                     + "); raise lock.ttl or lower failover.loopInterval");
         }
+        if (failover.loopInterval().compareTo(lock.ttl().minus(lock.safetyMargin())) >= 0) {
+            s.problem("failover.loopInterval: " + Durations.write(failover.loopInterval()) + " must be shorter than lock.ttl minus "
+                    + "lock.safetyMargin (" + Durations.write(lock.ttl().minus(lock.safetyMargin())) + "): the primary renews its "
+                    + "lease from this loop and would fence itself between two turns");
+        }
+        if (!failover.maximumLag().isPositive()) {
+            s.problem("failover.maximumLag: must be positive (0s would make every replica ineligible for promotion)");
+        }
 
-        var api = new AgentConfig.Api(s.string("api.address", address), s.integer("api.port", 8008, 1, 65535));
+        var api = new AgentConfig.Api(s.string("api.address", address), s.integer("api.port", 8008, 1, 65535),
+                tls(s, "api.tls", false));
+        if (failover.failsafe() && api.tls().isPresent()) {
+            // Failsafe rounds call the peers' REST APIs over plain HTTP; they would fail against HTTPS-only peers.
+            s.problem("failover.failsafe: cannot be combined with api.tls yet (failsafe rounds speak plain HTTP); turn one off");
+        }
         int clonePort = s.integer("clone.port", 4444, 1, 65535);
         if (clonePort == api.port() || clonePort == mysql.port() || api.port() == mysql.port()) {
             s.problem("api.port, clone.port, mysql.port: must be three different ports (got " + api.port() + ", "
@@ -196,8 +324,8 @@ public final class AgentConfigLoader {
 
         Optional<AgentConfig.Backup> backup = backup(s);
         backup.filter(b -> !mysql.binlogRetention().isZero() && mysql.binlogRetention().compareTo(b.interval().multipliedBy(2)) < 0)
-                .ifPresent(b -> s.problem("mysql.binlogRetention: " + SettingsTree.format(mysql.binlogRetention())
-                        + " must be at least twice backup.interval (" + SettingsTree.format(b.interval()) + "): a member restored"
+                .ifPresent(b -> s.problem("mysql.binlogRetention: " + Durations.write(mysql.binlogRetention())
+                        + " must be at least twice backup.interval (" + Durations.write(b.interval()) + "): a member restored"
                         + " from the newest snapshot replicates the primary's binlogs since it; raise it or take snapshots more often"));
         Optional<AgentConfig.Bootstrap> bootstrap = bootstrap(s, backup);
         if (!s.problems().isEmpty()) {

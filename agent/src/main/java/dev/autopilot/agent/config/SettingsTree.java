@@ -1,6 +1,7 @@
 package dev.autopilot.agent.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.autopilot.supervisor.config.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -135,38 +136,13 @@ final class SettingsTree {
         problems.add(text);
     }
 
-    /** A duration as it would be written in the file: {@code 7d}, {@code 6h}, {@code 90s}, {@code 500ms}. */
-    static String format(Duration d) {
-        long ms = d.toMillis();
-        if (ms == 0) {
-            return "0s";
-        }
-        if (ms % 86_400_000 == 0) {
-            return ms / 86_400_000 + "d";
-        }
-        if (ms % 3_600_000 == 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms % 60_000 == 0) {
-            return ms / 60_000 + "m";
-        }
-        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
-    }
-
     private Optional<Duration> parseDuration(String path, String text) {
-        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(text);
-        if (!m.matches()) {
-            problems.add(path + ": '" + text + "' is not a duration (use e.g. 500ms, 3s, 5m, 1h, 7d)");
+        try {
+            return Optional.of(Durations.read(text));
+        } catch (IllegalArgumentException e) {
+            problems.add(path + ": " + e.getMessage());
             return Optional.empty();
         }
-        long n = Long.parseLong(m.group(1));
-        return Optional.of(switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        });
     }
 
     private String expand(String path, String raw) {

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -65,7 +66,19 @@ public final class LocalDatabase implements AutoCloseable {
             long pool = MemoryLimit.bufferPoolSize(MemoryLimit.detect(), OptionalLong.empty());
             settings = settings.withMemory(pool, Math.max(8L << 20, Math.min(96L << 20, pool / 4)));
         }
+        if (config.mysql().tls().isPresent()) {
+            AgentConfig.Tls tls = config.mysql().tls().get();
+            // Every TCP client must use TLS (replicas, mariabackup, applications); the agent's socket connection is exempt.
+            settings = settings.withExtraOptions(merged(settings.extraOptions(), Map.of("ssl_ca", tls.caFile().toString(),
+                    "ssl_cert", tls.certFile().toString(), "ssl_key", tls.keyFile().toString(), "require_secure_transport", "ON")));
+        }
         this.server = new LocalServer(settings);
+    }
+
+    private static Map<String, String> merged(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> all = new java.util.HashMap<>(a);
+        all.putAll(b);
+        return all;
     }
 
     /** The identity is kept beside (not inside) the data directory, so a copy cloned from a peer never brings the peer's. */

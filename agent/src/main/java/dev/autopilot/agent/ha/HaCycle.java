@@ -640,7 +640,8 @@ public final class HaCycle {
         GtidPosition start = local.slavePosition().merge(local.position()).perDomain();
         acknowledging = null;
         acknowledgeIfEligible(local);
-        db.follow(ReplicationSource.of(p.address(), p.mysqlPort(), replication), start);
+        db.follow(ReplicationSource.of(p.address(), p.mysqlPort(), replication)
+                .withTls(config.mysql().tls().map(AgentConfig.Tls::caFile)), start);
         role = Role.REPLICA;
         following = leader;
         return new Outcome.Repointed(leader);

@@ -46,8 +46,7 @@ public final class Provisioning {
     /** Clones {@code donor} into {@code datadir}; {@code existing} says whether old files may be discarded. */
     public RestoredCopy cloneFrom(MemberRecord donor, Path datadir, ExistingData existing) throws IOException, InterruptedException {
         LOG.info("{}: provisioning by live clone from {} ({}:{}) into {}", member, donor.name(), donor.address(), donor.clonePort(), datadir);
-        var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(
-                dev.autopilot.mysql.auth.Secret.of(secrets.clusterToken().reveal())));
+        var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(secrets.cloneToken()));
         RestoredCopy copy = restorer.restore(source, datadir, existing);
         LOG.info("{}: copy from {} ready: {} MB in {} s, GTID position {}; next: start the server and replicate",
                 member, donor.name(), copy.bytes() >> 20, copy.elapsed().toSeconds(), copy.gtidPosition());

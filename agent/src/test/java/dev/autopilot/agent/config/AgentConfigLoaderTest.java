@@ -41,7 +41,7 @@ class AgentConfigLoaderTest {
         assertThatThrownBy(() -> load(base + "mysql: {binlogRetention: 11h}\nbackup: {directory: /b, interval: 6h}\n", Map.of()))
                 .hasMessageContaining("mysql.binlogRetention: 11h must be at least twice backup.interval (6h)");
         assertThatThrownBy(() -> load(base + "mysql: {binlogRetention: a week}\n", Map.of()))
-                .hasMessageContaining("mysql.binlogRetention: 'a week' is not a duration (use e.g. 500ms, 3s, 5m, 1h, 7d)");
+                .hasMessageContaining("mysql.binlogRetention: 'a week' is not a duration (use e.g. 500ms, 3s, 5m, 1h, 7d or 1m30s)");
     }
 
     @Test
@@ -103,10 +103,161 @@ class AgentConfigLoaderTest {
 
     @Test
     void missingSecretsAreNamedWithEveryWayToProvideThem() {
-        assertThatThrownBy(() -> ClusterSecrets.load(Map.of("AUTOPILOT_ROOT_PASSWORD", "x"), Optional.of(dir), false))
+        assertThatThrownBy(() -> ClusterSecrets.load(Map.of("AUTOPILOT_ROOT_PASSWORD", "x"), withSecretsDir(dir)))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("secrets.replication-password: missing; set AUTOPILOT_REPLICATION_PASSWORD, AUTOPILOT_REPLICATION_PASSWORD_FILE")
                 .hasMessageNotContaining("secrets.root-password");
+    }
+
+    private AgentConfig withSecretsDir(Path secrets) throws Exception {
+        return load(BASE + "secrets: {dir: " + secrets + "}\n", Map.of());
+    }
+
+    private static final String BASE = "cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n";
+
+    private static java.util.List<String> problems(org.assertj.core.api.ThrowableAssert.ThrowingCallable load) {
+        try {
+            load.call();
+        } catch (InvalidConfigException e) {
+            return e.problems();
+        } catch (Throwable t) {
+            throw new AssertionError("expected a configuration error (exit 2), got " + t, t);
+        }
+        throw new AssertionError("expected a configuration error (exit 2), the configuration loaded");
+    }
+
+    @Test
+    void overflowingDurationsAreConfigurationErrorsNamingTheSetting() {
+        assertThat(problems(() -> load(BASE + "lock: {ttl: 999999999999999d}\n", Map.of())))
+                .containsExactly("lock.ttl: '999999999999999d' is longer than 3650d (ten years)");
+        assertThat(problems(() -> load(BASE, Map.of("AUTOPILOT_FAILOVER_PROMOTION_WINDOW", "12345678901234567890s"))))
+                .containsExactly("failover.promotionWindow: '12345678901234567890s' is longer than 3650d (ten years)");
+        assertThat(problems(() -> load(BASE + "backup: {directory: /b, interval: 106751991167d}\n", Map.of())))
+                .anySatisfy(p -> assertThat(p).startsWith("backup.interval: '106751991167d' is longer than"));
+    }
+
+    @Test
+    void everyModuleReadsDurationsByOneGrammar() throws Exception {
+        assertThat(load(BASE + "failover: {promotionWindow: 1m30s}\n", Map.of()).failover().promotionWindow())
+                .isEqualTo(Duration.ofSeconds(90));
+        assertThat(dev.autopilot.supervisor.config.Durations.read("7d")).isEqualTo(Duration.ofDays(7));
+    }
+
+    @Test
+    void aSecretPathThatIsADirectoryIsAConfigurationErrorAtLoad() throws Exception {
+        Path secrets = Files.createDirectories(dir.resolve("secrets"));
+        Files.createDirectories(secrets.resolve("root-password"));
+        assertThat(problems(() -> ClusterSecrets.load(Map.of(), withSecretsDir(secrets))))
+                .contains("secrets.root-password: " + secrets.resolve("root-password") + " is a directory, not a file holding the secret");
+        assertThat(problems(() -> ClusterSecrets.load(Map.of("AUTOPILOT_CLUSTER_TOKEN_FILE", dir.toString()), withSecretsDir(secrets))))
+                .contains("secrets.cluster-token: " + dir + " is a directory, not a file holding the secret (from AUTOPILOT_CLUSTER_TOKEN_FILE)");
+    }
+
+    @Test
+    void aClusterTokenShorterThanSixteenCharactersIsAConfigurationError() throws Exception {
+        Path secrets = secretsWith("cluster-token", "short-token\n");
+        assertThat(problems(() -> ClusterSecrets.load(Map.of(), withSecretsDir(secrets))))
+                .containsExactly("secrets.cluster-token: 11 characters; use at least 16 random ones (e.g. openssl rand -hex 16)");
+    }
+
+    @Test
+    void secretFilesMeanTheSameEverywhereOneTrailingLineBreakDroppedSpacesKept() throws Exception {
+        Path secrets = secretsWith("cluster-token", "0123456789abcdef \r\n");
+        ClusterSecrets loaded = ClusterSecrets.load(Map.of(), withSecretsDir(secrets));
+        assertThat(loaded.operatorToken().reveal()).isEqualTo("0123456789abcdef ");
+        assertThat(loaded.cloneToken()).isEqualTo(loaded.operatorToken());
+        Files.writeString(secrets.resolve("root-password"), "first\nsecond\n");
+        assertThat(problems(() -> ClusterSecrets.load(Map.of(), withSecretsDir(secrets))))
+                .containsExactly("secrets.root-password: " + secrets.resolve("root-password") + " holds more than one line; a secret "
+                        + "file holds the secret alone (one trailing line break is allowed)");
+    }
+
+    @Test
+    void operatorAndCloneTokensAreSeparateSecretsDefaultingToTheClusterToken() throws Exception {
+        Path secrets = secretsWith("cluster-token", "cluster-token-0123456789");
+        Files.writeString(secrets.resolve("clone-token"), "clone-token-0123456789");
+        ClusterSecrets loaded = ClusterSecrets.load(Map.of("AUTOPILOT_OPERATOR_TOKEN", "operator-token-0123456789"), withSecretsDir(secrets));
+        assertThat(loaded.operatorToken().reveal()).isEqualTo("operator-token-0123456789");
+        assertThat(loaded.cloneToken().reveal()).isEqualTo("clone-token-0123456789");
+    }
+
+    /** A secrets directory with every required secret, and {@code name} holding {@code content}. */
+    private Path secretsWith(String name, String content) throws Exception {
+        Path secrets = Files.createDirectories(dir.resolve("secrets"));
+        for (String s : java.util.List.of("root-password", "replication-password", "monitor-password", "backup-password")) {
+            Files.writeString(secrets.resolve(s), s + "-value\n");
+        }
+        Files.writeString(secrets.resolve(name), content);
+        return secrets;
+    }
+
+    @Test
+    void relatedSettingsAreCrossChecked() {
+        assertThat(problems(() -> load(BASE + "lock: {ttl: 4s, safetyMargin: 1s}\nfailover: {loopInterval: 3s}\n", Map.of())))
+                .containsExactly("failover.loopInterval: 3s must be shorter than lock.ttl minus lock.safetyMargin (3s): the primary "
+                        + "renews its lease from this loop and would fence itself between two turns");
+        assertThat(problems(() -> load(BASE + "failover: {maximumLag: 0s}\n", Map.of())))
+                .containsExactly("failover.maximumLag: must be positive (0s would make every replica ineligible for promotion)");
+    }
+
+    @Test
+    void unknownAutopilotEnvironmentVariablesAreReported() {
+        assertThat(problems(() -> load(BASE, Map.of("AUTOPILOT_LOCK_TTLL", "5s", "AUTOPILOT_LOG_LEVEL", "debug",
+                "AUTOPILOT_ROOT_PASSWORD_FILE", "/run/secrets/root"))))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("AUTOPILOT_LOCK_TTLL: unknown environment variable"));
+    }
+
+    @Test
+    void errorsNameSettingsAsUsersWriteThem() {
+        assertThat(problems(() -> load("cluster: 'orders/eu'\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n", Map.of())))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("cluster: 'orders/eu' must be"));
+        assertThat(problems(() -> load(BASE + "coordination: {endpoints: ['ftp://x:1']}\n", Map.of())))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("coordination.endpoints: 'ftp://x:1'"));
+    }
+
+    @Test
+    void coordinationTlsAndUserTakeEffectOrAreErrors() throws Exception {
+        var certs = dev.autopilot.testkit.tls.TestCertificates.create(dir.resolve("tls"), "10.0.0.5");
+        Path ca = certs.caFile();
+        Path cert = certs.certFile("10.0.0.5");
+        Path key = certs.keyFile("10.0.0.5");
+        Path secrets = secretsWith("cluster-token", "cluster-token-0123456789");
+        AgentConfig c = load(BASE + "coordination: {endpoints: ['https://10.0.0.1:2379'], user: autopilot, tls: {caFile: " + ca
+                + ", certFile: " + cert + ", keyFile: " + key + "}}\nsecrets: {dir: " + secrets + "}\n", Map.of());
+        assertThat(c.coordination().tls()).contains(new dev.autopilot.coordination.CoordinatorSettings.Tls(ca, cert, key));
+        assertThat(c.coordination().user()).contains("autopilot");
+        assertThat(problems(() -> ClusterSecrets.load(Map.of(), c)))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("secrets.coordination-password: missing"));
+        Files.writeString(secrets.resolve("coordination-password"), "store-pw\n");
+        var settings = ClusterSecrets.load(Map.of(), c).coordination(c.coordination());
+        assertThat(settings.user()).contains("autopilot");
+        assertThat(settings.password().orElseThrow().reveal()).containsExactly("store-pw".toCharArray());
+
+        assertThat(problems(() -> load(BASE + "coordination: {tls: {caFile: " + ca + "}}\n", Map.of())))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("coordination.endpoints: 'http://127.0.0.1:2379' must use https"));
+        assertThat(problems(() -> load(BASE + "coordination: {endpoints: ['https://h:1'], tls: {caFile: " + dir.resolve("none.pem") + "}}\n", Map.of())))
+                .contains("coordination.tls.caFile: '" + dir.resolve("none.pem") + "' is not a readable file (PEM)");
+        Path notPem = Files.writeString(dir.resolve("not.pem"), "not a certificate\n");
+        assertThat(problems(() -> load(BASE + "api: {tls: {caFile: " + ca + ", certFile: " + notPem + ", keyFile: " + key + "}}\n", Map.of())))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("api.tls: cannot load the PEM files"));
+        assertThat(problems(() -> load(BASE + "mysql: {tls: {caFile: " + ca + ", certFile: " + cert + "}}\n", Map.of())))
+                .containsExactly("mysql.tls.keyFile: missing; TLS needs mysql.tls.caFile, mysql.tls.certFile and mysql.tls.keyFile together");
+        assertThat(problems(() -> load(BASE + "coordination: {backend: consul, endpoints: ['http://h:8500'], user: x}\n", Map.of())))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("coordination.user: consul authenticates with an ACL token"));
+    }
+
+    @Test
+    void consulTakesItsAclTokenFromTheSecretsAndEtcdRefusesOne() throws Exception {
+        Path secrets = secretsWith("cluster-token", "cluster-token-0123456789");
+        Files.writeString(secrets.resolve("coordination-token"), "consul-acl-token\n");
+        AgentConfig consul = load(BASE + "coordination: {backend: consul, endpoints: ['http://127.0.0.1:8500']}\nsecrets: {dir: "
+                + secrets + "}\n", Map.of());
+        var settings = ClusterSecrets.load(Map.of(), consul).coordination(consul.coordination());
+        assertThat(settings.token().orElseThrow().reveal()).containsExactly("consul-acl-token".toCharArray());
+        assertThat(settings.toString()).doesNotContain("consul-acl-token");
+        AgentConfig etcd = withSecretsDir(secrets);
+        assertThat(problems(() -> ClusterSecrets.load(Map.of(), etcd)))
+                .singleElement().satisfies(p -> assertThat(p).startsWith("secrets.coordination-token: a Consul ACL token, but coordination.backend is etcd"));
     }
 
     @Test

@@ -33,18 +33,12 @@ final class AgentNode implements AutoCloseable {
     private Process process;
 
     AgentNode(String name, String address, Path root, String cluster, String etcdEndpoints, Path secrets, Map<String, String> env) {
-        this.name = name;
-        this.address = address;
-        this.home = root.resolve(name);
-        this.config = home.resolve("agent.yaml");
-        this.log = home.resolve("agent.log");
-        this.env = Map.copyOf(env);
-        List<String> lines = new ArrayList<>(List.of(
+        this(name, address, root.resolve(name), writeConfig(root.resolve(name), List.of(
                 "cluster: " + cluster,
                 "member:",
                 "  name: " + name,
                 "  address: " + address,
-                "  dataDir: " + home.resolve("data"),
+                "  dataDir: " + root.resolve(name).resolve("data"),
                 "mysql:",
                 "  bufferPool: 32",
                 "  appUser: " + APP_USER,
@@ -54,10 +48,28 @@ final class AgentNode implements AutoCloseable {
                 "failover:",
                 "  startupGrace: 20s",
                 "secrets:",
-                "  dir: " + secrets));
+                "  dir: " + secrets)), env);
+    }
+
+    /** A member run with {@code config} (e.g. a file from deploy/) and {@code env}, at home {@code home}. */
+    AgentNode(String name, String address, Path home, Path config, Map<String, String> env) {
+        this.name = name;
+        this.address = address;
+        this.home = home;
+        this.config = config;
+        this.log = home.resolve("agent.log");
+        this.env = Map.copyOf(env);
         try {
             Files.createDirectories(home);
-            Files.write(config, lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path writeConfig(Path home, List<String> lines) {
+        try {
+            Files.createDirectories(home);
+            return Files.write(home.resolve("agent.yaml"), lines);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -192,7 +192,6 @@ public final class CloneDonor implements Closeable {
         byte[] donorNonce = CloneProtocol.nonce();
         out.write(CloneProtocol.MAGIC);
         out.write(donorNonce);
-        out.write(CloneProtocol.proof(settings.token(), "donor", joinerNonce, donorNonce));
         out.flush();
         byte[] joinerProof = new byte[CloneProtocol.MAC_BYTES];
         in.readFully(joinerProof);
@@ -202,6 +201,10 @@ public final class CloneDonor implements Closeable {
                     "authentication failed: this joiner's clone token differs from donor " + address() + "'s");
             return false;
         }
+        // Only a joiner that proved the token gets the donor's proof: no material for guessing it offline.
+        byte[] donorProof = CloneProtocol.proof(settings.token(), "donor", joinerNonce, donorNonce);
+        CloneProtocol.writeFrame(out, CloneProtocol.PROOF, donorProof, 0, donorProof.length);
+        out.flush();
         return true;
     }
 
@@ -298,7 +301,8 @@ public final class CloneDonor implements Closeable {
                 + "user=" + settings.backupUser().user() + "\n"
                 + "password=" + quote(settings.backupUser().password().reveal()) + "\n"
                 + "host=" + settings.serverHost() + "\n"
-                + "port=" + settings.serverPort() + "\n";
+                + "port=" + settings.serverPort() + "\n"
+                + settings.tlsCa().map(ca -> "ssl-ca=" + quote(ca.toString()) + "\nssl-verify-server-cert\n").orElse("");
         Files.writeString(file, text, StandardCharsets.UTF_8);
         return file;
     }

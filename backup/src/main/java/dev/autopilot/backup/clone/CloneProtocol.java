@@ -15,22 +15,26 @@ import java.util.Arrays;
  * The wire format of a live clone (docs/provisioning.md has the full description).
  *
  * <pre>
- * joiner → donor   "APCLONE2", joiner nonce (32 bytes)
- * donor  → joiner  "APCLONE2", donor nonce (32), HMAC-SHA256(token, "donor"  | joiner nonce | donor nonce)
+ * joiner → donor   "APCLONE3", joiner nonce (32 bytes)
+ * donor  → joiner  "APCLONE3", donor nonce (32)
  * joiner → donor   HMAC-SHA256(token, "joiner" | donor nonce | joiner nonce)
  * donor  → joiner  frames: type (1 byte), length (4 bytes, big-endian), payload
+ *   PROOF  (5): HMAC-SHA256(token, "donor" | joiner nonce | donor nonce), only after the joiner's proof checked out
  *   HEADER (1): expected size (8 bytes, -1 unknown), donor description (UTF-8)
  *   DATA   (2): up to 4 MiB of xbstream
  *   END    (3): byte count (8), CRC32C of all DATA payloads (4): the only clean end
  *   ERROR  (4): reason (1 byte, {@link CloneException.Reason} ordinal), message (UTF-8)
  * </pre>
- * Both sides prove the token without sending it; the nonces make every proof single-use. The trailer's
+ * Both sides prove the token without sending it; the nonces make every proof single-use. The joiner proves first:
+ * anyone who can reach a donor's port could otherwise collect a donor proof for a nonce of their choice and guess
+ * the token offline at leisure; a joiner talks only to a donor named in the coordination store. (Version 2 had the
+ * donor prove first; the magic changed with the order, so mixed versions fail with a clear protocol error.) The trailer's
  * CRC32C catches truncation and corruption, not tampering (the stream is not protected against an
  * active attacker either way): it costs a few milliseconds per GB where SHA-256 cost most of a second.
  */
 final class CloneProtocol {
 
-    static final byte[] MAGIC = "APCLONE2".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MAGIC = "APCLONE3".getBytes(StandardCharsets.US_ASCII);
     static final int NONCE_BYTES = 32;
     static final int MAC_BYTES = 32;
     static final int MAX_DATA = 4 << 20;
@@ -42,6 +46,7 @@ final class CloneProtocol {
     static final byte DATA = 2;
     static final byte END = 3;
     static final byte ERROR = 4;
+    static final byte PROOF = 5;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -76,7 +81,7 @@ final class CloneProtocol {
         byte[] magic = new byte[MAGIC.length];
         in.readFully(magic);
         if (!Arrays.equals(magic, MAGIC)) {
-            throw new CloneException(CloneException.Reason.PROTOCOL, peer + " does not speak the autopilot clone protocol (v2)");
+            throw new CloneException(CloneException.Reason.PROTOCOL, peer + " does not speak the autopilot clone protocol (v3; an agent of another version?)");
         }
     }
 

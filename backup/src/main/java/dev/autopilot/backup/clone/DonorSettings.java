@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How a {@link CloneDonor} listens and how it runs mariabackup against its own server.
@@ -20,14 +21,30 @@ import java.util.Objects;
  * @param mariabackup      the {@code mariabackup} command
  * @param parallel         {@code --parallel} threads copying files
  * @param progressInterval how often the donor logs bytes sent
+ * @param tlsCa            mariabackup connects over TLS and verifies the server against this CA file (a server with
+ *                         {@code require_secure_transport}); empty: plain TCP
  */
 public record DonorSettings(InetSocketAddress listen, CloneToken token, String serverHost, int serverPort,
                             Credentials backupUser, Path datadir, Path workDir, String mariabackup, int parallel,
-                            Duration progressInterval) {
+                            Duration progressInterval, Optional<Path> tlsCa) {
+
+    /** Without TLS to the local server. */
+    public DonorSettings(InetSocketAddress listen, CloneToken token, String serverHost, int serverPort, Credentials backupUser,
+                         Path datadir, Path workDir, String mariabackup, int parallel, Duration progressInterval) {
+        this(listen, token, serverHost, serverPort, backupUser, datadir, workDir, mariabackup, parallel, progressInterval,
+                Optional.empty());
+    }
+
+    /** The same settings, mariabackup verifying the server against {@code caFile} (unchanged when empty). */
+    public DonorSettings withTls(Optional<Path> caFile) {
+        return new DonorSettings(listen, token, serverHost, serverPort, backupUser, datadir, workDir, mariabackup, parallel,
+                progressInterval, caFile);
+    }
 
     public DonorSettings {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(tlsCa, "tlsCa");
         Objects.requireNonNull(serverHost, "serverHost");
         Objects.requireNonNull(backupUser, "backupUser");
         Objects.requireNonNull(datadir, "datadir");

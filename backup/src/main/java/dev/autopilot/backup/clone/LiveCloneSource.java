@@ -76,20 +76,28 @@ public record LiveCloneSource(InetSocketAddress donor, CloneToken token, Duratio
         out.write(joinerNonce);
         out.flush();
         byte[] donorNonce = new byte[CloneProtocol.NONCE_BYTES];
-        byte[] donorProof = new byte[CloneProtocol.MAC_BYTES];
         try {
             CloneProtocol.readMagic(in, "donor " + peer);
             in.readFully(donorNonce);
-            in.readFully(donorProof);
+            out.write(CloneProtocol.proof(token, "joiner", donorNonce, joinerNonce));
+            out.flush();
+            byte type = in.readByte();
+            int length = in.readInt();
+            if (length < 0 || length > CloneProtocol.MAX_CONTROL) {
+                throw new CloneException(CloneException.Reason.PROTOCOL, "donor " + peer + " sent a " + length + "-byte control frame");
+            }
+            byte[] payload = in.readNBytes(length);
+            if (type == CloneProtocol.ERROR) {
+                throw CloneProtocol.readError(payload, peer);
+            }
+            if (type != CloneProtocol.PROOF
+                    || !CloneProtocol.sameProof(CloneProtocol.proof(token, "donor", joinerNonce, donorNonce), payload)) {
+                throw new CloneException(CloneException.Reason.AUTHENTICATION, "donor " + peer
+                        + " could not prove it holds the clone token: the tokens differ between the nodes, or this is not our donor");
+            }
         } catch (EOFException e) {
             throw new CloneException(CloneException.Reason.PROTOCOL, "donor " + peer + " closed the connection during the handshake", e);
         }
-        if (!CloneProtocol.sameProof(CloneProtocol.proof(token, "donor", joinerNonce, donorNonce), donorProof)) {
-            throw new CloneException(CloneException.Reason.AUTHENTICATION, "donor " + peer
-                    + " could not prove it holds the clone token: the tokens differ between the nodes, or this is not our donor");
-        }
-        out.write(CloneProtocol.proof(token, "joiner", donorNonce, joinerNonce));
-        out.flush();
     }
 
     @Override

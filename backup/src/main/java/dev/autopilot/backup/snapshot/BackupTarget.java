@@ -5,6 +5,7 @@ import dev.autopilot.mysql.auth.Credentials;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The server a snapshot is taken from and how the tools run against it. The agent picks it: a healthy
@@ -21,12 +22,28 @@ import java.util.Objects;
  * @param zstdLevel        compression level, 1..19 (3 is zstd's default and keeps up with a disk)
  * @param parallel         {@code --parallel} copy threads for mariabackup
  * @param progressInterval how often progress is logged
+ * @param tlsCa            the tools connect over TLS and verify the server against this CA file; empty: plain TCP
  */
 public record BackupTarget(String member, String host, int port, Credentials backupUser, Path datadir, Path workDir,
-                           String mariabackup, String zstd, int zstdLevel, int parallel, Duration progressInterval) {
+                           String mariabackup, String zstd, int zstdLevel, int parallel, Duration progressInterval,
+                           Optional<Path> tlsCa) {
+
+    /** Without TLS to the server. */
+    public BackupTarget(String member, String host, int port, Credentials backupUser, Path datadir, Path workDir,
+                        String mariabackup, String zstd, int zstdLevel, int parallel, Duration progressInterval) {
+        this(member, host, port, backupUser, datadir, workDir, mariabackup, zstd, zstdLevel, parallel, progressInterval,
+                Optional.empty());
+    }
+
+    /** The same target, the tools verifying the server against {@code caFile} (unchanged when empty). */
+    public BackupTarget withTls(Optional<Path> caFile) {
+        return new BackupTarget(member, host, port, backupUser, datadir, workDir, mariabackup, zstd, zstdLevel, parallel,
+                progressInterval, caFile);
+    }
 
     public BackupTarget {
         Objects.requireNonNull(member, "member");
+        Objects.requireNonNull(tlsCa, "tlsCa");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(backupUser, "backupUser");
         Objects.requireNonNull(datadir, "datadir");

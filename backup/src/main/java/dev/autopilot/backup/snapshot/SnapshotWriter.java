@@ -134,7 +134,7 @@ public final class SnapshotWriter {
     }
 
     private static String serverVersion(BackupTarget from) {
-        try (DatabaseAdmin admin = new DatabaseAdmin(ConnectionTarget.tcp(from.host(), from.port(), from.backupUser()))) {
+        try (DatabaseAdmin admin = new DatabaseAdmin(ConnectionTarget.tcp(from.host(), from.port(), from.backupUser()).withTls(from.tlsCa()))) {
             return admin.queryString("SELECT VERSION()").orElse("unknown");
         } catch (RuntimeException e) {
             log.warn("snapshot: cannot read the server version of {} ({}); recording 'unknown'", from.member(), e.getMessage());
@@ -150,7 +150,8 @@ public final class SnapshotWriter {
                 + "user=" + quote(from.backupUser().user()) + "\n"
                 + "password=" + quote(from.backupUser().password().reveal()) + "\n"
                 + "host=" + from.host() + "\n"
-                + "port=" + from.port() + "\n";
+                + "port=" + from.port() + "\n"
+                + from.tlsCa().map(ca -> "ssl-ca=" + quote(ca.toString()) + "\nssl-verify-server-cert\n").orElse("");
         Files.writeString(file, text, StandardCharsets.UTF_8);
         return file;
     }

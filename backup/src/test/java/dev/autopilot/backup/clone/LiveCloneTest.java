@@ -139,27 +139,42 @@ class LiveCloneTest {
     }
 
     @Test
-    void donorRefusesAJoinerThatCannotProveTheTokenWithAnAuthenticationErrorFrame() throws IOException {
+    void donorProvesNothingToAJoinerThatCannotProveTheTokenAndRefusesItWithAnAuthenticationErrorFrame() throws IOException {
         long started = donor.clonesStarted();
+        byte[] joinerNonce = CloneProtocol.nonce();
         try (Socket s = new Socket()) {
             s.connect(DONOR, 5000);
             s.setSoTimeout(10_000);
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
             out.write(CloneProtocol.MAGIC);
-            out.write(new byte[CloneProtocol.NONCE_BYTES]);
+            out.write(joinerNonce);
             out.flush();
-            in.readNBytes(CloneProtocol.MAGIC.length + CloneProtocol.NONCE_BYTES + CloneProtocol.MAC_BYTES);
+            assertThat(in.readNBytes(CloneProtocol.MAGIC.length)).isEqualTo(CloneProtocol.MAGIC);
+            byte[] donorNonce = in.readNBytes(CloneProtocol.NONCE_BYTES);
             out.write(new byte[CloneProtocol.MAC_BYTES]); // a guess, not a proof
             out.flush();
 
-            assertThat(in.readByte()).isEqualTo(CloneProtocol.ERROR);
-            byte[] payload = in.readNBytes(in.readInt());
+            byte[] rest = in.readAllBytes(); // up to the donor's close
+            byte[] donorProof = CloneProtocol.proof(TOKEN, "donor", joinerNonce, donorNonce);
+            assertThat(indexOf(rest, donorProof)).as("the donor's proof: material to guess the token offline").isEqualTo(-1);
+            DataInputStream reply = new DataInputStream(new java.io.ByteArrayInputStream(rest));
+            assertThat(reply.readByte()).isEqualTo(CloneProtocol.ERROR);
+            byte[] payload = reply.readNBytes(reply.readInt());
             assertThat(payload[0]).isEqualTo((byte) CloneException.Reason.AUTHENTICATION.ordinal());
             assertThat(new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8)).contains("authentication failed");
-            assertThat(in.read()).as("the donor closes after refusing").isEqualTo(-1);
+            assertThat(reply.read()).as("nothing after the error: the donor closes after refusing").isEqualTo(-1);
         }
         assertThat(donor.clonesStarted()).isEqualTo(started);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test

@@ -12,22 +12,48 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
-/** Calls an agent's REST API; turns every answer other than 200 into a {@link CommandFailure} that says why. */
+/**
+ * Calls an agent's REST API; turns every answer other than 200 into a {@link CommandFailure} that says why.
+ *
+ * <p>The address comes from the member's record in the coordination store, which anyone who can write to the store
+ * could change. With {@code tls} every call is HTTPS and the JDK verifies that the agent's certificate is issued by
+ * the cluster's CA for exactly that address, so the token goes only to a real member. Without it the token crosses
+ * the network in clear to whatever address the record names (docs/security.md says when that is acceptable).
+ */
 public final class AgentClient {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http;
+    private final String scheme;
     private final String token;
 
-    /** @param token the cluster token, or null for read-only calls */
-    public AgentClient(String token) {
+    /**
+     * @param token the operator token, or null for read-only calls
+     * @param tls   trust in the CA that signs the agents' API certificates: call over HTTPS; empty: plain HTTP
+     */
+    public AgentClient(String token, Optional<SSLContext> tls) {
         this.token = token;
+        this.scheme = tls.isPresent() ? "https" : "http";
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        tls.ifPresent(b::sslContext);
+        this.http = b.build();
+    }
+
+    /** The member's API root as this client calls it. */
+    private String url(MemberRecord member, String path) {
+        return scheme + "://" + hostForUrl(member.address()) + ":" + member.apiPort() + path;
+    }
+
+    private static String hostForUrl(String address) {
+        return address.contains(":") && !address.startsWith("[") ? "[" + address + "]" : address;
     }
 
     /** POSTs {@code body} to {@code path} on {@code member}; returns the agent's message. */
     public String post(MemberRecord member, String path, Map<String, Object> body) {
         try {
-            var request = HttpRequest.newBuilder(URI.create(member.apiUrl() + path)).timeout(Duration.ofSeconds(10))
+            var request = HttpRequest.newBuilder(URI.create(url(member, path))).timeout(Duration.ofSeconds(10))
                     .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
             return field(answer(member, path, request), "message");
@@ -38,7 +64,7 @@ public final class AgentClient {
 
     /** GETs {@code path}; returns the JSON body of a 200. */
     public JsonNode get(MemberRecord member, String path) {
-        var request = HttpRequest.newBuilder(URI.create(member.apiUrl() + path)).timeout(Duration.ofSeconds(10)).GET().build();
+        var request = HttpRequest.newBuilder(URI.create(url(member, path))).timeout(Duration.ofSeconds(10)).GET().build();
         return answer(member, path, request);
     }
 
@@ -77,8 +103,8 @@ public final class AgentClient {
         String error = field(body, "error");
         return switch (r.statusCode()) {
             case 200 -> body;
-            case 401 -> throw CommandFailure.refused(member.name() + " refused the cluster token (" + error
-                    + "); check --token-file or AUTOPILOT_CLUSTER_TOKEN_FILE");
+            case 401 -> throw CommandFailure.refused(member.name() + " refused the operator token (" + error
+                    + "); check --token-file, AUTOPILOT_OPERATOR_TOKEN_FILE or AUTOPILOT_CLUSTER_TOKEN_FILE");
             case 409, 400 -> throw CommandFailure.refused(member.name() + " refused " + path + ": " + error);
             case 501 -> throw CommandFailure.failed(member.name() + ": " + error);
             case 503 -> throw CommandFailure.unreachable(member.name() + " cannot serve " + path + " now: " + error);
@@ -87,7 +113,7 @@ public final class AgentClient {
     }
 
     private static CommandFailure unreachable(MemberRecord member, IOException e) {
-        return CommandFailure.unreachable("agent " + member.name() + " at " + member.apiUrl() + " unreachable (" + e
+        return CommandFailure.unreachable("agent " + member.name() + " at " + member.address() + ":" + member.apiPort() + " unreachable (" + e
                 + "); is it running?");
     }
 

@@ -2,6 +2,7 @@ package dev.autopilot.cli.cluster;
 
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.AgentConfigLoader;
+import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.config.InvalidConfigException;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.local.LocalLayout;
@@ -18,8 +19,8 @@ import picocli.CommandLine.Option;
 /**
  * How a command finds the cluster (a mixin shared by every cluster command), tried in this order:
  * {@code --config agent.yaml} (the agent's own file and loader); {@code --etcd URL --cluster NAME};
- * the agent's environment ({@code AUTOPILOT_CLUSTER}, {@code AUTOPILOT_COORDINATION_ENDPOINTS}, as inside a
- * container); the local cluster under {@code --dir} (default {@code ./.local}) when one is up.
+ * the agent's environment ({@code AUTOPILOT_CLUSTER}, {@code AUTOPILOT_COORDINATION_*}, as inside a
+ * container, read by the agent's own rules); the local cluster under {@code --dir} (default {@code ./.local}) when one is up.
  */
 public final class ClusterOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "An agent's configuration file (agent.yaml).")
@@ -35,61 +36,82 @@ public final class ClusterOptions {
     Path dir;
 
     @Option(names = "--token-file", paramLabel = "FILE",
-            description = "File holding the cluster token (default: AUTOPILOT_CLUSTER_TOKEN[_FILE], secrets.dir, or the local cluster's).")
+            description = "File holding the operator token (default: AUTOPILOT_OPERATOR_TOKEN[_FILE], AUTOPILOT_CLUSTER_TOKEN[_FILE], "
+                    + "secrets.dir, or the local cluster's).")
     Path tokenFile;
+
+    @Option(names = "--api-ca", paramLabel = "FILE",
+            description = "CA certificate (PEM) of the agents' HTTPS API: call them over HTTPS and verify them (default: api.tls.caFile "
+                    + "of --config, or AUTOPILOT_API_TLS_CA_FILE).")
+    Path apiCa;
 
     /** Resolves where the cluster is; fails with usage when nothing names one. */
     public ClusterTarget resolve(Map<String, String> env) {
         if (config != null) {
             AgentConfig c;
+            CoordinatorSettings store;
             try {
                 c = new AgentConfigLoader(env).load(Optional.of(config));
+                store = ClusterSecrets.coordinationWithSecrets(env, c.secretsDir(), c.coordination());
             } catch (InvalidConfigException e) {
                 throw CommandFailure.usage(config + " is invalid: " + String.join("; ", e.problems()));
             }
-            return new ClusterTarget(c.coordination(), tokenSources(env, c.secretsDir()));
+            return new ClusterTarget(store, tokenSources(env, c.secretsDir()),
+                    apiCa(env).or(() -> c.api().tls().map(AgentConfig.Tls::caFile)));
         }
         if (etcd != null && !etcd.isEmpty()) {
             if (cluster == null) {
                 throw CommandFailure.usage("--etcd needs --cluster NAME (the agents' 'cluster' setting)");
             }
-            return new ClusterTarget(CoordinatorSettings.etcd(cluster, etcd), tokenSources(env, Optional.empty()));
+            return new ClusterTarget(CoordinatorSettings.etcd(cluster, etcd), tokenSources(env, Optional.empty()), apiCa(env));
         }
         if (env.containsKey("AUTOPILOT_CLUSTER") && dir == null) {
-            List<URI> endpoints = new ArrayList<>();
-            for (String e : env.getOrDefault("AUTOPILOT_COORDINATION_ENDPOINTS", "http://127.0.0.1:2379").split(",")) {
-                endpoints.add(URI.create(e.strip()));
+            Optional<Path> secretsDir = Optional.ofNullable(env.get("AUTOPILOT_SECRETS_DIR")).map(Path::of);
+            CoordinatorSettings store;
+            try {
+                store = ClusterSecrets.coordinationWithSecrets(env, secretsDir,
+                        new AgentConfigLoader(env).coordinationFromEnvironment());
+            } catch (InvalidConfigException e) {
+                throw CommandFailure.usage("the AUTOPILOT_* environment is invalid: " + String.join("; ", e.problems()));
             }
-            var backend = env.getOrDefault("AUTOPILOT_COORDINATION_BACKEND", "etcd").equalsIgnoreCase("consul")
-                    ? CoordinatorSettings.Backend.CONSUL : CoordinatorSettings.Backend.ETCD;
-            var settings = new CoordinatorSettings(backend, endpoints, env.get("AUTOPILOT_CLUSTER"),
-                    env.get("AUTOPILOT_COORDINATION_KEY_PREFIX"), null, null, null, null, null, null);
-            return new ClusterTarget(settings, tokenSources(env, Optional.ofNullable(env.get("AUTOPILOT_SECRETS_DIR")).map(Path::of)));
+            return new ClusterTarget(store, tokenSources(env, secretsDir), apiCa(env));
         }
         LocalLayout layout = LocalLayout.of(dir);
         Optional<LocalState> local = layout.readState();
         if (local.isPresent()) {
             var settings = CoordinatorSettings.etcd(local.get().cluster(), List.of(URI.create(local.get().etcdEndpoint())));
-            return new ClusterTarget(settings, tokenSources(env, Optional.of(layout.secrets())));
+            return new ClusterTarget(settings, tokenSources(env, Optional.of(layout.secrets())), apiCa(env));
         }
         throw CommandFailure.usage("no cluster given: use --config agent.yaml, or --etcd URL --cluster NAME, or start one with "
                 + "'autopilot local up' (no local cluster in " + layout.root() + ")");
     }
 
+    private Optional<Path> apiCa(Map<String, String> env) {
+        return Optional.ofNullable(apiCa).or(() -> Optional.ofNullable(env.get(AgentConfigLoader.environmentName("api.tls.caFile")))
+                .filter(v -> !v.isBlank()).map(Path::of));
+    }
+
+    /** The operator token's sources: its own secret first, then the cluster token it defaults to. */
     private List<TokenSource> tokenSources(Map<String, String> env, Optional<Path> secretsDir) {
         List<TokenSource> sources = new ArrayList<>();
         if (tokenFile != null) {
             sources.add(new TokenSource.File(tokenFile, "--token-file"));
         }
-        String value = env.get("AUTOPILOT_CLUSTER_TOKEN");
-        if (value != null && !value.isBlank()) {
-            sources.add(new TokenSource.Value(value.strip(), "AUTOPILOT_CLUSTER_TOKEN"));
+        for (String name : List.of("operator-token", "cluster-token")) {
+            String var = ClusterSecrets.environmentName(name);
+            String value = env.get(var);
+            if (value != null && !value.isEmpty()) {
+                sources.add(new TokenSource.Value(value, var));
+            }
+            String file = env.get(var + "_FILE");
+            if (file != null && !file.isBlank()) {
+                sources.add(new TokenSource.File(Path.of(file), var + "_FILE"));
+            }
         }
-        String file = env.get("AUTOPILOT_CLUSTER_TOKEN_FILE");
-        if (file != null && !file.isBlank()) {
-            sources.add(new TokenSource.File(Path.of(file), "AUTOPILOT_CLUSTER_TOKEN_FILE"));
-        }
-        secretsDir.ifPresent(d -> sources.add(new TokenSource.File(d.resolve("cluster-token"), "secrets.dir")));
+        secretsDir.ifPresent(d -> {
+            sources.add(new TokenSource.File(d.resolve("operator-token"), "secrets.dir"));
+            sources.add(new TokenSource.File(d.resolve("cluster-token"), "secrets.dir"));
+        });
         return sources;
     }
 }

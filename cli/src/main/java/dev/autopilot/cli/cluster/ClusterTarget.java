@@ -5,18 +5,31 @@ import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.coordination.CoordinatorSettings;
 import dev.autopilot.coordination.Coordinators;
+import dev.autopilot.coordination.support.PemTls;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * A cluster the CLI talks to: where its store is and where the cluster token may be found. The store is
- * only read; requests go to the agents' REST API (as patronictl does).
+ * A cluster the CLI talks to: where its store is, where the operator token may be found, and the CA that signs the
+ * agents' HTTPS certificates (when their API uses TLS). The store is only read; requests go to the agents' REST API
+ * (as patronictl does).
+ *
+ * @param apiCaFile the agents' {@code api.tls.caFile}: with it every call is HTTPS and the agent's certificate must be
+ *                  issued by this CA for the address its member record names, so the token never reaches an address
+ *                  a store writer made up; without it calls are plain HTTP
  */
-public record ClusterTarget(CoordinatorSettings settings, List<TokenSource> tokenSources) {
+public record ClusterTarget(CoordinatorSettings settings, List<TokenSource> tokenSources, Optional<Path> apiCaFile) {
 
     public ClusterTarget {
         tokenSources = List.copyOf(tokenSources);
+    }
+
+    /** A client of the agents' REST API presenting {@code token} (null: read-only calls). */
+    public AgentClient client(String token) {
+        return new AgentClient(token, apiCaFile.map(ca -> PemTls.context(ca, null, null, "api.tls.caFile")));
     }
 
     /** Opens the store with short timeouts, so an unreachable store fails the command in seconds. */
@@ -33,7 +46,7 @@ public record ClusterTarget(CoordinatorSettings settings, List<TokenSource> toke
         return new ClusterConnection(this, store);
     }
 
-    /** The cluster token for mutating requests. */
+    /** The operator token for mutating requests. */
     public String token() {
         for (TokenSource s : tokenSources) {
             var t = s.read();
@@ -41,8 +54,8 @@ public record ClusterTarget(CoordinatorSettings settings, List<TokenSource> toke
                 return t.get();
             }
         }
-        throw CommandFailure.usage("this command needs the cluster token: use --token-file FILE, set AUTOPILOT_CLUSTER_TOKEN_FILE, or --config "
-                + "with secrets.dir" + (tokenSources.isEmpty() ? "" : " (looked in: "
+        throw CommandFailure.usage("this command needs the operator token: use --token-file FILE, set AUTOPILOT_OPERATOR_TOKEN_FILE "
+                + "(or AUTOPILOT_CLUSTER_TOKEN_FILE), or --config with secrets.dir" + (tokenSources.isEmpty() ? "" : " (looked in: "
                 + tokenSources.stream().map(TokenSource::describe).collect(Collectors.joining(", ")) + ")"));
     }
 

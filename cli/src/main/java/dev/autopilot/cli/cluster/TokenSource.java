@@ -1,11 +1,15 @@
 package dev.autopilot.cli.cluster;
 
-import java.io.IOException;
+import dev.autopilot.cli.CommandFailure;
+import dev.autopilot.mysql.auth.Secret;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Where the cluster token may come from, in the order {@link ClusterOptions} lists them. */
+/**
+ * Where the operator token may come from, in the order {@link ClusterOptions} lists them. Files are read by the
+ * project's one secret-file rule ({@link Secret#fromFile}); a file that exists but breaks it is an error, not skipped.
+ */
 public sealed interface TokenSource {
 
     /** The token, when this source has one. */
@@ -28,11 +32,13 @@ public sealed interface TokenSource {
     /** A file holding the token. */
     record File(Path path, String origin) implements TokenSource {
         public Optional<String> read() {
-            try {
-                String t = Files.readString(path).strip();
-                return t.isEmpty() ? Optional.empty() : Optional.of(t);
-            } catch (IOException e) {
+            if (!Files.exists(path)) {
                 return Optional.empty();
+            }
+            try {
+                return Optional.of(Secret.fromFile(path).reveal());
+            } catch (IllegalArgumentException e) {
+                throw CommandFailure.usage("token file from " + origin + ": " + e.getMessage());
             }
         }
 

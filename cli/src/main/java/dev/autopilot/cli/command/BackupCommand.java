@@ -2,7 +2,6 @@ package dev.autopilot.cli.command;
 
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
-import dev.autopilot.cli.cluster.AgentClient;
 import dev.autopilot.cli.cluster.ClusterConnection;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -17,7 +16,7 @@ public final class BackupCommand extends ClusterCommand {
         try (ClusterConnection store = target.connect()) {
             var primary = store.read().primary().orElseThrow(() -> CommandFailure.failed("the cluster has no primary to back up; "
                     + "wait for one ('autopilot status') and retry"));
-            out().println(new AgentClient(token).post(primary, "/backup", Map.of()));
+            out().println(target.client(token).post(primary, "/backup", Map.of()));
             return ExitCodes.OK;
         }
     }

@@ -3,7 +3,6 @@ package dev.autopilot.cli.command;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
-import dev.autopilot.cli.cluster.AgentClient;
 import dev.autopilot.cli.cluster.ClusterConnection;
 import picocli.CommandLine.Command;
 
@@ -22,12 +21,13 @@ public final class BackupsCommand extends CliCommand {
     public static final class ListCommand extends ClusterCommand {
         @Override
         public Integer call() {
-            try (ClusterConnection store = target().connect()) {
+            var target = target();
+            try (ClusterConnection store = target.connect()) {
                 var agents = store.read().agents();
                 if (agents.isEmpty()) {
                     throw CommandFailure.unreachable("no running agent to ask; start the members first");
                 }
-                JsonNode list = new AgentClient(null).get(agents.getFirst(), "/backups").path("snapshots");
+                JsonNode list = target.client(null).get(agents.getFirst(), "/backups").path("snapshots");
                 if (list.isEmpty()) {
                     out().println("no snapshots yet ('autopilot backup' takes one)");
                 }

@@ -2,7 +2,6 @@ package dev.autopilot.cli.command;
 
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
-import dev.autopilot.cli.cluster.AgentClient;
 import dev.autopilot.cli.cluster.ClusterConnection;
 import dev.autopilot.cli.cluster.ClusterReading;
 import java.time.Duration;
@@ -38,7 +37,7 @@ public final class FailoverCommand extends ClusterCommand {
             var agents = new ArrayList<>(before.agents());
             agents.remove(member);
             agents.addFirst(member);
-            out().println(new AgentClient(token).postToAny(agents, "/failover", Map.of("to", to, "force", force)));
+            out().println(target.client(token).postToAny(agents, "/failover", Map.of("to", to, "force", force)));
             out().flush();
             long started = System.nanoTime();
             await(store, timeout, c -> c.primary().filter(p -> p.name().equals(to)).isPresent(),

@@ -2,7 +2,6 @@ package dev.autopilot.cli.command;
 
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
-import dev.autopilot.cli.cluster.AgentClient;
 import dev.autopilot.cli.cluster.ClusterConnection;
 import dev.autopilot.cli.cluster.ClusterReading;
 import java.util.Map;
@@ -22,7 +21,7 @@ public final class PauseCommand extends ClusterCommand {
         String token = target.token();
         try (ClusterConnection store = target.connect()) {
             ClusterReading c = store.read();
-            cmd.out().println(new AgentClient(token).postToAny(c.agents(), paused ? "/pause" : "/resume", Map.of()));
+            cmd.out().println(target.client(token).postToAny(c.agents(), paused ? "/pause" : "/resume", Map.of()));
             if (store.read().view().paused() != paused) {
                 throw CommandFailure.failed("the agent accepted the request but the store does not show the cluster "
                         + (paused ? "paused" : "resumed") + "; retry");

@@ -3,7 +3,6 @@ package dev.autopilot.cli.command;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
-import dev.autopilot.cli.cluster.AgentClient;
 import dev.autopilot.cli.cluster.ClusterConnection;
 import dev.autopilot.cli.cluster.ClusterReading;
 import java.time.Duration;
@@ -35,7 +34,7 @@ public final class SwitchoverCommand extends ClusterCommand {
                 body.put("to", to);
             }
             long started = System.nanoTime();
-            out().println(new AgentClient(token).post(primary, "/switchover", body));
+            out().println(target.client(token).post(primary, "/switchover", body));
             out().flush();
             ClusterReading after = await(store, timeout, c -> c.primary().filter(p -> !p.name().equals(primary.name())
                             && (to == null || p.name().equals(to))).isPresent(),

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import picocli.CommandLine.Option;
 
@@ -43,7 +44,7 @@ abstract class LocalMemberCommand extends CliCommand {
 
     ClusterConnection connect(LocalState state) {
         var settings = CoordinatorSettings.etcd(state.cluster(), List.of(URI.create(state.etcdEndpoint())));
-        return new ClusterTarget(settings, List.of(new TokenSource.File(layout().secrets().resolve("cluster-token"), "local"))).connect();
+        return new ClusterTarget(settings, List.of(new TokenSource.File(layout().secrets().resolve("cluster-token"), "local")), Optional.empty()).connect();
     }
 
     /** Starts member {@code name}'s agent: this JVM's binary and class path, so it works from the jar and from tests. */

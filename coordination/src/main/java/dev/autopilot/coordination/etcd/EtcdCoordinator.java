@@ -142,6 +142,8 @@ public final class EtcdCoordinator implements Coordinator {
         }
         if (s.tls().isPresent()) {
             var tls = s.tls().get();
+            // One authority for the whole channel: gRPC checks every member's certificate against this name.
+            b.authority(tls.serverName() != null ? tls.serverName() : s.endpoints().getFirst().getHost());
             try {
                 b.sslContext(ssl -> {
                     ssl.trustManager(tls.caFile().toFile());

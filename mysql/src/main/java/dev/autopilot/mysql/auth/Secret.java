@@ -37,20 +37,37 @@ public final class Secret {
         return new Secret(sb.toString());
     }
 
-    /** Reads a secret file; one trailing newline (as editors and {@code echo} write) is dropped. */
+    /**
+     * Reads a secret file. This is the project's one rule for secret files (database passwords, tokens, the
+     * coordination store's password), so a file means the same to every module: the whole content is the secret,
+     * except one trailing line break ({@code \n} or {@code \r\n}, as editors and {@code echo} write it). Spaces
+     * are part of the secret. What cannot be meant as a secret is an error naming the file.
+     *
+     * @throws IllegalArgumentException the path is missing, a directory or unreadable, or the file is empty or holds more
+     *                                  than one line
+     */
     public static Secret fromFile(Path file) {
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            if (text.endsWith("\n")) {
-                text = text.substring(0, text.length() - 1);
-                if (text.endsWith("\r")) {
-                    text = text.substring(0, text.length() - 1);
-                }
-            }
-            return new Secret(text);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read secret file " + file + ": " + e.getMessage(), e);
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a directory, not a file holding the secret");
         }
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read secret file " + file + " (" + e.getClass().getSimpleName() + ": "
+                    + e.getMessage() + ")", e);
+        }
+        if (text.endsWith("\n")) {
+            text = text.substring(0, text.length() - (text.endsWith("\r\n") ? 2 : 1));
+        }
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException(file + " is empty");
+        }
+        if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException(file + " holds more than one line; a secret file holds the secret alone "
+                    + "(one trailing line break is allowed)");
+        }
+        return new Secret(text);
     }
 
     /**

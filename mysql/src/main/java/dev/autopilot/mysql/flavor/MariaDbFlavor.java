@@ -39,7 +39,9 @@ public record MariaDbFlavor(ServerVersion version) implements Flavor {
                 + ", MASTER_PASSWORD=" + Sql.literal(s.credentials().password().reveal())
                 + ", MASTER_USE_GTID=slave_pos"
                 + ", MASTER_CONNECT_RETRY=" + s.connectRetry().toSeconds()
-                + ", MASTER_HEARTBEAT_PERIOD=" + seconds(s.heartbeat());
+                + ", MASTER_HEARTBEAT_PERIOD=" + seconds(s.heartbeat())
+                + s.tlsCa().map(ca -> ", MASTER_SSL=1, MASTER_SSL_CA=" + Sql.literal(ca.toString())
+                        + ", MASTER_SSL_VERIFY_SERVER_CERT=1").orElse("");
     }
 
     @Override

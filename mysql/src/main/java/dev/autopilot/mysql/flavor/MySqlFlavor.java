@@ -42,8 +42,9 @@ public record MySqlFlavor(ServerVersion version) implements Flavor {
                 + ", SOURCE_AUTO_POSITION=1"
                 + ", SOURCE_CONNECT_RETRY=" + s.connectRetry().toSeconds()
                 + ", SOURCE_HEARTBEAT_PERIOD=" + MariaDbFlavor.seconds(s.heartbeat())
-                // caching_sha2_password over a plain connection needs the server's RSA key.
-                + ", GET_SOURCE_PUBLIC_KEY=1";
+                + s.tlsCa().map(ca -> ", SOURCE_SSL=1, SOURCE_SSL_CA=" + Sql.literal(ca.toString()) + ", SOURCE_SSL_VERIFY_SERVER_CERT=1")
+                        // caching_sha2_password over a plain connection needs the server's RSA key, fetched unverified.
+                        .orElse(", GET_SOURCE_PUBLIC_KEY=1");
     }
 
     @Override

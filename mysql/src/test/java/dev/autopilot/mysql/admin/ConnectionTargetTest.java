@@ -20,6 +20,17 @@ class ConnectionTargetTest {
     }
 
     @Test
+    void publicKeyRetrievalOnlyWithoutTlsAndVerifyFullWithIt() {
+        ConnectionTarget plain = ConnectionTarget.tcp("127.0.4.10", 3306, Credentials.of("monitor", "s3cret"));
+        assertThat(plain.properties()).containsEntry("allowPublicKeyRetrieval", "true").doesNotContainKey("sslMode");
+        ConnectionTarget tls = plain.withTls(java.util.Optional.of(Path.of("/tls/ca.pem"))).withTimeouts(
+                java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(2));
+        assertThat(tls.properties()).containsEntry("sslMode", "verify-full").containsEntry("serverSslCert", "/tls/ca.pem")
+                .doesNotContainKey("allowPublicKeyRetrieval");
+        assertThat(tls.toString()).isEqualTo("monitor@127.0.4.10:3306 (TLS)");
+    }
+
+    @Test
     void socketTargetUsesLocalSocketOption() {
         ConnectionTarget t = ConnectionTarget.socket(Path.of("/run/ap/mysqld.sock"), Credentials.of("root", "x"));
         assertThat(t.jdbcUrl()).isEqualTo("jdbc:mariadb://localhost/?localSocket=/run/ap/mysqld.sock");

@@ -4,12 +4,14 @@ import dev.autopilot.mysql.auth.Credentials;
 import dev.autopilot.mysql.gtid.GtidPosition;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MariaDbFlavorSqlTest {
 
@@ -23,6 +25,14 @@ class MariaDbFlavorSqlTest {
                 + " MASTER_USER='repl', MASTER_PASSWORD='s3cr''et\\\\x', MASTER_USE_GTID=slave_pos,"
                 + " MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=0.5");
         assertThat(source.toString()).doesNotContain("s3cr");
+    }
+
+    @Test
+    void withTlsReplicationVerifiesThePrimarysCertificateAgainstTheCa() {
+        var source = ReplicationSource.of("127.0.4.10", 3306, Credentials.of("repl", "pw")).withTls(Optional.of(Path.of("/etc/autopilot/tls/ca.pem")));
+        assertThat(flavor.changeSource(source)).endsWith(", MASTER_SSL=1, MASTER_SSL_CA='/etc/autopilot/tls/ca.pem',"
+                + " MASTER_SSL_VERIFY_SERVER_CERT=1");
+        assertThatThrownBy(() -> source.withTls(Optional.of(Path.of("/etc/it's/ca.pem")))).hasMessageContaining("cannot carry safely");
     }
 
     @Test

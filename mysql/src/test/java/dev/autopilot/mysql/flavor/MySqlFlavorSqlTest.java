@@ -24,6 +24,14 @@ class MySqlFlavorSqlTest {
     }
 
     @Test
+    void withTlsTheSourceIsVerifiedAndItsKeyNeverFetchedUnverified() {
+        assertThat(flavor.changeSource(ReplicationSource.of("db1", 3306, Credentials.of("repl", "pw"))
+                .withTls(java.util.Optional.of(java.nio.file.Path.of("/tls/ca.pem")))))
+                .endsWith(", SOURCE_SSL=1, SOURCE_SSL_CA='/tls/ca.pem', SOURCE_SSL_VERIFY_SERVER_CERT=1")
+                .doesNotContain("GET_SOURCE_PUBLIC_KEY");
+    }
+
+    @Test
     void replicaStatements() {
         assertThat(flavor.startReplica()).isEqualTo("START REPLICA");
         assertThat(flavor.stopReplica()).isEqualTo("STOP REPLICA");

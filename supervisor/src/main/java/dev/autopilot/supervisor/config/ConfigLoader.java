@@ -395,12 +395,12 @@ public final class ConfigLoader {
             return dflt == null ? Duration.ZERO : dflt;
         }
         String s = interpolate(n.asText(), p);
-        var d = Durations.parse(s);
-        if (d.isEmpty()) {
-            problems.add(p + ": '" + s + "' is not a duration (write it with a unit: 500ms, 5s, 1m, 1h)");
+        try {
+            return Durations.read(s);
+        } catch (IllegalArgumentException e) {
+            problems.add(p + ": " + e.getMessage());
             return dflt == null ? Duration.ZERO : dflt;
         }
-        return d.get();
     }
 
     private int integer(YamlNode parent, String key, String p, int dflt) {

@@ -1,5 +1,6 @@
 package dev.autopilot.testkit.etcd;
 
+import dev.autopilot.testkit.tls.TestCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -47,17 +48,19 @@ public final class EtcdCluster implements AutoCloseable {
     private final boolean ownsDataRoot;
     private final Duration startupTimeout;
     private final Thread shutdownHook;
+    private final TestCertificates tls;
 
     private EtcdCluster(Builder b) throws IOException {
         this.ownsDataRoot = b.dataRoot == null;
         this.dataRoot = b.dataRoot != null ? Files.createDirectories(b.dataRoot) : Files.createTempDirectory("etcd-cluster-");
         this.startupTimeout = b.startupTimeout;
+        this.tls = b.tls;
         List<EtcdMember> list = new ArrayList<>();
         for (int i = 0; i < b.addresses.size(); i++) {
             String address = b.addresses.get(i);
             List<String> aliases = i < b.clientAliases.size() ? b.clientAliases.get(i) : List.of();
             list.add(new EtcdMember("m" + (i + 1), address, aliases, b.clientPort, b.peerPort,
-                    dataRoot.resolve("m" + (i + 1))));
+                    dataRoot.resolve("m" + (i + 1)), b.tls));
         }
         this.members = List.copyOf(list);
         this.shutdownHook = new Thread(this::killAll, "etcd-cluster-shutdown");
@@ -76,8 +79,48 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** Client endpoints through each member's alias address (see {@link Builder#clientAliases}). */
     public List<URI> aliasEndpoints() {
-        return members.stream().flatMap(m -> m.aliases().stream().map(a -> URI.create("http://" + a + ":" + m.clientPort())))
+        String scheme = tls == null ? "http" : "https";
+        return members.stream().flatMap(m -> m.aliases().stream().map(a -> URI.create(scheme + "://" + a + ":" + m.clientPort())))
                 .toList();
+    }
+
+    /**
+     * Turns authentication on: user {@code root} (role root) with {@code rootPassword}, and {@code user} with
+     * {@code password} and a role that may read and write only keys under {@code prefix} (least privilege, as an
+     * operator would set it up for the agents). Runs Debian's {@code etcdctl}, through TLS when the cluster has it.
+     */
+    public void enableAuth(String rootPassword, String user, String password, String prefix) {
+        etcdctl("user", "add", "root:" + rootPassword, "--interactive=false");
+        etcdctl("user", "grant-role", "root", "root");
+        etcdctl("role", "add", user);
+        etcdctl("role", "grant-permission", user, "--prefix=true", "readwrite", prefix);
+        etcdctl("user", "add", user + ":" + password, "--interactive=false");
+        etcdctl("user", "grant-role", user, user);
+        etcdctl("auth", "enable");
+    }
+
+    private void etcdctl(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/etcdctl", "--endpoints", endpointsCsv(), "--dial-timeout", "5s"));
+        if (tls != null) {
+            String client = members.getFirst().address();
+            cmd.addAll(List.of("--cacert", tls.caFile().toString(), "--cert", tls.certFile(client).toString(),
+                    "--key", tls.keyFile(client).toString()));
+        }
+        cmd.addAll(List.of(args));
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("ETCDCTL_API", "3");
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("etcdctl " + String.join(" ", args) + " failed: " + out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run etcdctl (apt-get install etcd-client)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Comma-separated endpoints, as etcdctl's --endpoints wants them. */
@@ -153,7 +196,11 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private void awaitHealthy(List<EtcdMember> which) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500));
+        if (tls != null) {
+            builder.sslContext(tls.clientContext(members.getFirst().address()));
+        }
+        HttpClient http = builder.build();
         long deadline = System.nanoTime() + startupTimeout.toNanos();
         for (EtcdMember m : which) {
             while (!healthy(http, m)) {
@@ -222,6 +269,7 @@ public final class EtcdCluster implements AutoCloseable {
         private int peerPort = 2380;
         private Path dataRoot;
         private Duration startupTimeout = Duration.ofSeconds(30);
+        private TestCertificates tls;
 
         /** One member per loopback address, e.g. {@code 127.0.2.1}; use only your own subnet. */
         public Builder addresses(String... addresses) {
@@ -268,6 +316,15 @@ public final class EtcdCluster implements AutoCloseable {
         /** Where the member data directories go (default: a new temporary directory, deleted on close). */
         public Builder dataRoot(Path dataRoot) {
             this.dataRoot = dataRoot;
+            return this;
+        }
+
+        /**
+         * TLS for clients and peers with certificates from {@code certs} (one per member address, which must exist),
+         * and {@code --client-cert-auth}: every client must present a certificate the CA signed.
+         */
+        public Builder tls(TestCertificates certs) {
+            this.tls = Objects.requireNonNull(certs);
             return this;
         }
 

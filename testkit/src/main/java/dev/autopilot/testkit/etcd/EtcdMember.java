@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.autopilot.testkit.tls.TestCertificates;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,9 +24,11 @@ public final class EtcdMember {
     private final int clientPort;
     private final int peerPort;
     private final Path dataDir;
+    private final TestCertificates tls;
     private Process process;
 
-    EtcdMember(String name, String address, List<String> aliases, int clientPort, int peerPort, Path dataDir) {
+    EtcdMember(String name, String address, List<String> aliases, int clientPort, int peerPort, Path dataDir, TestCertificates tls) {
+        this.tls = tls;
         this.name = name;
         this.address = address;
         this.aliases = aliases;
@@ -54,13 +57,17 @@ public final class EtcdMember {
         return clientPort;
     }
 
-    /** {@code http://address:clientPort}. */
+    /** {@code http://address:clientPort}, or {@code https://} when the cluster uses TLS. */
     public URI clientUri() {
-        return URI.create("http://" + address + ":" + clientPort);
+        return URI.create(scheme() + "://" + address + ":" + clientPort);
     }
 
     URI peerUri() {
-        return URI.create("http://" + address + ":" + peerPort);
+        return URI.create(scheme() + "://" + address + ":" + peerPort);
+    }
+
+    private String scheme() {
+        return tls == null ? "http" : "https";
     }
 
     /** The member's log file (stdout and stderr of etcd). */
@@ -87,8 +94,8 @@ public final class EtcdMember {
         }
         List<String> clientUrls = new ArrayList<>();
         clientUrls.add(clientUri().toString());
-        aliases.forEach(a -> clientUrls.add("http://" + a + ":" + clientPort));
-        List<String> cmd = List.of("/usr/bin/etcd",
+        aliases.forEach(a -> clientUrls.add(scheme() + "://" + a + ":" + clientPort));
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/etcd",
                 "--name", name,
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", String.join(",", clientUrls),
@@ -101,7 +108,14 @@ public final class EtcdMember {
                 "--snapshot-count", "2000",
                 "--quota-backend-bytes", String.valueOf(64L << 20),
                 "--log-level", "warn",
-                "--logger", "zap");
+                "--logger", "zap"));
+        if (tls != null) {
+            // TLS on both sides, and a client certificate signed by the CA required of every client and peer.
+            cmd.addAll(List.of("--cert-file", tls.certFile(address).toString(), "--key-file", tls.keyFile(address).toString(),
+                    "--trusted-ca-file", tls.caFile().toString(), "--client-cert-auth",
+                    "--peer-cert-file", tls.certFile(address).toString(), "--peer-key-file", tls.keyFile(address).toString(),
+                    "--peer-trusted-ca-file", tls.caFile().toString(), "--peer-client-cert-auth"));
+        }
         try {
             Files.createDirectories(dataDir.getParent());
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
