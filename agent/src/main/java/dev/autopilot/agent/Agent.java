@@ -179,6 +179,8 @@ public final class Agent implements AgentControl, AutoCloseable {
             }
         }
         db.prepareFencing();
+        // Dead-man switch (issue 11, defect 5; wiring until the HA cycle arms it itself): armed while this member holds the lock.
+        db.deadManSwitch().keepArmedWhile(lock::remainingLease);
         cluster.joinRoster(name);
         startDonor();
         HaCycle cycle = new HaCycle(config, secrets, db, lock, cluster, this::rebuildFrom);

@@ -71,6 +71,15 @@ public interface LeaderLock extends AutoCloseable {
     /** Whether this contender holds the lock by its own clock (acquired, not released, deadline not passed). */
     boolean isHeld();
 
+    /**
+     * Time until this holder's own fencing deadline (last renewal send + TTL − safety margin), by this holder's
+     * clock; {@link Duration#ZERO} when not held. A value read now is already stale when used: callers that hand it
+     * on (the database's dead-man switch) turn it into an absolute deadline at once.
+     */
+    default Duration remainingLease() {
+        return Duration.ZERO;
+    }
+
     /** Configured TTL. */
     Duration ttl();
 

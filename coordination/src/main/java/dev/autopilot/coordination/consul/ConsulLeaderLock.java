@@ -234,6 +234,13 @@ final class ConsulLeaderLock implements LeaderLock {
     }
 
     @Override
+    public Duration remainingLease() {
+        Tenure t = tenure.get();
+        long left = t == null ? 0 : t.deadline().deadlineNanos() - System.nanoTime();
+        return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
+    }
+
+    @Override
     public boolean isHeld() {
         Tenure t = tenure.get();
         return t != null && !t.deadline().passed();
