@@ -4,23 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.autopilot.agent.config.AgentConfig;
-import dev.autopilot.agent.config.AgentConfigLoader;
-import dev.autopilot.agent.config.ClusterSecrets;
-import dev.autopilot.mysql.auth.Credentials;
-import dev.autopilot.mysql.auth.Secret;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -35,32 +23,18 @@ import org.junit.jupiter.api.Test;
  */
 class FencingTest {
     private static final String ADDRESS = "127.0.34.1";
-    private static final int PORT = 3306;
+    private static final int PORT = RealServer.PORT;
     /** lock.safetyMargin is 1 s by default: the fence must be done within half of it. */
     private static final Duration BOUND = Duration.ofMillis(500);
     /** What the test tolerates on top of the bound on a loaded machine (thread start, logging). */
     private static final Duration SLACK = Duration.ofMillis(700);
 
-    private static Path root;
     private static LocalDatabase db;
 
     @BeforeAll
-    static void startServer() throws Exception {
-        root = Path.of("target", "it", "FencingTest").toAbsolutePath();
-        deleteTree(root);
-        AgentConfig config = new AgentConfigLoader(Map.of("AUTOPILOT_CLUSTER", "fencing", "AUTOPILOT_MEMBER_NAME", "db1",
-                "AUTOPILOT_MEMBER_ADDRESS", ADDRESS, "AUTOPILOT_MEMBER_DATA_DIR", root.resolve("db1").toString(),
-                "AUTOPILOT_MYSQL_PORT", Integer.toString(PORT), "AUTOPILOT_MYSQL_BUFFER_POOL", "32")).load(Optional.empty());
-        assertThat(config.lock().safetyMargin()).isEqualTo(BOUND.multipliedBy(2));
-        db = new LocalDatabase(config, new ClusterSecrets(new Credentials("root", Secret.of("")),
-                Credentials.of(ClusterSecrets.REPLICATION_USER, "r"), Credentials.of(ClusterSecrets.MONITOR_USER, "m"),
-                Credentials.of(ClusterSecrets.BACKUP_USER, "b"), Optional.empty(), Secret.of("token-0123456789abcdef")));
-        db.server().initialise(Duration.ofMinutes(2));
-        db.server().start(Duration.ofMinutes(2));
-        db.admin().execute("CREATE DATABASE IF NOT EXISTS app");
-        db.admin().execute("CREATE TABLE IF NOT EXISTS app.t (id BIGINT PRIMARY KEY, v VARCHAR(20))");
-        db.admin().execute("CREATE USER IF NOT EXISTS 'app'@'%' IDENTIFIED BY 'app-secret'");
-        db.admin().execute("GRANT ALL ON app.* TO 'app'@'%'");
+    static void startServer() {
+        db = RealServer.start("FencingTest", ADDRESS);
+        assertThat(db.server().settings().port()).isEqualTo(PORT);
         db.prepareFencing();
     }
 
@@ -177,7 +151,7 @@ class FencingTest {
     }
 
     private static Connection app() throws SQLException {
-        return DriverManager.getConnection("jdbc:mariadb://" + ADDRESS + ":" + PORT + "/app?user=app&password=app-secret&connectTimeout=5000");
+        return RealServer.app(db);
     }
 
     private static void execute(Connection c, String sql) {
@@ -185,17 +159,6 @@ class FencingTest {
             s.execute(sql);
         } catch (SQLException e) {
             throw new java.util.concurrent.CompletionException(e);
-        }
-    }
-
-    private static void deleteTree(Path p) {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
