@@ -99,6 +99,25 @@ class FencingTest {
     }
 
     @Test
+    void aLongRunningWriteStatementDoesNotHoldUpTheFence() throws Exception {
+        try (Connection client = app()) {
+            // One INSERT that runs ~30 s (a second per row): read_only waits for write statements in progress.
+            CompletableFuture<Void> statement = CompletableFuture.runAsync(() -> execute(client,
+                    "INSERT INTO t SELECT 3000 + seq, 'slow' FROM seq_1_to_30 WHERE SLEEP(1) = 0"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.admin().queryRows(
+                    "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'app' AND INFO LIKE 'INSERT%'").size() == 1);
+
+            FenceResult result = db.fence("test: lease lost");
+
+            assertThat(result.kind()).as(result.toString()).isEqualTo(FenceResult.Kind.READ_ONLY);
+            assertThat(result.took()).isLessThan(BOUND.plus(SLACK));
+            assertThatThrownBy(() -> statement.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(SQLException.class);
+        }
+        assertThat(db.admin().queryLong("SELECT COUNT(*) FROM app.t WHERE v = 'slow'")).isZero();
+        assertNoClientCanCommit();
+    }
+
+    @Test
     void aStoppedServerIsKilledWithinTheBound() throws Exception {
         long pid = new ServerProcess(db.server().optionFile()).find().orElseThrow().pid();
         db.server().pause(true); // SIGSTOP: alive, answers nothing, keeps its clients' sessions
