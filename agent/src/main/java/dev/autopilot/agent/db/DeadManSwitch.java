@@ -173,6 +173,19 @@ public final class DeadManSwitch implements AutoCloseable {
         }
     }
 
+    /** True when the server is read-only and the switch still has a deadline. */
+    private boolean armedWhileReadOnly() {
+        try {
+            return admin.queryRows("SELECT expires FROM " + SCHEMA + ".dead_man WHERE id = 1 AND expires IS NOT NULL"
+                    + " AND @@GLOBAL.read_only = 1").size() == 1;
+        } catch (DatabaseException e) {
+            if (e.errorCode() == NO_SUCH_TABLE || e.errorCode() == NO_SUCH_DATABASE) {
+                return false; // nothing armed; installed on the next arm
+            }
+            throw e;
+        }
+    }
+
     /** When the switch last fenced this server, and how many client sessions it killed then. */
     public Optional<Firing> lastFiring() {
         try {
@@ -208,7 +221,6 @@ public final class DeadManSwitch implements AutoCloseable {
     }
 
     private void refreshLoop(Supplier<Duration> remainingLease) {
-        boolean armed = true; // unknown at start: disarm once if the server turns out read-only without the lock
         String lastProblem = "";
         Optional<Firing> seen = Optional.empty();
         long round = 0;
@@ -217,10 +229,10 @@ public final class DeadManSwitch implements AutoCloseable {
                 Duration left = remainingLease.get();
                 if (left.isPositive()) {
                     arm(left);
-                    armed = true;
-                } else if (armed && admin.isReadOnly()) {
+                } else if (armedWhileReadOnly()) {
+                    // Also a deadline that came with a copy of the primary's data (a clone or a snapshot): left armed, it
+                    // would fence this member the moment it is promoted, before its first refresh.
                     disarm();
-                    armed = false;
                 }
                 if (round++ % 10 == 0) {
                     Optional<Firing> firing = lastFiring();

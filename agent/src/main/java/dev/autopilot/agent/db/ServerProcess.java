@@ -38,9 +38,7 @@ final class ServerProcess {
         try {
             server.onExit().get(exitWithin.toNanos(), TimeUnit.NANOSECONDS);
             return true;
-        } catch (TimeoutException e) {
-            return !server.isAlive();
-        } catch (ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             return !server.isAlive();
         }
     }

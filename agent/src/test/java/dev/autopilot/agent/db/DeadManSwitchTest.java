@@ -75,8 +75,10 @@ class DeadManSwitchTest {
     @Test
     void aSwitchRefreshedInTimeNeverFires() throws Exception {
         try (DeadManSwitch refreshed = ownSwitch()) {
-            refreshed.keepArmedWhile(() -> Duration.ofMillis(600)); // a held lock, renewed all along
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(50))
+            // A held lock, renewed all along: with the default lock settings 2.5-3 s remain at any moment.
+            refreshed.keepArmedWhile(() -> Duration.ofMillis(2500));
+            // Longer than one deadline: only the refreshes keep it writable.
+            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(50))
                     .until(() -> !db.admin().isReadOnly());
         }
         try (Connection client = RealServer.app(db); Statement s = client.createStatement()) {
@@ -114,6 +116,19 @@ class DeadManSwitchTest {
             lease.set(Duration.ZERO);
             await("disarmed").atMost(Duration.ofSeconds(5)).until(() -> expires() == null);
         }
+    }
+
+    @Test
+    void aDeadlineThatCameWithACopyOfThePrimaryIsClearedOnAReplica() {
+        db.admin().readOnly(true);
+        db.deadManSwitch().arm(Duration.ofMillis(-5000)); // as a clone of an armed primary brings it: long expired
+        try (DeadManSwitch refreshed = ownSwitch()) {
+            refreshed.keepArmedWhile(() -> Duration.ZERO); // this member does not hold the lock
+            await("disarmed").atMost(Duration.ofSeconds(5)).until(() -> expires() == null);
+        }
+        db.admin().readOnly(false); // promoted: opening writes must not trip over the copied deadline
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !db.admin().isReadOnly());
     }
 
     @Test
