@@ -16,7 +16,9 @@ import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.BinlogRetention;
 import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.agent.ha.HaClock;
 import dev.autopilot.agent.ha.HaCycle;
+import dev.autopilot.agent.ha.LocalDatabaseControl;
 import dev.autopilot.agent.ha.HaLoop;
 import dev.autopilot.agent.ha.Outcome;
 import dev.autopilot.agent.lifecycle.BackupBootstrap;
@@ -183,7 +185,8 @@ public final class Agent implements AgentControl, AutoCloseable {
         db.deadManSwitch().keepArmedWhile(lock::remainingLease);
         cluster.joinRoster(name);
         startDonor();
-        HaCycle cycle = new HaCycle(config, secrets, db, lock, cluster, this::rebuildFrom);
+        HaCycle cycle = new HaCycle(config, secrets.replication(), new LocalDatabaseControl(db, config), lock, cluster,
+                HaClock.system(), this::rebuildFrom);
         cycleRef[0] = cycle;
         loop = new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
