@@ -169,21 +169,42 @@ public final class LocalDatabase implements AutoCloseable {
         }
     }
 
-    /** One reading; never throws. */
+    /**
+     * One reading; never throws, and never takes much longer than the admin connection's query timeout: over the unix
+     * socket the driver does not bound a read by its socket timeout, so a stalled or SIGSTOPped server would hold the
+     * caller until it wakes up. A reading that does not finish in time reports the server unreachable, and the HA
+     * loop's connection is abandoned to the stuck call (a fresh one serves the next call).
+     */
     public DatabaseReading read() {
         DatabaseAdmin a = admin();
+        Duration bound = a.target().queryTimeout().plus(a.target().connectTimeout());
+        FutureTask<DatabaseReading> reading = new FutureTask<>(() -> readNow(a));
+        Thread.ofPlatform().daemon().name("db-read-" + config.member().name()).start(reading);
+        try {
+            return reading.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            synchronized (this) {
+                if (admin == a) {
+                    admin = null; // the stuck call keeps the old connection; it fails once the server wakes or dies
+                }
+            }
+            return DatabaseReading.unreachable("no answer within " + bound.toMillis() + " ms on " + server.settings().socket()
+                    + " (server stalled or stopped?)");
+        } catch (ExecutionException e) {
+            return DatabaseReading.unreachable(String.valueOf(e.getCause() == null ? e : e.getCause().getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return DatabaseReading.unreachable("interrupted while reading the server");
+        }
+    }
+
+    private DatabaseReading readNow(DatabaseAdmin a) {
         try {
             if (!a.ping()) {
                 return DatabaseReading.unreachable("no answer to SELECT 1 on " + server.settings().socket());
             }
-            boolean readOnly = a.isReadOnly();
-            // Zero-loss primaries only: has semi-sync fallen back to asynchronous replication (no ack within the timeout)?
-            boolean fallback = config.mysql().zeroLoss() && !readOnly
-                    && a.queryString("SELECT CONCAT(@@rpl_semi_sync_master_enabled, '/', (SELECT VARIABLE_VALUE FROM"
-                            + " information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_STATUS'))")
-                    .filter("1/OFF"::equals).isPresent();
-            return new DatabaseReading(true, readOnly, a.gtidPosition(), a.gtidBinlogState(), a.gtidSlavePosition(),
-                    a.replicationStatus(), a.serverVersion().toString(), "", fallback);
+            return new DatabaseReading(true, a.isReadOnly(), a.gtidPosition(), a.gtidBinlogState(), a.gtidSlavePosition(),
+                    a.replicationStatus(), a.serverVersion().toString(), "");
         } catch (RuntimeException e) {
             return DatabaseReading.unreachable(e.getMessage());
         }

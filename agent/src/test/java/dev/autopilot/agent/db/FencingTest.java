@@ -2,6 +2,7 @@ package dev.autopilot.agent.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -134,6 +135,19 @@ class FencingTest {
             }
             db.server().kill(); // reaps the child; the next test starts it again
         }
+    }
+
+    @Test
+    void aStoppedServerIsReportedUnreachableWithinTheQueryTimeout() {
+        assertThat(db.read().reachable()).isTrue();
+        db.server().pause(true); // alive but answering nothing: over the unix socket a read would wait for it for good
+        try {
+            DatabaseReading reading = assertTimeoutPreemptively(Duration.ofSeconds(15), () -> db.read());
+            assertThat(reading.reachable()).as("a stopped server is not reachable").isFalse();
+        } finally {
+            db.server().pause(false);
+        }
+        await("readable again").atMost(Duration.ofSeconds(30)).until(() -> db.read().reachable());
     }
 
     @Test
