@@ -189,6 +189,8 @@ public final class Agent implements AgentControl, AutoCloseable {
                 HaClock.system(), this::rebuildFrom, new RestFailsafePeers(secrets.operatorToken()),
                 DeadlineAlarm.ownThread("failsafe-deadline-" + name, HaClock.system()));
         cycleRef[0] = cycle;
+        // The dead-man switch inside mariadbd is re-armed every 100 ms to how long this member may still write.
+        db.deadManSwitch().keepArmedWhile(cycle::writeAuthorityRemaining);
         loop = new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
         bus.subscribe("ha-loop", event -> loop.wake());
@@ -563,7 +565,7 @@ public final class Agent implements AgentControl, AutoCloseable {
             loop.close();
         }
         if (lock != null && lock.isHeld()) {
-            db.fence();
+            db.fence("graceful stop");
             lock.release();
         }
         if (binlogRetention != null) {

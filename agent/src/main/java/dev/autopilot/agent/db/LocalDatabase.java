@@ -23,6 +23,10 @@ import java.util.Optional;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +49,7 @@ public final class LocalDatabase implements AutoCloseable {
     private volatile boolean identityUnused;
     private volatile DatabaseAdmin admin;
     private volatile DatabaseAdmin fencing;
+    private DeadManSwitch deadManSwitch;
 
     public LocalDatabase(AgentConfig config, ClusterSecrets secrets) {
         this.config = config;
@@ -177,43 +182,205 @@ public final class LocalDatabase implements AutoCloseable {
         }
     }
 
-    /** One reading; never throws. */
+    /**
+     * One reading; never throws, and never takes much longer than the admin connection's query timeout: over the unix
+     * socket the driver does not bound a read by its socket timeout, so a stalled or SIGSTOPped server would hold the
+     * caller until it wakes up. A reading that does not finish in time reports the server unreachable, and the HA
+     * loop's connection is abandoned to the stuck call (a fresh one serves the next call).
+     */
     public DatabaseReading read() {
         DatabaseAdmin a = admin();
+        Duration bound = a.target().queryTimeout().plus(a.target().connectTimeout());
+        FutureTask<DatabaseReading> reading = new FutureTask<>(() -> readNow(a));
+        Thread.ofPlatform().daemon().name("db-read-" + config.member().name()).start(reading);
+        try {
+            return reading.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            synchronized (this) {
+                if (admin == a) {
+                    admin = null; // the stuck call keeps the old connection; it fails once the server wakes or dies
+                }
+            }
+            return DatabaseReading.unreachable("no answer within " + bound.toMillis() + " ms on " + server.settings().socket()
+                    + " (server stalled or stopped?)");
+        } catch (ExecutionException e) {
+            return DatabaseReading.unreachable(String.valueOf(e.getCause() == null ? e : e.getCause().getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return DatabaseReading.unreachable("interrupted while reading the server");
+        }
+    }
+
+    private DatabaseReading readNow(DatabaseAdmin a) {
         try {
             if (!a.ping()) {
                 return DatabaseReading.unreachable("no answer to SELECT 1 on " + server.settings().socket());
             }
-            boolean readOnly = a.isReadOnly();
-            // Zero-loss primaries only: has semi-sync fallen back to asynchronous replication (no ack within the timeout)?
-            boolean fallback = config.mysql().zeroLoss() && !readOnly
-                    && a.queryString("SELECT CONCAT(@@rpl_semi_sync_master_enabled, '/', (SELECT VARIABLE_VALUE FROM"
-                            + " information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_STATUS'))")
-                    .filter("1/OFF"::equals).isPresent();
-            return new DatabaseReading(true, readOnly, a.gtidPosition(), a.gtidBinlogState(), a.gtidSlavePosition(),
-                    a.replicationStatus(), a.serverVersion().toString(), "", fallback);
+            return new DatabaseReading(true, a.isReadOnly(), a.gtidPosition(), a.gtidBinlogState(), a.gtidSlavePosition(),
+                    a.replicationStatus(), a.serverVersion().toString(), "");
         } catch (RuntimeException e) {
             return DatabaseReading.unreachable(e.getMessage());
         }
     }
 
     /**
-     * Self-fencing: read-only, then every client connection killed (the agent's own accounts spared). Uses the
-     * dedicated fencing connection; returns how many connections were killed.
+     * Self-fencing, bounded and escalating: makes sure no client can commit on this member's server any more, within
+     * half the lock's safety margin ({@code lock.safetyMargin}) — or kills the server.
+     *
+     * <ol>
+     *   <li>On the dedicated fencing connection (re-validated first: it may have died of {@code wait_timeout}), client
+     *       sessions are killed (the agent's own accounts spared) and then {@code read_only} is tried without
+     *       queueing, again and again until it is granted: {@code SET GLOBAL read_only} waits behind commits parked in
+     *       the semi-sync wait and running write statements, and killing their sessions releases them. A last sweep
+     *       kills sessions that connected meanwhile.</li>
+     *   <li>When the server is not read-only within the bound (stalled, stopped, a statement that will not die), the
+     *       {@code mariadbd} process is killed with SIGKILL; the supervisor restarts it, read-only as every start.</li>
+     * </ol>
+     * Also the way to make sure a server that does not answer (a ping times out, but the process is alive) cannot
+     * accept writes before the leader lock is released: the result is {@link FenceResult.Kind#NOT_RUNNING} at once
+     * when no server process exists, and otherwise one of the other kinds within about the safety margin.
+     *
+     * @param reason for the log: why this member fences
+     * @return how writes were stopped; {@link FenceResult.Kind#FAILED} when they may not have been (never thrown)
      */
-    public int fence() {
-        DatabaseAdmin f = fencingAdmin();
-        f.readOnly(true);
-        return f.killClientConnections(Set.of(secrets.root().user(), secrets.replication().user(), secrets.monitor().user()));
+    public FenceResult fence(String reason) {
+        long start = System.nanoTime();
+        Duration bound = config.lock().safetyMargin().dividedBy(2);
+        long deadline = start + bound.toNanos();
+        FutureTask<Integer> attempt = new FutureTask<>(() -> closeWrites(deadline));
+        // A platform thread of its own: the caller's wait below stays bounded whatever the JDBC call does.
+        Thread.ofPlatform().daemon().name("fence-" + config.member().name()).start(attempt);
+        String why;
+        try {
+            int killed = attempt.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            FenceResult done = new FenceResult(FenceResult.Kind.READ_ONLY, killed, since(start), "");
+            LOG.info("{}: fenced ({}): {}", config.member().name(), reason, done);
+            return done;
+        } catch (TimeoutException e) {
+            why = "not read-only within " + bound.toMillis() + " ms";
+        } catch (ExecutionException e) {
+            why = e.getCause() == null ? String.valueOf(e) : e.getCause().getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // still escalate: a fence is never abandoned half-way
+            why = "interrupted while waiting for read_only";
+        }
+        return escalate(reason, why, start);
     }
 
-    /** Opens the fencing connection ahead of need, so fencing does not pay for a connect. */
+    /**
+     * The same as {@link #fence(String)}, for callers written before it: the number of client sessions killed, or 0
+     * when the server was killed or not running.
+     *
+     * @throws IllegalStateException when the fence failed: the server may still accept writes
+     * @deprecated use {@link #fence(String)}, whose result says how the fence ended
+     */
+    @Deprecated
+    public int fence() {
+        FenceResult result = fence("fence requested");
+        if (!result.writesStopped()) {
+            throw new IllegalStateException(config.member().name() + ": fence failed: " + result.detail());
+        }
+        return result.sessionsKilled();
+    }
+
+    /** Kills client sessions and tries read_only until granted or {@code deadlineNanos}; returns the sessions killed. */
+    private int closeWrites(long deadlineNanos) throws InterruptedException {
+        DatabaseAdmin f = fencingAdmin();
+        f.revalidate(Duration.ofSeconds(1));
+        Set<String> spared = agentAccounts();
+        int killed = 0;
+        while (true) {
+            // Kill first: a commit parked in the semi-sync wait holds the lock read_only needs, and a killed session's
+            // commit returns an error to its client instead of an acknowledgement.
+            killed += f.killClientConnections(spared);
+            if (f.tryReadOnly()) {
+                break;
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                throw new IllegalStateException("read_only stayed blocked by commits or write statements");
+            }
+            Thread.sleep(10); // the killed sessions' threads need a moment to end; then kill again and retry
+        }
+        killed += f.killClientConnections(spared); // sessions that connected between the sweep and read_only
+        if (!f.isReadOnly()) {
+            throw new IllegalStateException("read_only was set but the server reports it off");
+        }
+        return killed;
+    }
+
+    private FenceResult escalate(String reason, String why, long start) {
+        String name = config.member().name();
+        Optional<ProcessHandle> running = serverProcess().find();
+        if (running.isEmpty()) {
+            FenceResult result = new FenceResult(FenceResult.Kind.NOT_RUNNING, 0, since(start),
+                    "no mariadbd runs with " + server.optionFile());
+            LOG.info("{}: fenced ({}): {}", name, reason, result);
+            return result;
+        }
+        long pid = running.get().pid();
+        boolean exited;
+        try {
+            exited = ServerProcess.kill(running.get(), config.lock().safetyMargin());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exited = !running.get().isAlive();
+        }
+        FenceResult result = exited
+                ? new FenceResult(FenceResult.Kind.SERVER_KILLED, 0, since(start), why + "; mariadbd pid " + pid + " killed with SIGKILL")
+                : new FenceResult(FenceResult.Kind.FAILED, 0, since(start), why + "; SIGKILL sent to mariadbd pid " + pid
+                        + " but it has not exited within " + config.lock().safetyMargin().toMillis() + " ms");
+        if (exited) {
+            LOG.warn("{}: fencing ({}): {}; killed mariadbd (pid {}) with SIGKILL, the supervisor restarts it read-only",
+                    name, reason, why, pid);
+        } else {
+            LOG.error("{}: fencing ({}) FAILED: {}; the server may still accept writes", name, reason, result.detail());
+        }
+        return result;
+    }
+
+    /** This member's running server process, found by its option file (see {@link ServerProcess}). */
+    private ServerProcess serverProcess() {
+        return new ServerProcess(server.optionFile());
+    }
+
+    /** True when a {@code mariadbd} runs on this member's option file (also when it is stopped or stalled). */
+    public boolean serverProcessRunning() {
+        return serverProcess().find().isPresent();
+    }
+
+    /** The agent's own accounts, spared when client sessions are killed. */
+    Set<String> agentAccounts() {
+        return Set.of(secrets.root().user(), secrets.replication().user(), secrets.monitor().user());
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /**
+     * Opens the fencing connection ahead of need, so fencing does not pay for a connect, and installs the dead-man
+     * switch on the server (see {@link DeadManSwitch}).
+     */
     public void prepareFencing() {
         try {
             fencingAdmin().ping();
         } catch (RuntimeException ignored) {
             // The server may not be up yet; fence() connects on demand.
         }
+        try {
+            deadManSwitch().install();
+        } catch (RuntimeException e) {
+            // Arming installs it when it is missing; until then a frozen agent is not covered.
+            LOG.warn("{}: cannot install the dead-man switch yet ({}); arming will try again", config.member().name(), e.getMessage());
+        }
+    }
+
+    /** The server's dead-man switch, over a connection of its own (see {@link DeadManSwitch}). */
+    public synchronized DeadManSwitch deadManSwitch() {
+        if (deadManSwitch == null) {
+            deadManSwitch = new DeadManSwitch(config.member().name(), new DatabaseAdmin(socketTarget(secrets.root())), agentAccounts());
+        }
+        return deadManSwitch;
     }
 
     private synchronized DatabaseAdmin fencingAdmin() {
@@ -230,6 +397,13 @@ public final class LocalDatabase implements AutoCloseable {
         }
         if (fencing != null) {
             fencing.close();
+        }
+        DeadManSwitch dms;
+        synchronized (this) {
+            dms = deadManSwitch;
+        }
+        if (dms != null) {
+            dms.close();
         }
     }
 }

@@ -44,8 +44,11 @@ public interface DatabaseControl {
      */
     void prepareWrites();
 
-    /** {@code read_only=OFF}. Called only by {@link WriteGate#open}, under the gate's lock. */
-    void allowWrites();
+    /**
+     * {@code read_only=OFF}, after arming the server's own dead-man switch to {@code authority} from now (the writes
+     * close by themselves if the agent freezes). Called only by {@link WriteGate#open}, under the gate's lock.
+     */
+    void allowWrites(Duration authority);
 
     /** Read-only, replication re-pointed at {@code source} starting after {@code start}, and started. */
     void follow(ReplicationSource source, GtidPosition start);

@@ -308,6 +308,18 @@ public final class HaCycle {
     }
 
     /** Whether this member leads on failsafe confirmations alone (its lease lost, the store unreachable or not yet retaken). */
+    /**
+     * How long this member may keep writes open from now without the agent: its own lease deadline while it holds the
+     * lock, the failsafe deadline while it leads under failsafe, else zero. What the server's dead-man switch is armed to.
+     */
+    public Duration writeAuthorityRemaining() {
+        if (lock.isHeld()) {
+            return lock.remainingLease();
+        }
+        OptionalLong failsafeUntil = failsafeDeadline();
+        return failsafeUntil.isPresent() ? Duration.ofNanos(Math.max(0, failsafeUntil.getAsLong() - clock.nanoTime())) : Duration.ZERO;
+    }
+
     public boolean leadsUnderFailsafe() {
         return failsafeActive.get();
     }

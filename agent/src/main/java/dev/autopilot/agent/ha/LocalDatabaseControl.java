@@ -5,17 +5,10 @@ import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.mysql.admin.DatabaseAdmin;
 import dev.autopilot.mysql.flavor.ReplicationSource;
 import dev.autopilot.mysql.gtid.GtidPosition;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** {@link DatabaseControl} over this member's real server ({@link LocalDatabase}). */
 public final class LocalDatabaseControl implements DatabaseControl {
-    private static final Logger LOG = LoggerFactory.getLogger(LocalDatabaseControl.class);
-
     private final LocalDatabase db;
     private final AgentConfig config;
 
@@ -26,31 +19,12 @@ public final class LocalDatabaseControl implements DatabaseControl {
 
     @Override
     public boolean fence() {
-        try {
-            int killed = db.fence();
-            LOG.info("{}: fenced: read-only, {} client connection(s) killed", config.member().name(), killed);
-            return true;
-        } catch (RuntimeException e) {
-            LOG.error("{}: fencing failed: {}", config.member().name(), e.getMessage());
-            return !processAlive();
-        }
+        return db.fence("HA rule").writesStopped();
     }
 
     @Override
     public boolean processAlive() {
-        Path pidFile = db.server().settings().pidFile();
-        try {
-            long pid = Long.parseLong(Files.readString(pidFile).strip());
-            Path stat = Path.of("/proc", Long.toString(pid), "stat");
-            if (!Files.exists(stat)) {
-                return false;
-            }
-            String s = Files.readString(stat);
-            char state = s.charAt(s.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return false; // no pid file: the server removed it on exit, or never started
-        }
+        return db.serverProcessRunning();
     }
 
     @Override
@@ -90,7 +64,8 @@ public final class LocalDatabaseControl implements DatabaseControl {
     }
 
     @Override
-    public void allowWrites() {
+    public void allowWrites(Duration authority) {
+        db.deadManSwitch().arm(authority); // throws rather than open writes with no switch armed
         db.admin().readOnly(false);
     }
 

@@ -36,7 +36,7 @@ public final class WriteGate {
         if (fences != epoch || !lock.isHeld()) {
             return false;
         }
-        db.allowWrites();
+        db.allowWrites(lock.remainingLease());
         return true;
     }
 }

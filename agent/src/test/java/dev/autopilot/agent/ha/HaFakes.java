@@ -95,7 +95,7 @@ final class HaFakes {
         }
 
         @Override
-        public void allowWrites() {
+        public void allowWrites(Duration authority) {
             step("allowWrites");
             readOnly = false;
         }

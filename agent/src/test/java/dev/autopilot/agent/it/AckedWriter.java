@@ -69,6 +69,11 @@ final class AckedWriter implements AutoCloseable {
         return acked.values().stream().filter(a -> a.nanos() > nanos && a.member().equals(member)).map(Ack::nanos).min(Long::compare);
     }
 
+    /** Monotonic time of the last write {@code member} acknowledged, if any. */
+    Optional<Long> lastAckBy(String member) {
+        return acked.values().stream().filter(a -> a.member().equals(member)).map(Ack::nanos).max(Long::compare);
+    }
+
     /** The longest time between two consecutive acknowledgements. */
     long longestGapMillis() {
         long[] times = acked.values().stream().mapToLong(Ack::nanos).sorted().toArray();

@@ -115,10 +115,15 @@ public final class DatabaseAdmin implements AutoCloseable {
         return killClientConnections(Set.of());
     }
 
-    /** As {@link #killClientConnections()}, also sparing connections of the named accounts (e.g. the monitor). */
+    /**
+     * As {@link #killClientConnections()}, also sparing connections of the named accounts (e.g. the monitor). Goes on
+     * past a session it cannot kill (logged with the first error): one stubborn session must not leave the rest alive.
+     */
     public synchronized int killClientConnections(Set<String> sparedUsers) {
         List<Map<String, String>> rows = queryRows("SELECT ID, USER, COMMAND FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()");
         int killed = 0;
+        int failed = 0;
+        DatabaseException firstFailure = null;
         for (Map<String, String> row : rows) {
             String user = row.getOrDefault("USER", "");
             if (SERVER_COMMANDS.contains(row.get("COMMAND")) || user.equals("system user") || user.equals("event_scheduler")
@@ -130,14 +135,60 @@ public final class DatabaseAdmin implements AutoCloseable {
                 killed++;
             } catch (DatabaseException e) {
                 if (e.errorCode() != 1094) { // 1094: unknown thread id — it ended by itself meanwhile
-                    throw e;
+                    failed++;
+                    firstFailure = firstFailure == null ? e : firstFailure;
                 }
             }
         }
         if (killed > 0) {
             LOG.info("Killed {} client connection(s) on {}", killed, target);
         }
+        if (failed > 0) {
+            LOG.warn("Could not kill {} client connection(s) on {} (first: {}); the others were killed", failed, target,
+                    firstFailure.getMessage());
+        }
         return killed;
+    }
+
+    /**
+     * One attempt at {@code SET GLOBAL read_only=ON} that does not queue: it fails at once (error 1205) when a commit
+     * holds the lock it needs — a commit parked in the semi-synchronous wait holds it until a replica acknowledges or
+     * the semi-sync timeout passes, and a waiting {@code read_only} blocks every later commit meanwhile. Callers kill
+     * client sessions and try again.
+     *
+     * @return true when the server is now read-only, false when the lock was busy
+     */
+    public synchronized boolean tryReadOnly() {
+        try {
+            for (String sql : flavor().setReadOnly(true)) {
+                // lock_wait_timeout=0: no wait for the global read lock. One statement, so a reconnect cannot lose it.
+                execute(flavor() instanceof MariaDbFlavor ? "SET STATEMENT lock_wait_timeout=0 FOR " + sql : sql);
+            }
+            return true;
+        } catch (DatabaseException e) {
+            if (e.errorCode() == 1205) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Checks the persistent connection with one round trip bounded by {@code timeout} and drops it when it is dead
+     * (killed by {@code wait_timeout}, a server restart), so the next call opens a fresh one instead of spending its
+     * first attempt on a broken socket. True when the connection answered.
+     */
+    public synchronized boolean revalidate(Duration timeout) {
+        try {
+            if (connection != null && !connection.isClosed()
+                    && connection.isValid((int) Math.max(1, (timeout.toMillis() + 999) / 1000))) {
+                return true;
+            }
+        } catch (SQLException e) {
+            // treated as dead below
+        }
+        closeConnection();
+        return false;
     }
 
     // ---- positions -----------------------------------------------------------------------------
@@ -313,6 +364,20 @@ public final class DatabaseAdmin implements AutoCloseable {
             st.execute(sql);
             return null;
         });
+    }
+
+    /**
+     * Runs statements that must stay on this server: binary logging is off for them ({@code sql_log_bin=0}), so they
+     * are never replicated and never carry a GTID of this server (on a replica that would be an errant transaction).
+     * One session, not re-opened midway; logging is on again for the session afterwards, and a session that failed
+     * midway is closed, so the setting cannot leak into later calls.
+     */
+    public synchronized void executeUnlogged(List<String> statements) {
+        List<String> all = new ArrayList<>();
+        all.add("SET SESSION sql_log_bin=0");
+        all.addAll(statements);
+        all.add("SET SESSION sql_log_bin=1");
+        executeInOneSession(all, sql -> sql.length() > 120 ? sql.substring(0, 120) + "..." : sql);
     }
 
     /**

@@ -21,7 +21,7 @@ public final class OptionFile {
             "skip_slave_start", "read_only", "report_host", "report_port", "innodb_buffer_pool_size", "innodb_log_file_size",
             "skip_name_resolve", "slave_net_timeout", "rpl_semi_sync_master_enabled", "rpl_semi_sync_slave_enabled",
             "rpl_semi_sync_master_wait_point", "rpl_semi_sync_master_timeout", "sync_relay_log", "init_rpl_role",
-            "rpl_semi_sync_slave_kill_conn_timeout");
+            "rpl_semi_sync_slave_kill_conn_timeout", "event_scheduler");
 
     private OptionFile() {
     }
@@ -51,6 +51,9 @@ public final class OptionFile {
         o.put("relay_log_recovery", "ON");
         o.put("skip_slave_start", "ON");
         o.put("read_only", "ON");
+        // Runs the agent's dead-man switch: an event that turns a writable server read-only when the agent stops
+        // refreshing its heartbeat (a frozen agent cannot fence; see docs/why.md).
+        o.put("event_scheduler", "ON");
         o.put("report_host", s.reportHost());
         o.put("report_port", Integer.toString(s.port()));
         o.put("slave_net_timeout", Long.toString(s.replicaNetTimeout().toSeconds()));

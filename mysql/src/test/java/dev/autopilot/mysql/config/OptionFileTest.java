@@ -41,7 +41,7 @@ class OptionFileTest {
                 .containsEntry("log_slave_updates", "ON").containsEntry("gtid_strict_mode", "ON")
                 .containsEntry("sync_binlog", "1").containsEntry("innodb_flush_log_at_trx_commit", "1")
                 .containsEntry("relay_log_recovery", "ON").containsEntry("skip_slave_start", "ON")
-                .containsEntry("read_only", "ON").containsEntry("gtid_domain_id", "0")
+                .containsEntry("read_only", "ON").containsEntry("event_scheduler", "ON").containsEntry("gtid_domain_id", "0")
                 .containsEntry("skip_name_resolve", "ON").containsEntry("relay_log", "/data/db/relay-bin")
                 .containsEntry("innodb_buffer_pool_size", Long.toString(256L << 20))
                 .containsEntry("innodb_log_file_size", Long.toString(96L << 20))

@@ -1,0 +1,292 @@
+package dev.autopilot.agent.db;
+
+import dev.autopilot.mysql.admin.DatabaseAdmin;
+import dev.autopilot.mysql.admin.DatabaseException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A dead-man switch inside {@code mariadbd}, for the one fault the agent cannot fence itself: the agent frozen
+ * (SIGSTOP, a long GC pause, a stalled VM) while its server stays writable. Clients connected straight to the server
+ * would go on committing after a replica is promoted, and those writes are lost when the old primary rejoins.
+ *
+ * <p>The agent keeps a deadline in a one-row table, {@code autopilot.dead_man.expires}: the wall-clock time of its own
+ * fencing deadline (the lease's last renewal send + TTL − safety margin, see {@code LeaderLock.remainingLease()}). An
+ * event that the server runs every second ({@code event_scheduler=ON}) checks it every {@link #CHECK_EVERY} while the
+ * server is writable; once the deadline has passed it kills client sessions (the agent's accounts spared) and sets
+ * {@code read_only} — the same steps as {@link LocalDatabase#fence(String)}, without the agent. The lease cannot expire
+ * in the store before the safety margin has passed after that deadline, so the server is read-only before any replica
+ * can win the lock.
+ *
+ * <p>Every object (schema, table, procedures, event) and every heartbeat write is made with {@code sql_log_bin=0}: they
+ * never reach the binlog, so they are never replicated and never become an errant transaction. The switch acts only
+ * while the server is writable and is disarmed (no deadline) on a member that is not primary, so a replica or a
+ * read-only server is never touched. See docs/why.md for the choice and its limits.
+ *
+ * <p>Thread-safe: one connection of its own (never queued behind the HA loop's or the fencing connection).
+ */
+public final class DeadManSwitch implements AutoCloseable {
+    /** Schema of the switch's table, procedures and event (created on every member, never replicated). */
+    public static final String SCHEMA = "autopilot";
+    /** How often the event looks at the deadline while the server is writable. */
+    public static final Duration CHECK_EVERY = Duration.ofMillis(100);
+    /** How often {@link #keepArmedWhile} refreshes the deadline. */
+    public static final Duration REFRESH_EVERY = Duration.ofMillis(100);
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadManSwitch.class);
+    private static final int NO_SUCH_TABLE = 1146;
+    private static final int NO_SUCH_DATABASE = 1049;
+    private static final int NO_SUCH_PROCEDURE = 1305;
+
+    private final String member;
+    private final DatabaseAdmin admin;
+    private final Set<String> sparedUsers;
+    private volatile Thread refresher;
+    private volatile boolean closed;
+
+    /**
+     * @param member      for log lines
+     * @param admin       a connection of the switch's own, as root (creating events and procedures needs it)
+     * @param sparedUsers the agent's accounts: their sessions are never killed
+     */
+    public DeadManSwitch(String member, DatabaseAdmin admin, Set<String> sparedUsers) {
+        this.member = member;
+        this.admin = admin;
+        this.sparedUsers = Set.copyOf(sparedUsers);
+    }
+
+    /**
+     * Creates (or re-creates) the table, procedures and event, disarmed if the table is new; switches the event
+     * scheduler on if it is off. Idempotent; safe on a primary and on a replica.
+     */
+    public void install() {
+        String spared = sparedUsers.stream().sorted().map(DeadManSwitch::quote).collect(Collectors.joining(", "));
+        String sessions = "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
+                + " AND USER NOT IN (" + (spared.isEmpty() ? "" : spared + ", ") + "'system user', 'event_scheduler', '')"
+                + " AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker',"
+                + " 'Connect', 'Register Slave')";
+        admin.executeUnlogged(List.of(
+                "SET SESSION time_zone = '+00:00'", // the event keeps the zone it was created in: UTC, no DST steps
+                "CREATE DATABASE IF NOT EXISTS " + SCHEMA,
+                "CREATE TABLE IF NOT EXISTS " + SCHEMA + ".dead_man (id TINYINT PRIMARY KEY,"
+                        + " expires DECIMAL(17,6) NULL COMMENT 'unix time after which a writable server fences itself; NULL: disarmed',"
+                        + " fired DECIMAL(17,6) NULL COMMENT 'unix time the switch last fenced the server',"
+                        + " fired_killed INT NULL COMMENT 'client sessions it killed then') ENGINE=InnoDB"
+                        + " COMMENT 'Autopilot dead-man switch (never replicated; see docs/why.md)'",
+                "INSERT IGNORE INTO " + SCHEMA + ".dead_man (id) VALUES (1)",
+                // Kill, then read_only without queueing, until granted: the agent's fence, without the agent.
+                "CREATE OR REPLACE PROCEDURE " + SCHEMA + ".dead_man_fence()"
+                        + " BEGIN"
+                        + "  DECLARE done BOOLEAN DEFAULT FALSE;"
+                        + "  DECLARE victim BIGINT;"
+                        + "  DECLARE killed INT DEFAULT 0;"
+                        + "  DECLARE attempts INT DEFAULT 0;"
+                        + "  DECLARE sessions CURSOR FOR " + sessions + ";"
+                        + "  DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = TRUE;"
+                        // 1094 (session ended meanwhile) and 1205 (read_only's lock busy): go on, try again.
+                        + "  DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END;"
+                        + "  SET SESSION lock_wait_timeout = 0;"
+                        + "  REPEAT"
+                        + "   SET done = FALSE; OPEN sessions;"
+                        + "   sweep: LOOP FETCH sessions INTO victim; IF done THEN LEAVE sweep; END IF;"
+                        + "    KILL CONNECTION victim; SET killed = killed + 1; END LOOP;"
+                        + "   CLOSE sessions;"
+                        + "   SET GLOBAL read_only = 1;"
+                        + "   SET attempts = attempts + 1;"
+                        + "   IF @@GLOBAL.read_only = 0 THEN DO SLEEP(0.01); END IF;"
+                        + "  UNTIL @@GLOBAL.read_only = 1 OR attempts >= 500 END REPEAT;"
+                        + "  SET done = FALSE; OPEN sessions;"
+                        + "  last_sweep: LOOP FETCH sessions INTO victim; IF done THEN LEAVE last_sweep; END IF;"
+                        + "   KILL CONNECTION victim; SET killed = killed + 1; END LOOP;"
+                        + "  CLOSE sessions;"
+                        + "  SET SESSION sql_log_bin = 0;"
+                        + "  UPDATE " + SCHEMA + ".dead_man SET fired = UNIX_TIMESTAMP(SYSDATE(6)), fired_killed = killed WHERE id = 1;"
+                        + " END",
+                // Runs for most of a second (the event's granularity), looking every CHECK_EVERY, while writable.
+                "CREATE OR REPLACE PROCEDURE " + SCHEMA + ".dead_man_watch()"
+                        + " BEGIN"
+                        + "  DECLARE started DECIMAL(17,6);"
+                        + "  DECLARE deadline DECIMAL(17,6);"
+                        + "  DECLARE CONTINUE HANDLER FOR NOT FOUND SET deadline = NULL;"
+                        + "  SET started = UNIX_TIMESTAMP(SYSDATE(6));"
+                        + "  WHILE @@GLOBAL.read_only = 0 AND UNIX_TIMESTAMP(SYSDATE(6)) < started + 0.95 DO"
+                        + "   SET deadline = NULL;"
+                        + "   SELECT expires INTO deadline FROM " + SCHEMA + ".dead_man WHERE id = 1;"
+                        + "   IF deadline IS NOT NULL AND deadline < UNIX_TIMESTAMP(SYSDATE(6)) THEN"
+                        + "    CALL " + SCHEMA + ".dead_man_fence();"
+                        + "   ELSE DO SLEEP(" + seconds(CHECK_EVERY) + "); END IF;"
+                        + "  END WHILE;"
+                        + " END",
+                "CREATE OR REPLACE EVENT " + SCHEMA + ".dead_man ON SCHEDULE EVERY 1 SECOND ON COMPLETION PRESERVE ENABLE"
+                        + " COMMENT 'Autopilot dead-man switch: read-only when the agent stops refreshing (docs/why.md)'"
+                        + " DO CALL " + SCHEMA + ".dead_man_watch()"));
+        if ("OFF".equalsIgnoreCase(admin.queryString("SELECT @@GLOBAL.event_scheduler").orElse(""))) {
+            admin.execute("SET GLOBAL event_scheduler = ON");
+        }
+        if (!"ON".equalsIgnoreCase(admin.queryString("SELECT @@GLOBAL.event_scheduler").orElse(""))) {
+            LOG.error("{}: the dead-man switch is installed but the event scheduler is not running (event_scheduler={});"
+                    + " a frozen agent cannot be fenced. Remove event_scheduler from mysql.extraOptions", member,
+                    admin.queryString("SELECT @@GLOBAL.event_scheduler").orElse("?"));
+        }
+    }
+
+    /**
+     * Arms (or refreshes) the switch: the server fences itself once {@code remainingLease} has passed from now, unless
+     * armed again before. Call it before opening writes and then at least every few hundred milliseconds while they
+     * are open, with the leader lock's {@code remainingLease()}. The deadline is turned into wall-clock time here, at
+     * once, so a statement delayed on its way (the agent paused after this line) cannot push it later.
+     *
+     * @throws DatabaseException the server did not take it
+     */
+    public void arm(Duration remainingLease) {
+        long micros = instantMicros(Instant.now()) + remainingLease.toNanos() / 1000;
+        writeDeadline(BigDecimal.valueOf(micros, 6).toPlainString());
+    }
+
+    /**
+     * Disarms the switch (no deadline). Only once the server is read-only or this member no longer leads: a writable
+     * server with a disarmed switch is not protected against a frozen agent.
+     */
+    public void disarm() {
+        writeDeadline("NULL");
+    }
+
+    private void writeDeadline(String value) {
+        List<String> update = List.of("UPDATE " + SCHEMA + ".dead_man SET expires = " + value + " WHERE id = 1");
+        try {
+            admin.executeUnlogged(update);
+        } catch (DatabaseException e) {
+            if (e.errorCode() != NO_SUCH_TABLE && e.errorCode() != NO_SUCH_DATABASE) {
+                throw e;
+            }
+            LOG.info("{}: the dead-man switch is missing on this server (a rebuilt or restored copy?); installing it", member);
+            install();
+            admin.executeUnlogged(update);
+        }
+    }
+
+    /** True when the server is read-only and the switch still has a deadline. */
+    private boolean armedWhileReadOnly() {
+        try {
+            return admin.queryRows("SELECT expires FROM " + SCHEMA + ".dead_man WHERE id = 1 AND expires IS NOT NULL"
+                    + " AND @@GLOBAL.read_only = 1").size() == 1;
+        } catch (DatabaseException e) {
+            if (e.errorCode() == NO_SUCH_TABLE || e.errorCode() == NO_SUCH_DATABASE) {
+                return false; // nothing armed; installed on the next arm
+            }
+            throw e;
+        }
+    }
+
+    /** When the switch last fenced this server, and how many client sessions it killed then. */
+    public Optional<Firing> lastFiring() {
+        try {
+            return admin.queryRows("SELECT fired, fired_killed FROM " + SCHEMA + ".dead_man WHERE id = 1 AND fired IS NOT NULL")
+                    .stream().findFirst().map(row -> new Firing(
+                            Instant.ofEpochSecond(0, new BigDecimal(row.get("fired")).movePointRight(9).longValue()),
+                            row.get("fired_killed") == null ? 0 : Integer.parseInt(row.get("fired_killed"))));
+        } catch (DatabaseException e) {
+            if (e.errorCode() == NO_SUCH_TABLE || e.errorCode() == NO_SUCH_DATABASE || e.errorCode() == NO_SUCH_PROCEDURE) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** One time the switch fenced the server. */
+    public record Firing(Instant at, int sessionsKilled) {
+    }
+
+    /**
+     * Keeps the switch armed from a thread of its own: every {@link #REFRESH_EVERY}, while {@code remainingLease} is
+     * positive (the leader lock is held by its holder's clock) it arms with it; once it is zero and the server is
+     * read-only, it disarms. It never disarms a writable server: a member that writes without holding the lock is
+     * fenced by the switch. Logs when it finds that the switch has fired. Stopped by {@link #close()}.
+     *
+     * @param remainingLease the leader lock's {@code remainingLease()}
+     */
+    public synchronized void keepArmedWhile(Supplier<Duration> remainingLease) {
+        if (refresher != null || closed) {
+            return;
+        }
+        refresher = Thread.ofPlatform().daemon().name("dead-man-" + member).start(() -> refreshLoop(remainingLease));
+    }
+
+    private void refreshLoop(Supplier<Duration> remainingLease) {
+        String lastProblem = "";
+        Optional<Firing> seen = Optional.empty();
+        long round = 0;
+        while (!closed) {
+            try {
+                Duration left = remainingLease.get();
+                if (left.isPositive()) {
+                    arm(left);
+                } else if (armedWhileReadOnly()) {
+                    // Also a deadline that came with a copy of the primary's data (a clone or a snapshot): left armed, it
+                    // would fence this member the moment it is promoted, before its first refresh.
+                    disarm();
+                }
+                if (round++ % 10 == 0) {
+                    Optional<Firing> firing = lastFiring();
+                    if (firing.isPresent() && round > 1 && !firing.equals(seen)) {
+                        LOG.warn("{}: the dead-man switch fenced this server at {} ({} client session(s) killed): the agent"
+                                + " had not refreshed its deadline (frozen or stalled)", member, firing.get().at(),
+                                firing.get().sessionsKilled());
+                    }
+                    seen = firing;
+                }
+                if (!lastProblem.isEmpty()) {
+                    LOG.info("{}: dead-man switch refreshed again", member);
+                    lastProblem = "";
+                }
+            } catch (RuntimeException e) {
+                String problem = String.valueOf(e.getMessage());
+                if (!problem.equals(lastProblem)) {
+                    LOG.warn("{}: cannot refresh the dead-man switch ({}); retrying every {} ms", member, problem,
+                            REFRESH_EVERY.toMillis());
+                    lastProblem = problem;
+                }
+            }
+            try {
+                Thread.sleep(REFRESH_EVERY);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        Thread t = refresher;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        admin.close();
+    }
+
+    private static long instantMicros(Instant at) {
+        return at.getEpochSecond() * 1_000_000 + at.getNano() / 1000;
+    }
+
+    private static String seconds(Duration d) {
+        return BigDecimal.valueOf(d.toMillis(), 3).toPlainString();
+    }
+
+    private static String quote(String user) {
+        return "'" + user.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+}

@@ -1,0 +1,181 @@
+package dev.autopilot.agent.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.autopilot.mysql.admin.ConnectionTarget;
+import dev.autopilot.mysql.admin.DatabaseAdmin;
+import dev.autopilot.mysql.auth.Credentials;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dead-man switch on a real {@code mariadbd} (issue 11, defect 5): a writable server whose agent stops refreshing
+ * its deadline turns itself read-only and drops its clients, by itself, shortly after the deadline; a refreshed,
+ * disarmed or read-only server is left alone; nothing of it reaches the binlog. Subnet 127.0.35.
+ */
+class DeadManSwitchTest {
+    /** lock.safetyMargin's default: the lease cannot expire in the store until this long after the agent's deadline. */
+    private static final Duration SAFETY_MARGIN = Duration.ofSeconds(1);
+    private static LocalDatabase db;
+
+    @BeforeAll
+    static void startServer() {
+        db = RealServer.start("DeadManSwitchTest", "127.0.35.1");
+        db.deadManSwitch().install();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (db != null) {
+            db.close();
+            db.server().kill();
+        }
+    }
+
+    @BeforeEach
+    void writableAndDisarmed() {
+        db.deadManSwitch().disarm();
+        db.admin().readOnly(false);
+    }
+
+    @Test
+    void aWritableServerWhoseAgentStoppedRefreshingTurnsReadOnlyAndDropsItsClients() throws Exception {
+        String binlogBefore = db.admin().queryString("SELECT @@GLOBAL.gtid_binlog_pos").orElse("");
+        try (Connection client = RealServer.app(db); Statement s = client.createStatement()) {
+            client.setAutoCommit(false);
+            s.execute("INSERT INTO t VALUES (1, 'in flight')");
+
+            Instant deadline = Instant.now().plusMillis(300);
+            db.deadManSwitch().arm(Duration.ofMillis(300)); // the agent's last refresh; then it is frozen
+
+            await("read-only by the switch").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> db.admin().isReadOnly());
+            Duration late = Duration.between(deadline, Instant.now());
+            // Inside the safety margin (1 s by default): read-only before the lease could expire in the store.
+            assertThat(late).isLessThan(SAFETY_MARGIN);
+            assertThatThrownBy(client::commit).isInstanceOf(SQLException.class);
+        }
+        try (Connection client = RealServer.app(db); Statement s = client.createStatement()) {
+            assertThatThrownBy(() -> s.execute("INSERT INTO t VALUES (2, 'after')")).hasMessageContaining("read-only");
+        }
+        assertThat(db.deadManSwitch().lastFiring()).hasValueSatisfying(f -> assertThat(f.sessionsKilled()).isGreaterThanOrEqualTo(1));
+        // Installing, arming and firing left no trace in the binlog: nothing to replicate, no errant transaction.
+        assertThat(db.admin().queryString("SELECT @@GLOBAL.gtid_binlog_pos").orElse("")).isEqualTo(binlogBefore);
+    }
+
+    @Test
+    void aCommitParkedInTheSemiSyncWaitIsCutOffByTheSwitch() throws Exception {
+        // Zero-loss mode with no replica acknowledging: the commit waits rpl_semi_sync_master_timeout (30 s here), holding
+        // the lock read_only needs; the switch must kill it rather than wait, or the commit would be acknowledged later.
+        db.admin().execute("SET GLOBAL rpl_semi_sync_master_timeout = 30000");
+        db.admin().execute("SET GLOBAL rpl_semi_sync_master_enabled = ON");
+        try (Connection client = RealServer.app(db)) {
+            var commit = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (Statement s = client.createStatement()) {
+                    s.execute("INSERT INTO t VALUES (20, 'parked')");
+                } catch (SQLException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> db.admin().queryRows(
+                    "SELECT ID FROM information_schema.PROCESSLIST WHERE STATE LIKE '%semi-sync%'").size() == 1);
+            Instant deadline = Instant.now().plusMillis(200);
+            db.deadManSwitch().arm(Duration.ofMillis(200));
+
+            await("read-only by the switch").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> db.admin().isReadOnly());
+            assertThat(Duration.between(deadline, Instant.now())).isLessThan(SAFETY_MARGIN);
+            assertThatThrownBy(() -> commit.get(10, java.util.concurrent.TimeUnit.SECONDS)).hasCauseInstanceOf(SQLException.class);
+        } finally {
+            db.admin().execute("SET GLOBAL rpl_semi_sync_master_enabled = OFF");
+        }
+    }
+
+    @Test
+    void aSwitchRefreshedInTimeNeverFires() throws Exception {
+        try (DeadManSwitch refreshed = ownSwitch()) {
+            // A held lock, renewed all along: with the default lock settings 2.5-3 s remain at any moment.
+            refreshed.keepArmedWhile(() -> Duration.ofMillis(2500));
+            // Longer than one deadline: only the refreshes keep it writable.
+            await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> !db.admin().isReadOnly());
+        }
+        try (Connection client = RealServer.app(db); Statement s = client.createStatement()) {
+            s.execute("INSERT INTO t VALUES (10, 'still writable')");
+        }
+    }
+
+    @Test
+    void aDisarmedSwitchLeavesAWritableServerAlone() {
+        db.deadManSwitch().arm(Duration.ofMillis(100));
+        db.deadManSwitch().disarm();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !db.admin().isReadOnly());
+    }
+
+    @Test
+    void aReadOnlyServerIsNeverTouched() throws Exception {
+        var before = db.deadManSwitch().lastFiring();
+        db.admin().readOnly(true);
+        try (Connection client = RealServer.app(db)) {
+            db.deadManSwitch().arm(Duration.ZERO); // expired at once, but the server is not writable
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> client.isValid(1));
+        }
+        assertThat(db.deadManSwitch().lastFiring()).isEqualTo(before);
+    }
+
+    @Test
+    void theRefresherDisarmsOnceTheLockIsGoneAndTheServerIsReadOnly() {
+        AtomicReference<Duration> lease = new AtomicReference<>(Duration.ofMillis(600));
+        try (DeadManSwitch refreshed = ownSwitch()) {
+            refreshed.keepArmedWhile(lease::get);
+            await().atMost(Duration.ofSeconds(5)).until(() -> expires() != null);
+            db.fence("test: lease lost");
+            lease.set(Duration.ZERO);
+            await("disarmed").atMost(Duration.ofSeconds(5)).until(() -> expires() == null);
+        }
+    }
+
+    @Test
+    void aDeadlineThatCameWithACopyOfThePrimaryIsClearedOnAReplica() {
+        db.admin().readOnly(true);
+        db.deadManSwitch().arm(Duration.ofMillis(-5000)); // as a clone of an armed primary brings it: long expired
+        try (DeadManSwitch refreshed = ownSwitch()) {
+            refreshed.keepArmedWhile(() -> Duration.ZERO); // this member does not hold the lock
+            await("disarmed").atMost(Duration.ofSeconds(5)).until(() -> expires() == null);
+        }
+        db.admin().readOnly(false); // promoted: opening writes must not trip over the copied deadline
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !db.admin().isReadOnly());
+    }
+
+    @Test
+    void aMissingSwitchIsInstalledWhenArmed() {
+        db.admin().executeUnlogged(java.util.List.of("DROP DATABASE " + DeadManSwitch.SCHEMA));
+        db.deadManSwitch().arm(Duration.ofSeconds(30));
+        assertThat(expires()).isNotNull();
+        assertThat(db.admin().queryLong("SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '"
+                + DeadManSwitch.SCHEMA + "' AND STATUS = 'ENABLED'")).isEqualTo(1);
+    }
+
+    private static String expires() {
+        return db.admin().queryString("SELECT expires FROM " + DeadManSwitch.SCHEMA + ".dead_man WHERE id = 1").orElse(null);
+    }
+
+    private static DeadManSwitch ownSwitch() {
+        return new DeadManSwitch("db1", new DatabaseAdmin(ConnectionTarget.socket(db.server().settings().socket(),
+                Credentials.of("root", ""))), Set.of("root"));
+    }
+}
