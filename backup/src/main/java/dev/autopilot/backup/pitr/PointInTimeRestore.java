@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -68,8 +69,10 @@ public final class PointInTimeRestore {
     }
 
     /**
-     * Settings for the private temporary server a restore runs: loopback only, a free port, small memory, and no
-     * grant checks (the restored data's accounts are not this caller's).
+     * Settings for the private temporary server a restore runs: small memory and no grant checks (the restored data's
+     * accounts are not this caller's). Since whoever reaches it is all-powerful, it does not listen on TCP at all
+     * ({@code skip_networking}) and its socket lies in {@code runDir}, which is made private (0700) here: only this
+     * process's user and the server's account reach it. The port is a free one, reported by the server but unused.
      */
     public static ServerSettings temporaryServer(dev.autopilot.mysql.config.MemberIdentity identity, Path dataDir, Path runDir)
             throws IOException {
@@ -78,8 +81,10 @@ public final class PointInTimeRestore {
             probe.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
             port = probe.getLocalPort();
         }
+        Files.createDirectories(runDir);
+        Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx------"));
         return ServerSettings.defaults(identity, dataDir, runDir, "127.0.0.1", port)
-                .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON"));
+                .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON", "skip_networking", "ON"));
     }
 
     /** Tools from {@code PATH}. */
