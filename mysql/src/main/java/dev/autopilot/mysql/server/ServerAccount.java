@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.List;
@@ -72,6 +74,7 @@ public record ServerAccount(Optional<String> user) {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        requireReachable(dir, owner, group);
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) all::iterator) {
                 var view = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
@@ -86,6 +89,26 @@ public record ServerAccount(Optional<String> user) {
         } catch (IOException | UncheckedIOException e) {
             throw new ServerStartException("cannot hand " + dir + " to the account '" + user.get() + "' that mariadbd runs as: "
                     + e.getMessage() + "; check that the directory is on a local file system that supports ownership", e);
+        }
+    }
+
+    /** Every directory above {@code dir} must let the account pass, or mariadbd fails with a bare "Permission denied". */
+    private void requireReachable(Path dir, UserPrincipal owner, GroupPrincipal group) {
+        for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            try {
+                PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class);
+                var perms = a.permissions();
+                boolean passes = perms.contains(PosixFilePermission.OTHERS_EXECUTE)
+                        || a.owner().equals(owner) && perms.contains(PosixFilePermission.OWNER_EXECUTE)
+                        || a.group().equals(group) && perms.contains(PosixFilePermission.GROUP_EXECUTE);
+                if (!passes) {
+                    throw new ServerStartException("mariadbd runs as '" + user.get() + "' and cannot reach " + dir + ": " + p
+                            + " is " + PosixFilePermissions.toString(perms) + " (owner " + a.owner().getName() + "); let it pass"
+                            + " (chmod o+x " + p + ", or chgrp " + user.get() + " and chmod g+x) or move the directory elsewhere");
+                }
+            } catch (IOException e) {
+                throw new ServerStartException("cannot read the permissions of " + p + " above " + dir + ": " + e.getMessage(), e);
+            }
         }
     }
 }
