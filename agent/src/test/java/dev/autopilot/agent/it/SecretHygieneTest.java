@@ -147,6 +147,18 @@ class SecretHygieneTest {
         assertThat(checked).anyMatch(p -> p.toString().contains("snapshot")).anyMatch(p -> p.toString().contains("binlogs"));
     }
 
+    @Test
+    @Order(5)
+    void secretFilesOpenToOtherUsersDrawAWarningNamingTheFix() throws Exception {
+        // TestCluster writes the secret files with the default umask: readable by everyone.
+        Path token = cluster.secrets.resolve("cluster-token");
+        assertThat(Files.getPosixFilePermissions(token)).contains(PosixFilePermission.OTHERS_READ);
+        for (AgentNode node : cluster.nodes()) {
+            assertThat(node.logContains("secret file " + token + " is rw-r--r--")).as(node.logTail(60)).isTrue();
+            assertThat(node.logContains("chmod 600 " + token)).isTrue();
+        }
+    }
+
     private static List<Path> archivedBinlogs() throws IOException {
         Path dir = objects.resolve("binlogs");
         if (!Files.isDirectory(dir)) {
