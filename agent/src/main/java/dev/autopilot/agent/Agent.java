@@ -415,7 +415,8 @@ public final class Agent implements AgentControl, AutoCloseable {
                 new Credentials(user, secrets.appPassword().orElseThrow()), config.mysql().appDatabase().orElse(user)));
         var accounts = new ClusterAccounts(secrets.root(), secrets.replication(), secrets.monitor(), secrets.backup(), app);
         try (DatabaseAdmin fresh = db.bootstrapAdmin()) {
-            new UserBootstrap().apply(fresh, accounts, true);
+            // Not binlogged: every later member is a copy of this data directory, accounts included (issue 13, point 5).
+            new UserBootstrap().apply(fresh, accounts, false);
         }
         LOG.info("{}: created root, replication, monitor and backup accounts{}", name,
                 app.map(a -> " and application account " + a.credentials().user() + " on database " + a.database()).orElse(""));

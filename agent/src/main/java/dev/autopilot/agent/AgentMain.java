@@ -44,6 +44,7 @@ public final class AgentMain {
             e.problems().forEach(p -> err.println("  " + p));
             return 2;
         }
+        SecretFileAccess.warnings(env, config.secretsDir()).forEach(w -> LOG.warn("{}: {}", config.member().name(), w));
         Agent agent = new Agent(config, secrets);
         CountDownLatch stop = new CountDownLatch(1);
         for (String sig : new String[] {"TERM", "INT"}) {

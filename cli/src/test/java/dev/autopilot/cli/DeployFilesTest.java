@@ -70,4 +70,12 @@ class DeployFilesTest {
                 "on-marked-down shutdown-sessions");
         assertThat(Files.isExecutable(DEPLOY.resolve("autopilot"))).isTrue();
     }
+
+    @Test
+    void theDatabaseNeverRunsAsRootInTheImageOrThePod() throws Exception {
+        assertThat(Files.readString(DEPLOY.resolve("Dockerfile"))).contains("useradd --system --uid 999 --gid mysql",
+                "install -d -o mysql -g mysql -m 0750 /var/lib/autopilot");
+        assertThat(Files.readString(DEPLOY.resolve("kubernetes/autopilot.yaml")))
+                .contains("securityContext: {runAsUser: 999, runAsGroup: 999, fsGroup: 999, runAsNonRoot: true}");
+    }
 }

@@ -32,6 +32,24 @@ public abstract class SnapshotStoreContract {
     /** Asserts nothing under {@code key} remains in the backend: no content, no temporary file, no open upload. */
     protected abstract void assertNothingStoredUnder(String key) throws IOException;
 
+    /** Writes {@code content} under {@code name} (not necessarily a valid key) behind the store's back. */
+    protected abstract void writeBehindTheStoresBack(String name, byte[] content) throws IOException;
+
+    @Test
+    void anInvalidKeyOrACorruptManifestIsSkippedAndTheOtherObjectsAreListed() throws IOException {
+        store().put("snapshots/good-1", new ByteArrayInputStream(new byte[] {1}), Map.of());
+        store().put("snapshots/good-2", new ByteArrayInputStream(new byte[] {2}), Map.of());
+        store().put("snapshots/broken", new ByteArrayInputStream(new byte[] {3}), Map.of());
+        writeBehindTheStoresBack("snapshots/broken" + ObjectKeys.MANIFEST_SUFFIX, "{not json".getBytes(StandardCharsets.UTF_8));
+        // An entry named by hand, with a manifest copied from a good object: its key breaks the rules.
+        writeBehindTheStoresBack("snapshots/copy of good", new byte[] {1});
+        writeBehindTheStoresBack("snapshots/copy of good" + ObjectKeys.MANIFEST_SUFFIX,
+                Manifest.encode(new StoredObject("snapshots/copy of good", 1, "00".repeat(32), java.time.Instant.now(), Map.of())));
+
+        assertThat(store().list("snapshots/")).extracting(StoredObject::key).containsExactly("snapshots/good-1", "snapshots/good-2");
+        assertThat(store().list("")).extracting(StoredObject::key).containsExactly("snapshots/good-1", "snapshots/good-2");
+    }
+
     @Test
     void largeStreamRoundTripsWithMatchingDigestWhileHeapStaysSmall() throws IOException {
         assertThat(Runtime.getRuntime().maxMemory())

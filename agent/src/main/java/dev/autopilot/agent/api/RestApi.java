@@ -1,6 +1,7 @@
 package dev.autopilot.agent.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -36,10 +37,26 @@ import org.slf4j.LoggerFactory;
  * request to its peers ({@code POST /failsafe}), which need the
  * cluster token as {@code Authorization: Bearer <token>}: without it the answer is 401 and nothing happens.
  * Plain HTTP, or HTTPS when given an {@link SSLContext}. One virtual thread per request.
+ *
+ * <p>Hostile input: a request must arrive within {@value #REQUEST_SECONDS} s of connecting and be answered within
+ * {@value #RESPONSE_SECONDS} s, at most {@value #MAX_CONNECTIONS} connections are open at once (more are closed at
+ * once), bodies are at most 64 KiB of JSON whose fields are strings or booleans, and the errors of members shown to
+ * anyone who asks ({@code /cluster}, role checks) are cut to one short line. The time and connection limits are
+ * settings of the JDK's HTTP server, which apply to the whole JVM; they are set here unless given with {@code -D}.
  */
 public final class RestApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RestApi.class);
     private static final int MAX_BODY = 64 * 1024;
+    static final int REQUEST_SECONDS = 10;
+    static final int RESPONSE_SECONDS = 120;
+    static final int MAX_CONNECTIONS = 128;
+
+    static {
+        // Read once, when the JDK's server first loads: before any HttpServer of this process exists.
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_SECONDS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", Integer.toString(RESPONSE_SECONDS));
+        System.getProperties().putIfAbsent("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+    }
 
     private enum State { LATENT, STARTED, CLOSED }
 
@@ -253,7 +270,10 @@ public final class RestApi implements AutoCloseable {
         json.put("switchover", v.switchover().orElse(null));
         json.put("lastPromotion", v.lastPromotion().orElse(null));
         json.put("initializedBy", v.initializedBy().orElse(null));
-        json.put("members", v.members().values());
+        json.put("members", v.members().values().stream().map(m -> {
+            ObjectNode node = Reply.JSON.valueToTree(m);
+            return node.put("lastError", PublicText.of(m.lastError()));
+        }).toList());
         return Reply.json(200, json);
     }
 
@@ -300,7 +320,11 @@ public final class RestApi implements AutoCloseable {
         return out;
     }
 
-    /** A JSON object body of scalar fields ({@code {"to": "db2", "force": true}}); empty body: no fields. */
+    /**
+     * A JSON object body of string or boolean fields ({@code {"to": "db2", "force": true}}); empty body: no fields.
+     * Any other value (an object, an array, a number, null) is refused: read as text it would be empty or a
+     * different request than the one sent ({@code {"to": {"$ne": 1}}} would be a switchover to any member).
+     */
     private static Map<String, String> body(HttpExchange exchange) throws IOException {
         byte[] bytes;
         try (InputStream in = exchange.getRequestBody()) {
@@ -322,7 +346,15 @@ public final class RestApi implements AutoCloseable {
         if (!node.isObject()) {
             throw new IllegalArgumentException("request body must be a JSON object, e.g. {\"to\": \"db2\"}");
         }
-        node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            JsonNode value = field.getValue();
+            if (!value.isTextual() && !value.isBoolean()) {
+                throw new IllegalArgumentException("request field '" + PublicText.of(field.getKey()) + "' must be a string or"
+                        + " true/false, not " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+                        + ", e.g. {\"to\": \"db2\"}");
+            }
+            out.put(field.getKey(), value.asText());
+        }
         return out;
     }
 }

@@ -96,6 +96,6 @@ final class RoleProbe {
     }
 
     private static String describe(MemberRecord r) {
-        return "state " + r.state().name().toLowerCase() + (r.lastError().isEmpty() ? "" : ", " + r.lastError());
+        return "state " + r.state().name().toLowerCase() + (r.lastError().isEmpty() ? "" : ", " + PublicText.of(r.lastError()));
     }
 }

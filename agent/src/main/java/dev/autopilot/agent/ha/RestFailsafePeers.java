@@ -32,7 +32,7 @@ public final class RestFailsafePeers implements FailsafePeers {
 
     @Override
     public Set<String> confirm(String primary, Collection<MemberRecord> members, Duration window, Duration timeout) {
-        String body = "{\"primary\": \"" + primary + "\", \"windowMillis\": " + window.toMillis() + "}";
+        String body = "{\"primary\": \"" + primary + "\", \"windowMillis\": \"" + window.toMillis() + "\"}";
         Map<String, CompletableFuture<HttpResponse<Void>>> answers = new LinkedHashMap<>();
         for (MemberRecord m : members) {
             HttpRequest request = HttpRequest.newBuilder(URI.create(m.apiUrl() + "/failsafe"))

@@ -255,4 +255,86 @@ class RestApiTest {
         assertThat(refused).isEmpty();
         assertThat(agent.requests).containsExactly("failsafe db1 4000");
     }
+
+    @Test
+    void aSwitchoverWhoseTargetIsNotAStringIs400AndRequestsNothing() throws Exception {
+        for (String body : List.of("{\"to\": {\"$ne\": 1}}", "{\"to\": [\"db2\"]}", "{\"to\": 2}", "{\"to\": null}")) {
+            var reply = call("POST", "/switchover", "Bearer " + TOKEN, body);
+            assertThat(reply.statusCode()).as(body).isEqualTo(400);
+            assertThat(reply.body()).as(body).contains("'to'").contains("must be a string");
+        }
+        assertThat(agent.requests).isEmpty();
+        assertThat(call("POST", "/failover", "Bearer " + TOKEN, "{\"to\": \"db2\", \"force\": true}").statusCode()).isEqualTo(200);
+        assertThat(agent.requests).containsExactly("failover db2 force=true");
+    }
+
+    @Test
+    void anOverflowingLagIs400NotAServerError() throws Exception {
+        agent.replica(100);
+        for (String lag : List.of("99999999999999999999", "9999999999999999m", "9223372036854775807s")) {
+            var reply = call("GET", "/replica?lag=" + lag, null, null);
+            assertThat(reply.statusCode()).as(lag).isEqualTo(400);
+            assertThat(reply.body()).as(lag).contains("lag");
+        }
+        assertThat(status("GET", "/replica?lag=525600m")).isEqualTo(200);
+    }
+
+    @Test
+    void aMemberErrorShownWithoutTheTokenIsOneShortLine() throws Exception {
+        var healthy = StandInAgent.record(Role.REPLICA, MemberState.UNHEALTHY, false, -1);
+        String error = "line one\n\u001b[31mline two\r" + "x".repeat(5000);
+        agent.record = new dev.autopilot.agent.cluster.MemberRecord(healthy.name(), healthy.address(), healthy.mysqlPort(),
+                healthy.apiPort(), healthy.clonePort(), healthy.role(), healthy.state(), false, false, healthy.gtidPosition(),
+                healthy.knownGtids(), -1, healthy.serverVersion(), error, 100, false, "", 0);
+        for (String path : List.of("/cluster", "/health", "/replica")) {
+            String body = call("GET", path, null, null).body();
+            assertThat(body).as(path).contains("line one").doesNotContain("\\n").doesNotContainIgnoringCase("\\u001b").doesNotContain("\\r")
+                    .doesNotContain("x".repeat(PublicText.MAX));
+        }
+    }
+
+    @Test
+    void aClientThatSendsHalfARequestIsDisconnected() throws Exception {
+        try (var socket = new java.net.Socket("127.0.7.200", api.port())) {
+            socket.getOutputStream().write("GET /health HTTP/1.1\r\nHo".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            socket.setSoTimeout((RestApi.REQUEST_SECONDS + 20) * 1000);
+            long start = System.nanoTime();
+            int read;
+            try {
+                read = socket.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                read = -1;
+            }
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertThat(read).as("closed without an answer").isEqualTo(-1);
+            assertThat(seconds).isLessThanOrEqualTo(RestApi.REQUEST_SECONDS + 5L);
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreClosedAndServiceResumesWhenTheyGo() throws Exception {
+        List<java.net.Socket> idle = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < RestApi.MAX_CONNECTIONS; i++) {
+                idle.add(new java.net.Socket("127.0.7.200", api.port()));
+            }
+            // The server accepts and closes at once: the request fails instead of queueing behind the idle ones.
+            org.awaitility.Awaitility.await("a connection beyond the limit refused").atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> {
+                        try {
+                            status("GET", "/health");
+                            return false;
+                        } catch (java.io.IOException refused) {
+                            return true;
+                        }
+                    });
+        } finally {
+            for (var socket : idle) {
+                socket.close();
+            }
+        }
+        org.awaitility.Awaitility.await("served again").atMost(java.time.Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> status("GET", "/health") > 0);
+    }
 }

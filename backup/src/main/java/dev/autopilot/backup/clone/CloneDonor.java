@@ -27,6 +27,12 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
@@ -41,12 +47,20 @@ import java.util.zip.CRC32C;
  * CloneException.Reason#BUSY}. A failed backup ends the stream with an ERROR frame carrying mariabackup's
  * last output, never with a trailer, so the joiner cannot mistake it for a complete copy.
  *
+ * <p>Strangers at the port: the whole handshake must finish within {@value #HANDSHAKE_DEADLINE_MS} ms of the
+ * connection (a peer trickling bytes cannot hold it open), at most {@value #MAX_HANDSHAKES} handshakes run at once
+ * (more connections are closed at once), and the warnings about failed handshakes are rate-limited.
+ *
  * <p>Lifecycle: {@link #start()} once, {@link #close()} stops accepting and kills a running backup.
  */
 public final class CloneDonor implements Closeable {
 
     private static final Logger log = LoggerFactory.getLogger(CloneDonor.class);
     private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    /** The whole handshake, however the peer paces its bytes (each read alone is bounded by the timeout above). */
+    static final int HANDSHAKE_DEADLINE_MS = 10_000;
+    static final int MAX_HANDSHAKES = 4;
+    private static final Duration WARNING_INTERVAL = Duration.ofSeconds(30);
     private static final int SOCKET_BUFFER = 4 << 20;
     private static final int CONTROL_BUFFER = 8 * 1024;
     private static final Duration SESSION_STOP_WAIT = Duration.ofSeconds(10);
@@ -63,6 +77,10 @@ public final class CloneDonor implements Closeable {
     private final Set<Thread> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLong started = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
+    private final Semaphore handshakes = new Semaphore(MAX_HANDSHAKES);
+    private final WarningRateLimit strangerWarnings = new WarningRateLimit(WARNING_INTERVAL, System::nanoTime);
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("clone-donor-deadlines").daemon().factory());
     private ServerSocket server;
 
     public CloneDonor(DonorSettings settings) {
@@ -111,6 +129,7 @@ public final class CloneDonor implements Closeable {
             return;
         }
         server.close();
+        deadlines.shutdownNow();
         ToolProcess backup = running.get();
         if (backup != null) {
             backup.close();
@@ -134,10 +153,27 @@ public final class CloneDonor implements Closeable {
         while (state.get() == State.STARTED) {
             try {
                 Socket socket = server.accept();
+                if (!handshakes.tryAcquire()) {
+                    String peer = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
+                    socket.close();
+                    long held = strangerWarnings.admit();
+                    if (held >= 0) {
+                        log.warn("clone donor on {}: closed the connection from {} at once: {} handshakes are already under way"
+                                + " (a clone needs one){}", settings.listen(), peer, MAX_HANDSHAKES, WarningRateLimit.heldBack(held));
+                    }
+                    continue;
+                }
+                AtomicBoolean handshaking = new AtomicBoolean(true);
+                Runnable endHandshake = () -> {
+                    if (handshaking.compareAndSet(true, false)) {
+                        handshakes.release();
+                    }
+                };
                 Thread session = Thread.ofVirtual().name("clone-donor-" + socket.getRemoteSocketAddress()).unstarted(() -> {
                     try {
-                        serve(socket);
+                        serve(socket, endHandshake);
                     } finally {
+                        endHandshake.run();
                         sessions.remove(Thread.currentThread());
                     }
                 });
@@ -151,7 +187,8 @@ public final class CloneDonor implements Closeable {
         }
     }
 
-    private void serve(Socket socket) {
+    /** Serves one connection; {@code endHandshake} frees its handshake slot (see {@link #MAX_HANDSHAKES}). */
+    private void serve(Socket socket, Runnable endHandshake) {
         String joiner = socket.getInetAddress().getHostAddress() + ":" + socket.getPort();
         try (socket) {
             socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
@@ -161,7 +198,21 @@ public final class CloneDonor implements Closeable {
             socket.setTcpNoDelay(true); // each frame goes out in one write; Nagle would only delay the small control frames
             // Control frames are buffered; a DATA frame (header and payload in one array) is larger than the buffer, so it bypasses it.
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), CONTROL_BUFFER));
-            if (!authenticate(in, out, joiner)) {
+            boolean authenticated;
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(socket), HANDSHAKE_DEADLINE_MS, TimeUnit.MILLISECONDS);
+            try {
+                authenticated = authenticate(in, out, joiner);
+            } catch (IOException e) {
+                String why = !deadline.cancel(false) ? "its handshake did not finish within " + HANDSHAKE_DEADLINE_MS + " ms"
+                        : e instanceof java.io.EOFException ? "it hung up during the handshake (a joiner with another token does that)"
+                        : "its handshake failed: " + e.getMessage();
+                warnAboutStranger("clone donor on {}: closed the connection from {}: {}; nothing was streamed", settings.listen(), joiner, why);
+                return;
+            } finally {
+                deadline.cancel(false);
+                endHandshake.run();
+            }
+            if (!authenticated) {
                 return;
             }
             if (!serving.compareAndSet(null, joiner)) {
@@ -176,12 +227,25 @@ public final class CloneDonor implements Closeable {
             } finally {
                 serving.set(null);
             }
-        } catch (java.io.EOFException e) {
-            log.warn("joiner {} hung up during the handshake (a joiner with another token does that); nothing was streamed", joiner);
         } catch (IOException e) {
             log.warn("clone for joiner {} ended: {}", joiner, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing to cut a handshake short: nothing to do if it fails
+        }
+    }
+
+    private void warnAboutStranger(String format, Object... args) {
+        long held = strangerWarnings.admit();
+        if (held >= 0) {
+            log.warn(format + WarningRateLimit.heldBack(held), args);
         }
     }
 

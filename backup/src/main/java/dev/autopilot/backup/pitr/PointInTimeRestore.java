@@ -15,6 +15,7 @@ import dev.autopilot.backup.snapshot.ToolPipeline;
 import dev.autopilot.mysql.config.ServerSettings;
 import dev.autopilot.mysql.gtid.Gtid;
 import dev.autopilot.mysql.gtid.GtidPosition;
+import dev.autopilot.mysql.server.DataDirectory;
 import dev.autopilot.mysql.server.LocalServer;
 import dev.autopilot.storage.SnapshotStore;
 import org.slf4j.Logger;
@@ -27,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -43,6 +45,9 @@ import java.util.Map;
  * restored into DIR, a temporary server is started on it (socket only matters; it never joins a cluster), and
  * the archived binlogs are replayed with {@code mariadb-binlog | mariadb} from the snapshot's GTID position up to
  * the target; then the server is stopped, leaving DIR ready.
+ *
+ * <p>The binlogs being replayed are copied into a private (0700) scratch directory inside {@code workDir}, which is
+ * deleted when the restore ends, however it ends.
  *
  * <p>Archives of several primaries (before and after failovers) overlap: each file is replayed from the GTID
  * position reached so far ({@code --start-position=<gtid>}), so a transaction present in two archives is
@@ -68,8 +73,10 @@ public final class PointInTimeRestore {
     }
 
     /**
-     * Settings for the private temporary server a restore runs: loopback only, a free port, small memory, and no
-     * grant checks (the restored data's accounts are not this caller's).
+     * Settings for the private temporary server a restore runs: small memory and no grant checks (the restored data's
+     * accounts are not this caller's). Since whoever reaches it is all-powerful, it does not listen on TCP at all
+     * ({@code skip_networking}) and its socket lies in {@code runDir}, which is made private (0700) here: only this
+     * process's user and the server's account reach it. The port is a free one, reported by the server but unused.
      */
     public static ServerSettings temporaryServer(dev.autopilot.mysql.config.MemberIdentity identity, Path dataDir, Path runDir)
             throws IOException {
@@ -78,8 +85,10 @@ public final class PointInTimeRestore {
             probe.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
             port = probe.getLocalPort();
         }
+        Files.createDirectories(runDir);
+        Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx------"));
         return ServerSettings.defaults(identity, dataDir, runDir, "127.0.0.1", port)
-                .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON"));
+                .withMemory(64L << 20, 16L << 20).withExtraOptions(Map.of("skip_grant_tables", "ON", "skip_networking", "ON"));
     }
 
     /** Tools from {@code PATH}. */
@@ -119,6 +128,7 @@ public final class PointInTimeRestore {
                 snapshot.id(), snapshot.gtidPosition(), server.dataDir());
         RestoredCopy copy = restorer.restore(new SnapshotSource(store, snapshot), server.dataDir(), ExistingData.REFUSE);
         Files.createDirectories(workDir);
+        Path scratch = Files.createTempDirectory(workDir, "pitr-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         LocalServer temporary = new LocalServer(server);
         try {
             ReplicaStart.startServer(temporary, copy, deadline);
@@ -133,7 +143,7 @@ public final class PointInTimeRestore {
                     break;
                 }
                 requireNoGap(applied, range.firstGtid(), binlog);
-                replay(binlog, applied, target, server);
+                replay(binlog, applied, target, server, scratch);
                 used++;
                 applied = applied.merge(GtidPosition.of(range.lastGtid())).perDomain();
                 if (!endsBeforeTarget(range, target)) {
@@ -154,6 +164,7 @@ public final class PointInTimeRestore {
             return new Result(copy.datadir(), snapshot, reached, used);
         } finally {
             temporary.stop(deadline);
+            DataDirectory.delete(scratch);
         }
     }
 
@@ -217,9 +228,9 @@ public final class PointInTimeRestore {
         return whole.equals(t) ? whole : whole.plusSeconds(1);
     }
 
-    private void replay(ArchivedBinlog binlog, GtidPosition applied, RecoveryTarget target, ServerSettings server)
+    private void replay(ArchivedBinlog binlog, GtidPosition applied, RecoveryTarget target, ServerSettings server, Path scratch)
             throws IOException, InterruptedException {
-        Path local = workDir.resolve("replay-" + binlog.serverId() + "-" + binlog.file());
+        Path local = scratch.resolve("replay-" + binlog.serverId() + "-" + binlog.file());
         try (InputStream in = new ZstdInputStream(store.get(binlog.key()))) {
             Files.copy(in, local, StandardCopyOption.REPLACE_EXISTING);
         }

@@ -13,6 +13,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
@@ -69,7 +70,9 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
         checkTarget(target, existing);
         Path staging = target.resolveSibling(target.getFileName() + ".restoring");
         deleteTree(staging); // a leftover from an attempt that died: it is ours by name
-        Files.createDirectories(staging);
+        // Private from the start: it becomes the data directory, and it holds a full copy of the database meanwhile.
+        Files.createDirectories(staging.getParent());
+        Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         long start = System.nanoTime();
         boolean done = false;
         try {

@@ -230,6 +230,7 @@ public final class XbstreamExtractor {
             Path target = resolve(path, chunkStart);
             Path parent = target.getParent();
             if (directories.add(parent)) {
+                refuseLinks(parent, path, chunkStart);
                 Files.createDirectories(parent, DIRECTORY_MODE);
             }
             FileChannel channel;
@@ -241,6 +242,20 @@ public final class XbstreamExtractor {
             file = new OpenFile(path, channel);
             open.put(path, file);
             return file;
+        }
+
+        /**
+         * The stream's paths are checked by name ({@link #resolve}); a symbolic link already inside the target would
+         * still lead a write elsewhere ({@code data -> /etc}), so none may lie on the way. The file itself is opened
+         * with {@code CREATE_NEW}, which never follows a link.
+         */
+        private void refuseLinks(Path dir, String path, long chunkStart) throws IOException {
+            for (Path p = dir; p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
+                if (Files.isSymbolicLink(p)) {
+                    throw malformed(chunkStart, "path '" + path + "' passes through the symbolic link " + p
+                            + " inside " + root + "; the stream is never written through a link");
+                }
+            }
         }
 
         private Path resolve(String path, long chunkStart) throws IOException {

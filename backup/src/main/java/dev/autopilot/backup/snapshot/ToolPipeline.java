@@ -1,5 +1,6 @@
 package dev.autopilot.backup.snapshot;
 
+import dev.autopilot.supervisor.process.ChildEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,7 @@ public final class ToolPipeline implements AutoCloseable {
         List<String> tags = new ArrayList<>();
         taggedCommands.forEach((tag, command) -> {
             ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+            ChildEnvironment.scrub(pb.environment()); // the agent's secrets stay with the agent; env adds what a tool needs
             pb.environment().putAll(env);
             builders.add(pb);
             tags.add(tag);

@@ -1,5 +1,6 @@
 package dev.autopilot.backup.tool;
 
+import dev.autopilot.supervisor.process.ChildEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,8 @@ public final class ToolProcess implements AutoCloseable {
 
     /**
      * Starts {@code command} in {@code workDir}; stdin and stdout are pipes for the caller. Secrets must
-     * not be in {@code command} (it shows in {@code ps}): pass them in a private file.
+     * not be in {@code command} (it shows in {@code ps}): pass them in a private file. The tool inherits the
+     * agent's environment without its secrets ({@link ChildEnvironment}).
      */
     public static ToolProcess start(String tag, List<String> command, Path workDir) throws IOException {
         return start(tag, command, workDir, true);
@@ -47,6 +49,7 @@ public final class ToolProcess implements AutoCloseable {
     /** As {@link #start(String, List, Path)}; with {@code pipeStdout} false its stdout is discarded. */
     public static ToolProcess start(String tag, List<String> command, Path workDir, boolean pipeStdout) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+        ChildEnvironment.scrub(pb.environment());
         if (!pipeStdout) {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         }

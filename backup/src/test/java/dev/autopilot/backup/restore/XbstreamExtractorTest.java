@@ -166,6 +166,22 @@ class XbstreamExtractorTest {
         assertThat(dir.resolve("keep")).hasContent("mine");
     }
 
+    @Test
+    void aSymbolicLinkAlreadyInTheTargetIsNeverFollowed(@TempDir Path outside) throws Exception {
+        Files.createSymbolicLink(dir.resolve("sub"), outside);
+        Files.createSymbolicLink(dir.resolve("link"), outside.resolve("planted"));
+        for (String path : List.of("sub/x", "sub/deeper/y", "link")) {
+            ByteArrayOutputStream s = new ByteArrayOutputStream();
+            payload(s, path, 0, new byte[]{1, 2});
+            end(s, path);
+            assertThatThrownBy(() -> new XbstreamExtractor(dir, 1, 1).extract(new ByteArrayInputStream(s.toByteArray()), n -> { }))
+                    .as(path).isInstanceOf(IOException.class);
+        }
+        try (Stream<Path> written = Files.walk(outside)) {
+            assertThat(written.filter(p -> !p.equals(outside))).as("nothing written through the links").isEmpty();
+        }
+    }
+
     /** Into {@code dir} itself, which each test starts with empty: the last call's files stay for the assertions. */
     private void extract(byte[] stream) throws IOException, InterruptedException {
         clean();

@@ -56,10 +56,15 @@ public final class RestoreCommand extends CliCommand {
         Path dir = targetDir.toAbsolutePath().normalize();
         try (SnapshotStore store = SnapshotStores.open(storeSettings())) {
             Path work = Files.createTempDirectory("autopilot-restore-");
-            ServerSettings server = PointInTimeRestore.temporaryServer(MemberIdentity.random(), dir, work);
-            out().println("restoring " + to + " from " + store.location() + " into " + dir + " ...");
-            out().flush();
-            var result = PointInTimeRestore.of(store, Restorer.withDefaults(), work).restore(target, server, Duration.ofMinutes(10));
+            PointInTimeRestore.Result result;
+            try {
+                ServerSettings server = PointInTimeRestore.temporaryServer(MemberIdentity.random(), dir, work);
+                out().println("restoring " + to + " from " + store.location() + " into " + dir + " ...");
+                out().flush();
+                result = PointInTimeRestore.of(store, Restorer.withDefaults(), work).restore(target, server, Duration.ofMinutes(10));
+            } finally {
+                dev.autopilot.mysql.server.DataDirectory.delete(work); // the private server's socket and scratch: nothing to keep
+            }
             out().printf("restored snapshot %s plus %d archived binlog(s) into %s; GTID position %s%n", result.snapshot().id(),
                     result.binlogsApplied(), result.datadir(), result.reached());
             out().println("start a server on it; to start a whole new cluster from the backup instead, see bootstrap.fromBackup");

@@ -6,15 +6,23 @@ import dev.autopilot.mysql.flavor.Sql;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Creates the cluster's accounts on a fresh primary. Idempotent: running it again converges passwords
- * and grants. Statements are binlogged ({@code sql_log_bin=1}), so replicas that replicate from the
- * beginning get the same accounts; on a node that is not the primary pass {@code binlog=false}, or the
- * statements would become errant transactions.
+ * and grants. Passwords never appear in a statement: each account is set from its {@code mysql_native_password}
+ * hash ({@code IDENTIFIED BY PASSWORD '*…'}), which is what the server stores anyway, so neither a binlog, the
+ * process list nor a statement log holds a password. The agent applies the accounts with {@code binlog=false}:
+ * every later member is provisioned by copying data (snapshot or live clone), so the accounts travel in the
+ * data files and the binlogs hold not even the hashes. {@code binlog=true} replicates them, for a replica that
+ * replicates from the very beginning; on a node that is not the primary it must be false, or the statements
+ * would become errant transactions.
  *
  * <p>Privileges (MariaDB 10.5+ split SUPER into narrow privileges; each account gets only what its job needs):
  * <ul>
@@ -46,11 +54,11 @@ public final class UserBootstrap {
         this("%");
     }
 
-    /** The statements, for review; contains passwords, never log it. */
+    /** The statements, for review; they hold password hashes (as crackable as the server's own table), never log them. */
     public List<String> statements(ClusterAccounts accounts) {
         List<String> sql = new ArrayList<>();
         Credentials root = accounts.root();
-        sql.add("ALTER USER 'root'@'localhost' IDENTIFIED BY " + Sql.literal(root.password().reveal()));
+        sql.add("ALTER USER 'root'@'localhost' IDENTIFIED BY PASSWORD " + Sql.literal(nativePasswordHash(root.password().reveal())));
         account(sql, accounts.replication(), "REPLICATION SLAVE ON *.*");
         account(sql, accounts.monitor(), "SLAVE MONITOR, BINLOG MONITOR ON *.*");
         account(sql, accounts.backup(), "RELOAD, PROCESS, LOCK TABLES, BINLOG MONITOR, SLAVE MONITOR ON *.*");
@@ -63,9 +71,24 @@ public final class UserBootstrap {
 
     private void account(List<String> sql, Credentials c, String grant) {
         String who = Sql.literal(c.user()) + "@" + Sql.literal(networkHost);
-        sql.add("CREATE USER IF NOT EXISTS " + who + " IDENTIFIED BY " + Sql.literal(c.password().reveal()));
-        sql.add("ALTER USER " + who + " IDENTIFIED BY " + Sql.literal(c.password().reveal()));
+        String hash = Sql.literal(nativePasswordHash(c.password().reveal()));
+        sql.add("CREATE USER IF NOT EXISTS " + who + " IDENTIFIED BY PASSWORD " + hash);
+        sql.add("ALTER USER " + who + " IDENTIFIED BY PASSWORD " + hash);
         sql.add("GRANT " + grant + " TO " + who);
+    }
+
+    /**
+     * The {@code mysql_native_password} hash of {@code password}: {@code *} and the upper-case hex of
+     * SHA1(SHA1(password)), the same text the server's {@code PASSWORD()} function returns.
+     */
+    static String nativePasswordHash(String password) {
+        try {
+            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
+            byte[] once = sha1.digest(password.getBytes(StandardCharsets.UTF_8));
+            return "*" + HexFormat.of().withUpperCase().formatHex(sha1.digest(once));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-1, which every Java platform must provide", e);
+        }
     }
 
     /**
@@ -86,7 +109,7 @@ public final class UserBootstrap {
         }
         sql.addAll(statements(accounts));
         sql.add("SET SESSION sql_log_bin=1");
-        // Statements carry passwords: errors show only the part before IDENTIFIED.
+        // Statements carry password hashes: errors show only the part before IDENTIFIED.
         admin.executeInOneSession(sql, statement -> "account bootstrap at '" + statement.split(" IDENTIFIED")[0] + "'");
         LOG.info("Accounts root, {}, {}, {}{} are in place on {} (binlogged: {})", accounts.replication().user(),
                 accounts.monitor().user(), accounts.backup().user(),

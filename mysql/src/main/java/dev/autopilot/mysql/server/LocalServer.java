@@ -2,6 +2,7 @@ package dev.autopilot.mysql.server;
 
 import dev.autopilot.mysql.config.OptionFile;
 import dev.autopilot.mysql.config.ServerSettings;
+import dev.autopilot.supervisor.process.ChildEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,9 +12,12 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,7 +32,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@link #start(Duration)} / {@link #stop(Duration)} run it as a child of this JVM (tests, tools).</li>
  * </ul>
  * The option file is rendered from {@link ServerSettings} at {@link #writeOptionFile()}; the server always
- * starts read-only with replication stopped. Not thread-safe: one owner drives it.
+ * starts read-only with replication stopped. It runs as the {@link ServerAccount} ({@code mysql} when this process is
+ * root), may read and write files only in {@link #secureFileDir()} ({@code secure_file_priv}) and never reads a
+ * client's files ({@code local_infile=OFF}). Children get the environment without the agent's secrets
+ * ({@link ChildEnvironment}). Not thread-safe: one owner drives it.
  */
 public final class LocalServer implements AutoCloseable {
 
@@ -38,6 +45,7 @@ public final class LocalServer implements AutoCloseable {
     private final Path optionFile;
     private final Path mariadbd;
     private final Path installDb;
+    private final ServerAccount account;
     private Process process;
     private Thread shutdownHook;
 
@@ -47,10 +55,15 @@ public final class LocalServer implements AutoCloseable {
     }
 
     public LocalServer(ServerSettings settings, Path optionFile, Path mariadbd, Path installDb) {
+        this(settings, optionFile, mariadbd, installDb, ServerAccount.detect().reaching(settings.dataDir()));
+    }
+
+    public LocalServer(ServerSettings settings, Path optionFile, Path mariadbd, Path installDb, ServerAccount account) {
         this.settings = settings;
         this.optionFile = optionFile;
         this.mariadbd = mariadbd;
         this.installDb = installDb;
+        this.account = account;
     }
 
     public ServerSettings settings() {
@@ -81,14 +94,18 @@ public final class LocalServer implements AutoCloseable {
             return false;
         }
         settings.identity().store(dir);
-        List<String> argv = List.of(installDb.toString(), "--no-defaults", "--datadir=" + dir, "--user=root",
-                "--auth-root-authentication-method=normal", "--skip-test-db",
+        List<String> argv = new ArrayList<>(List.of(installDb.toString(), "--no-defaults", "--datadir=" + dir));
+        argv.addAll(account.userOption());
+        argv.addAll(List.of("--auth-root-authentication-method=normal", "--skip-test-db",
                 "--innodb-log-file-size=" + settings.redoLogBytes(),
-                "--innodb-buffer-pool-size=" + settings.bufferPoolBytes());
+                "--innodb-buffer-pool-size=" + settings.bufferPoolBytes()));
         Path log = settings.runDir().resolve("install-db.log");
         try {
             Files.createDirectories(settings.runDir());
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            account.own(dir);
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
+            ChildEnvironment.scrub(pb.environment());
+            Process p = pb.start();
             if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 throw new ServerStartException("mariadb-install-db on " + dir + " did not finish within " + deadline + "; output:\n" + tail(log, 20));
@@ -106,14 +123,42 @@ public final class LocalServer implements AutoCloseable {
         return true;
     }
 
-    /** Renders the option file; called by {@link #start} and before handing {@link #command()} to a supervisor. */
+    /**
+     * Renders the option file and hands the data, run and file directories to the server's account (the agent
+     * writes into them as itself: restores, clones, backups); called by {@link #start} and before handing
+     * {@link #command()} to a supervisor.
+     */
     public Path writeOptionFile() {
-        return OptionFile.write(settings, optionFile);
+        Path written = OptionFile.write(settings, optionFile);
+        try {
+            Files.createDirectories(secureFileDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new ServerStartException("cannot create " + secureFileDir() + " (secure_file_priv): " + e.getMessage(), e);
+        }
+        account.own(settings.dataDir());
+        account.own(settings.runDir());
+        return written;
     }
 
-    /** The argv that runs this server in the foreground: {@code mariadbd --defaults-file=<file> --user=root}. */
+    /**
+     * The only directory the server may read or write files in ({@code LOAD DATA INFILE}, {@code SELECT ... INTO
+     * OUTFILE}): {@code files/} in the run directory, private to the server's account.
+     */
+    public Path secureFileDir() {
+        return settings.runDir().resolve("files");
+    }
+
+    /**
+     * The argv that runs this server in the foreground: {@code mariadbd --defaults-file=<file>}, as the server's
+     * account ({@code --user=mysql} when this process is root), with file access confined to {@link #secureFileDir()}
+     * and {@code LOAD DATA LOCAL} off. Given on the command line, so they win over any option file.
+     */
     public List<String> command() {
-        return List.of(mariadbd.toString(), "--defaults-file=" + optionFile, "--user=root");
+        List<String> argv = new ArrayList<>(List.of(mariadbd.toString(), "--defaults-file=" + optionFile));
+        argv.addAll(account.userOption());
+        argv.add("--secure-file-priv=" + secureFileDir());
+        argv.add("--local-infile=0");
+        return List.copyOf(argv);
     }
 
     /**
@@ -135,8 +180,10 @@ public final class LocalServer implements AutoCloseable {
         Instant until = Instant.now().plus(deadline);
         try {
             Files.createDirectories(settings.runDir());
-            process = new ProcessBuilder(command()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.runDir().resolve("mariadbd.out").toFile())).start();
+            ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(settings.runDir().resolve("mariadbd.out").toFile()));
+            ChildEnvironment.scrub(pb.environment());
+            process = pb.start();
         } catch (IOException e) {
             throw new ServerStartException("cannot run " + mariadbd + ": " + e.getMessage(), e);
         }
@@ -267,7 +314,16 @@ public final class LocalServer implements AutoCloseable {
         process = null;
     }
 
+    /** A server started with {@code skip_networking} listens on its socket only (see PointInTimeRestore's private server). */
+    private boolean socketOnly() {
+        String value = settings.extraOptions().getOrDefault("skip_networking", settings.extraOptions().getOrDefault("skip-networking", "OFF"));
+        return List.of("ON", "1", "TRUE").contains(value.toUpperCase(java.util.Locale.ROOT));
+    }
+
     private void requirePortFree() {
+        if (socketOnly()) {
+            return;
+        }
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(settings.bindAddress(), settings.port()));
@@ -278,6 +334,13 @@ public final class LocalServer implements AutoCloseable {
     }
 
     private boolean accepts() {
+        if (socketOnly()) {
+            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(settings.socket()))) {
+                return c.isConnected();
+            } catch (IOException e) {
+                return false;
+            }
+        }
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(settings.bindAddress(), settings.port()), 500);
             return true;

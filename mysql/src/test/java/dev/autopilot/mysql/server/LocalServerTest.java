@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.time.Duration;
 import java.util.Map;
@@ -66,8 +69,13 @@ class LocalServerTest {
 
     @Test
     void commandRunsServerInForegroundWithRenderedFile() {
-        assertThat(fixture.server().command()).containsExactly("/usr/sbin/mariadbd",
-                "--defaults-file=" + fixture.server().optionFile(), "--user=root");
+        List<String> expected = new ArrayList<>(List.of("/usr/sbin/mariadbd", "--defaults-file=" + fixture.server().optionFile()));
+        expected.addAll(ServerAccount.detect().userOption()); // --user=mysql when these tests run as root, else nothing
+        expected.addAll(List.of("--secure-file-priv=" + fixture.server().secureFileDir(), "--local-infile=0"));
+        assertThat(fixture.server().command()).containsExactlyElementsOf(expected);
+        assertThat(new LocalServer(fixture.settings(), fixture.server().optionFile(), Path.of("/usr/sbin/mariadbd"),
+                Path.of("mariadb-install-db"), ServerAccount.current()).command()).as("an agent that is not root runs it as itself")
+                .noneMatch(arg -> arg.startsWith("--user"));
         assertThat(fixture.server().optionFile()).content().contains("server_id = " + fixture.settings().identity().serverId());
     }
 

@@ -1,10 +1,12 @@
 package dev.autopilot.storage.fs;
 
+import dev.autopilot.storage.CorruptObjectException;
 import dev.autopilot.storage.Manifest;
 import dev.autopilot.storage.ObjectKeys;
 import dev.autopilot.storage.ObjectNotFoundException;
 import dev.autopilot.storage.ProgressListener;
 import dev.autopilot.storage.Sha256;
+import dev.autopilot.storage.SkippedObjects;
 import dev.autopilot.storage.SnapshotStore;
 import dev.autopilot.storage.StoreUnavailableException;
 import dev.autopilot.storage.StoredObject;
@@ -21,6 +23,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +33,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -39,16 +45,27 @@ import java.util.stream.Stream;
  * it, renames it over the key atomically, then writes the manifest the same way and fsyncs the directory. Only the
  * manifest makes an object visible, so a crash at any point leaves at most invisible files (hidden temporaries, or
  * content without a manifest that the next put of that key replaces).
+ *
+ * <p>A backup is a full copy of the database: files are created {@code rw-r-----} and directories {@code rwxr-x---}
+ * (the owner, and a group an operator may grant read access to; never other users). A listing skips and reports
+ * ({@link SkippedObjects}) a file whose name is not a key or whose manifest cannot be read.
  */
 public final class DirectorySnapshotStore implements SnapshotStore {
 
     private static final Logger log = LoggerFactory.getLogger(DirectorySnapshotStore.class);
     private static final int CHUNK = 1 << 20;
 
+    private static final FileAttribute<Set<PosixFilePermission>> FILE = PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rw-r-----"));
+    private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY = PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rwxr-x---"));
+
     private final Path root;
+    private final SkippedObjects skipped;
 
     public DirectorySnapshotStore(Path root) {
         this.root = root.toAbsolutePath().normalize();
+        this.skipped = new SkippedObjects(log, location());
     }
 
     @Override
@@ -58,12 +75,12 @@ public final class DirectorySnapshotStore implements SnapshotStore {
         ObjectKeys.requireValidMetadata(metadata);
         requireRoot();
         Path target = root.resolve(key);
-        Files.createDirectories(target.getParent());
+        Files.createDirectories(target.getParent(), DIRECTORY);
         Path partial = temporary(target);
         MessageDigest digest = Sha256.newDigest();
         long size = 0;
         try {
-            try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel out = FileChannel.open(partial, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FILE)) {
                 byte[] chunk = new byte[CHUNK];
                 int n;
                 while ((n = data.readNBytes(chunk, 0, CHUNK)) > 0) {
@@ -130,8 +147,18 @@ public final class DirectorySnapshotStore implements SnapshotStore {
                 }
                 String relative = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
                 String key = relative.substring(0, relative.length() - ObjectKeys.MANIFEST_SUFFIX.length());
-                if (key.startsWith(prefix) && isKey(key)) {
+                if (!key.startsWith(prefix)) {
+                    continue;
+                }
+                Optional<String> invalid = whyNotAKey(key);
+                if (invalid.isPresent()) {
+                    skipped.skip(relative, invalid.get());
+                    continue;
+                }
+                try {
                     stat(key).ifPresent(out::add);
+                } catch (CorruptObjectException e) {
+                    skipped.skip(key, e.getMessage());
                 }
             }
         }
@@ -167,13 +194,13 @@ public final class DirectorySnapshotStore implements SnapshotStore {
         }
     }
 
-    /** Files that are not ours (an operator's notes next to the snapshots) are not objects. */
-    private static boolean isKey(String candidate) {
+    /** Files that are not ours (an operator's copy named with a space) are not objects. */
+    private static Optional<String> whyNotAKey(String candidate) {
         try {
             ObjectKeys.requireValid(candidate);
-            return true;
+            return Optional.empty();
         } catch (IllegalArgumentException notAKey) {
-            return false;
+            return Optional.of(notAKey.getMessage());
         }
     }
 
@@ -188,7 +215,7 @@ public final class DirectorySnapshotStore implements SnapshotStore {
     private static void writeAtomically(Path file, byte[] content) throws IOException {
         Path partial = temporary(file);
         try {
-            try (FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel out = FileChannel.open(partial, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), FILE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
                     out.write(buffer);

@@ -6,6 +6,7 @@ import dev.autopilot.storage.ObjectKeys;
 import dev.autopilot.storage.ObjectNotFoundException;
 import dev.autopilot.storage.ProgressListener;
 import dev.autopilot.storage.Sha256;
+import dev.autopilot.storage.SkippedObjects;
 import dev.autopilot.storage.SnapshotStore;
 import dev.autopilot.storage.StoreSettings;
 import dev.autopilot.storage.StoredObject;
@@ -47,6 +48,7 @@ import java.util.concurrent.Semaphore;
  * <p>Objects smaller than one part are one PUT; larger ones one multipart upload ({@link MultipartUpload}), which
  * S3 makes visible atomically on completion and which is aborted on failure. Replacing a key deletes the old
  * manifest before the new content becomes visible, so a crash in between leaves the key empty, never a mismatch.
+ * A listing skips and reports ({@link SkippedObjects}) an entry whose key is invalid or whose manifest is unreadable.
  */
 public final class S3SnapshotStore implements SnapshotStore {
 
@@ -59,6 +61,7 @@ public final class S3SnapshotStore implements SnapshotStore {
     private final int partSize;
     private final int concurrency;
     private final String location;
+    private final SkippedObjects skipped;
     private final S3Failures failures;
 
     S3SnapshotStore(S3Client s3, String bucket, String prefix, int partSize, int concurrency, String location) {
@@ -68,6 +71,7 @@ public final class S3SnapshotStore implements SnapshotStore {
         this.partSize = partSize;
         this.concurrency = concurrency;
         this.location = location;
+        this.skipped = new SkippedObjects(log, location);
         this.failures = new S3Failures(location);
     }
 
@@ -173,16 +177,26 @@ public final class S3SnapshotStore implements SnapshotStore {
                 Thread.ofVirtual().name("s3-list-", 1).factory())) {
             List<Future<Optional<StoredObject>>> stats = new ArrayList<>();
             for (String key : manifested) {
-                if (contentSizes.containsKey(key) && key.startsWith(keyPrefix)) {
-                    stats.add(readers.submit(() -> {
-                        permits.acquire();
-                        try {
-                            return stat(key);
-                        } finally {
-                            permits.release();
-                        }
-                    }));
+                if (!contentSizes.containsKey(key) || !key.startsWith(keyPrefix)) {
+                    continue;
                 }
+                try {
+                    ObjectKeys.requireValid(key);
+                } catch (IllegalArgumentException invalid) {
+                    skipped.skip(key, invalid.getMessage());
+                    continue;
+                }
+                stats.add(readers.submit(() -> {
+                    permits.acquire();
+                    try {
+                        return stat(key);
+                    } catch (CorruptObjectException e) {
+                        skipped.skip(key, e.getMessage());
+                        return Optional.<StoredObject>empty();
+                    } finally {
+                        permits.release();
+                    }
+                }));
             }
             for (Future<Optional<StoredObject>> f : stats) {
                 f.get().filter(o -> o.size() == contentSizes.get(o.key())).ifPresent(out::add);

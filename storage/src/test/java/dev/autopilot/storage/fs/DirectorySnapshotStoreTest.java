@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -61,6 +63,23 @@ class DirectorySnapshotStoreTest extends SnapshotStoreContract {
             assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()))
                     .as("no content, manifest or temporary file for %s", key)
                     .noneMatch(n -> n.contains(name));
+        }
+    }
+
+    @Override
+    protected void writeBehindTheStoresBack(String name, byte[] content) throws IOException {
+        Files.write(root.resolve(name), content);
+    }
+
+    @Test
+    void objectsAndTheirDirectoriesAreNotReadableByOtherUsers() throws IOException {
+        store.put("snapshots/2026/s1", new ByteArrayInputStream(new byte[] {1, 2, 3}), Map.of());
+
+        for (Path p : List.of(root.resolve("snapshots/2026/s1"), root.resolve("snapshots/2026/s1.manifest.json"))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString()).isEqualTo("rw-r-----");
+        }
+        for (Path p : List.of(root.resolve("snapshots"), root.resolve("snapshots/2026"))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString()).isEqualTo("rwxr-x---");
         }
     }
 

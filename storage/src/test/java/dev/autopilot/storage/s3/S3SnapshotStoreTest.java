@@ -115,6 +115,11 @@ class S3SnapshotStoreTest extends SnapshotStoreContract {
     }
 
     @Override
+    protected void writeBehindTheStoresBack(String name, byte[] content) {
+        raw.putObject(b -> b.bucket(BUCKET).key(prefix + name), RequestBody.fromBytes(content));
+    }
+
+    @Override
     protected void assertNothingStoredUnder(String key) {
         List<String> keys = raw.listObjectsV2Paginator(b -> b.bucket(BUCKET).prefix(prefix + key)).contents()
                 .stream().map(S3Object::key).toList();

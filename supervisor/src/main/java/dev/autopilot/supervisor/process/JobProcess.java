@@ -40,7 +40,8 @@ public final class JobProcess {
     }
 
     /**
-     * Starts {@code argv} in a new session and process group, forwarding its output line by line.
+     * Starts {@code argv} in a new session and process group, forwarding its output line by line. The child
+     * inherits the agent's environment without its secrets ({@link ChildEnvironment}), plus {@code env}.
      *
      * @param user run as this user (via util-linux {@code setpriv}), or {@code null}
      */
@@ -53,6 +54,7 @@ public final class JobProcess {
         }
         cmd.addAll(argv);
         ProcessBuilder pb = new ProcessBuilder(cmd);
+        ChildEnvironment.scrub(pb.environment());
         pb.environment().putAll(env);
         if (workdir != null) {
             pb.directory(workdir.toFile());
