@@ -81,7 +81,9 @@ public final class Election {
         if (zeroLoss) {
             // Members that never acknowledge (nofailover) or are the old primary cannot hold an acknowledged write alone.
             for (MemberRecord other : view.members().values()) {
-                if (other.name().equals(self.name()) || other.role() == Role.PRIMARY || other.noFailover()) {
+                // Nor can a diverged member: what it has beyond the others was never acknowledged by the primary.
+                if (other.name().equals(self.name()) || other.role() == Role.PRIMARY || other.noFailover()
+                        || other.state() == MemberState.DIVERGED) {
                     continue;
                 }
                 Optional<String> notEligible = ineligibility(other, view, nowMillis);

@@ -70,7 +70,7 @@ public final class HaCycle {
     private List<String> probed = List.of();
     private volatile Role role = Role.NONE;
     private String following = "";
-    private String diverged = "";
+    private volatile String diverged = "";
     private boolean sawLeader;
     private long lockFreeSinceNanos;
     private String leaderSeen = "";
@@ -114,6 +114,11 @@ public final class HaCycle {
         this.failsafe = new Failsafe(config.lock().ttl(), config.lock().safetyMargin());
         this.peers = peers;
         this.alarm = alarm;
+    }
+
+    /** Whether this member holds transactions the primary never had and is held for an operator (failover.onErrant: hold). */
+    public boolean diverged() {
+        return !diverged.isEmpty();
     }
 
     /** The role this member has now. */
@@ -710,6 +715,10 @@ public final class HaCycle {
     }
 
     private Outcome elect(DatabaseReading local, ClusterView view, long epoch) {
+        if (!diverged.isEmpty()) {
+            // Its stray transactions would become the cluster's history (ErrantReplicaTest caught exactly that).
+            return new Outcome.NotEligible("holds transactions primary " + diverged + " never had; held for an operator");
+        }
         Optional<String> promised = failsafe.promised(clock.nanoTime());
         if (promised.isPresent()) {
             return new Outcome.Deferring(promised.get(), "this member confirmed its failsafe request and does not take the"

@@ -194,7 +194,7 @@ public final class HaLoop implements AutoCloseable {
         if (state == MemberState.STOPPING || state == MemberState.PROVISIONING) {
             return state;
         }
-        if (outcome instanceof Outcome.Diverged) {
+        if (outcome instanceof Outcome.Diverged || cycle.diverged()) {
             return MemberState.DIVERGED;
         }
         if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.FenceFailed) {

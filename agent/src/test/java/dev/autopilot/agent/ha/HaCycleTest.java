@@ -490,6 +490,18 @@ class HaCycleTest {
     }
 
     @Test
+    void divergedMemberHeldForAnOperatorNeverTakesAFreeLockAfterThePrimaryDies() throws Exception {
+        cycle = cycle("onErrant: hold");
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        var withLocalWrite = reading(true, "0-1-10,0-11-11", replicating("127.0.0.12", true, 0, ""));
+        assertThat(cycle.run(withLocalWrite, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isInstanceOf(Outcome.Diverged.class);
+        assertThat(cycle.diverged()).isTrue();
+        var ahead = record("db1", Role.REPLICA, "0-1-10,0-11-11");
+        assertThat(cycle.run(withLocalWrite, view(Optional.empty(), ahead, PEER_REPLICA))).isInstanceOf(Outcome.NotEligible.class);
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
     void transactionWrittenStraightIntoARunningReplicaIsFoundWhileItReplicates() {
         cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
         var withLocalWrite = reading(true, "0-1-10,0-11-11", replicating("127.0.0.12", true, 0, ""));
