@@ -318,11 +318,14 @@ public final class HaCycle {
      * lock, the failsafe deadline while it leads under failsafe, else zero. What the server's dead-man switch is armed to.
      */
     public Duration writeAuthorityRemaining() {
-        if (lock.isHeld()) {
-            return lock.remainingLease();
-        }
-        OptionalLong failsafeUntil = failsafeDeadline();
-        return failsafeUntil.isPresent() ? Duration.ofNanos(Math.max(0, failsafeUntil.getAsLong() - clock.nanoTime())) : Duration.ZERO;
+        boolean held = lock.isHeld();
+        Duration lease = held ? lock.remainingLease() : Duration.ZERO;
+        // While failsafe rounds run, the confirmations already cover the moment the lease runs out: arm to the later of
+        // the two, so the switch does not fire in the instant between the lease deadline and the hand-over to failsafe.
+        OptionalLong confirmedUntil = failsafeOn && (held || failsafeActive.get()) ? failsafe.deadline() : OptionalLong.empty();
+        Duration onConfirmations = confirmedUntil.isPresent()
+                ? Duration.ofNanos(Math.max(0, confirmedUntil.getAsLong() - clock.nanoTime())) : Duration.ZERO;
+        return lease.compareTo(onConfirmations) >= 0 ? lease : onConfirmations;
     }
 
     public boolean leadsUnderFailsafe() {
