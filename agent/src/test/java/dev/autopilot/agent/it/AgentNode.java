@@ -31,6 +31,8 @@ final class AgentNode implements AutoCloseable {
     private final Path log;
     private final Map<String, String> env;
     private Process process;
+    /** Servers left running by {@link #crashAgentOnly()}, killed on close if still alive. */
+    private final List<ProcessHandle> leftBehind = new ArrayList<>();
 
     AgentNode(String name, String address, Path root, String cluster, String etcdEndpoints, Path secrets, Map<String, String> env) {
         this.name = name;
@@ -102,6 +104,18 @@ final class AgentNode implements AutoCloseable {
         }
     }
 
+    /**
+     * kill -9 of the agent JVM only, as when it crashes outside a container: its mariadbd (in its own process group) runs
+     * on. Returns that server.
+     */
+    ProcessHandle crashAgentOnly() {
+        ProcessHandle server = mariadbd().orElseThrow(() -> new IllegalStateException(name + " runs no mariadbd"));
+        leftBehind.add(server);
+        process.destroyForcibly();
+        waitFor(Duration.ofSeconds(10));
+        return server;
+    }
+
     /** kill -9 of mariadbd only; the agent lives on. */
     void crashDatabase() {
         mariadbd().orElseThrow(() -> new IllegalStateException(name + " runs no mariadbd")).destroyForcibly();
@@ -167,5 +181,9 @@ final class AgentNode implements AutoCloseable {
     @Override
     public void close() {
         crash();
+        for (ProcessHandle h : leftBehind) {
+            h.destroyForcibly();
+            h.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+        }
     }
 }

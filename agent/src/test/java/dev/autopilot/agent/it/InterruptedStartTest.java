@@ -9,6 +9,9 @@ import dev.autopilot.backup.clone.CloneToken;
 import dev.autopilot.backup.clone.LiveCloneSource;
 import dev.autopilot.backup.restore.ExistingData;
 import dev.autopilot.backup.restore.Restorer;
+import dev.autopilot.mysql.admin.ConnectionTarget;
+import dev.autopilot.mysql.admin.DatabaseAdmin;
+import dev.autopilot.mysql.auth.Credentials;
 import dev.autopilot.mysql.auth.Secret;
 import dev.autopilot.mysql.config.MemberIdentity;
 import dev.autopilot.mysql.config.ServerSettings;
@@ -103,6 +106,37 @@ class InterruptedStartTest {
         }
     }
 
+    /**
+     * Killed (kill -9, outside a container) after the first member's server started on its fresh data directory and
+     * after root got the cluster's password, before the other accounts were created: the server runs on, holding the
+     * port. The next start fences and stops it, sets the unfinished bootstrap aside and bootstraps again. Before, the
+     * agent moved the data directory from under the running server and then refused to start: port in use.
+     */
+    @Test
+    void aBootstrapKilledHalfwayThroughItsAccountsIsRedoneThoughItsServerStillRuns() throws Exception {
+        try (TestCluster cluster = new TestCluster("unfinishedrunning", "127.0.32", TestCluster.tempRoot("InterruptedStartTest-running"))) {
+            AgentNode first = cluster.add(1);
+            Path agentDir = first.home.resolve("data");
+            assertThat(new ClusterStore(cluster.store).claimInitialize(first.name)).isTrue();
+            ServerSettings fresh = ServerSettings.defaults(MemberIdentity.random(), agentDir.resolve("mysql"), agentDir.resolve("run"),
+                    first.address, 3306);
+            try (LocalServer leftRunning = new LocalServer(fresh)) {
+                assertThat(leftRunning.initialise(Duration.ofMinutes(2))).isTrue();
+                leftRunning.start(Duration.ofMinutes(2));
+                try (DatabaseAdmin root = new DatabaseAdmin(ConnectionTarget.socket(fresh.socket(), new Credentials("root", Secret.of(""))))) {
+                    root.execute("ALTER USER 'root'@'localhost' IDENTIFIED BY '" + TestCluster.ROOT_PASSWORD + "'"); // the first account
+                }
+
+                first.start();
+                Scenarios.awaitPrimary(cluster, Duration.ofSeconds(120));
+                assertThat(leftRunning.isRunning()).as("the server left running was stopped").isFalse();
+            }
+            Scenarios.execute(first, "CREATE TABLE t (id BIGINT PRIMARY KEY)", "INSERT INTO t VALUES (1)"); // the app account exists
+            assertThat(first.logContains("left behind by an agent")).isTrue();
+            assertThat(first.logContains("that did not finish")).isTrue();
+            assertThat(first.mariadbd()).as("the server runs under the agent").isPresent();
+        }
+    }
 
     private static void purgeBinlogsBeforeNow(AgentNode primary) throws SQLException {
         try (Connection c = primary.rootConnection(TestCluster.ROOT_PASSWORD); Statement s = c.createStatement()) {
