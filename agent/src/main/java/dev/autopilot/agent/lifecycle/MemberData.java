@@ -101,12 +101,31 @@ public final class MemberData {
      * accounts created, the leader lock taken. The member joins the roster only after this, so a crash anywhere before
      * leaves a bootstrap that the next start sets aside and redoes.
      */
-    public void finishBootstrap(Start start, LeaderLock lock) {
+    public void finishBootstrap(Start start, LeaderLock lock) throws InterruptedException {
         start.backupPosition().ifPresent(this::continueHistory);
         createAccounts();
-        if (!lock.tryAcquire()) {
-            throw new IllegalStateException("the leader lock of new cluster '" + config.cluster() + "' is held by "
-                    + lock.holder().orElse("?") + "; another cluster may use the same name and store");
+        acquireFirstLock(lock);
+    }
+
+    /**
+     * A bootstrap that died after taking the lock, before joining the roster, left the lock held under its own name by
+     * a lease nobody renews: it frees within the TTL. Any other holder means another cluster with the same name.
+     */
+    private void acquireFirstLock(LeaderLock lock) throws InterruptedException {
+        Instant until = Instant.now().plus(config.lock().ttl().multipliedBy(2)).plusSeconds(5); // etcd may round a lease up
+        boolean told = false;
+        while (!lock.tryAcquire()) {
+            Optional<String> holder = lock.holder();
+            if (holder.isPresent() && (!holder.get().equals(name) || Instant.now().isAfter(until))) {
+                throw new IllegalStateException("the leader lock of new cluster '" + config.cluster() + "' is held by "
+                        + holder.get() + "; another cluster may use the same name and store");
+            }
+            if (!told && holder.isPresent()) {
+                LOG.info("{}: the leader lock is still held under this member's name by the run that died before its bootstrap"
+                        + " finished; its lease expires within {} s, then this member takes the lock", name, config.lock().ttl().toSeconds());
+                told = true;
+            }
+            Thread.sleep(200); // waiting for a lease in the store to expire
         }
     }
 

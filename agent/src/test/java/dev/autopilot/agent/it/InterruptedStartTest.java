@@ -16,7 +16,14 @@ import dev.autopilot.mysql.auth.Secret;
 import dev.autopilot.mysql.config.MemberIdentity;
 import dev.autopilot.mysql.config.ServerSettings;
 import dev.autopilot.mysql.server.LocalServer;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.options.PutOption;
+import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -136,6 +143,48 @@ class InterruptedStartTest {
             assertThat(first.logContains("that did not finish")).isTrue();
             assertThat(first.mariadbd()).as("the server runs under the agent").isPresent();
         }
+    }
+    /**
+     * Killed after the bootstrap took the leader lock, before it joined the roster (a node crash: the server died too),
+     * and started again before the lock's lease expired: the lock is still held under the member's own name. The next
+     * start redoes the bootstrap and takes the lock once the dead run's lease has expired. Before, it refused to start
+     * ("held by db1; another cluster may use the same name").
+     */
+    @Test
+    void aBootstrapKilledAfterTakingTheLockIsRedoneOnceTheDeadRunsLeaseExpires() throws Exception {
+        try (TestCluster cluster = new TestCluster("unfinishedlock", "127.0.32", TestCluster.tempRoot("InterruptedStartTest-lock"));
+             Client etcd = Client.builder().endpoints(cluster.etcd.endpoints().toArray(URI[]::new)).build()) {
+            AgentNode first = cluster.add(1);
+            Path agentDir = first.home.resolve("data");
+            assertThat(new ClusterStore(cluster.store).claimInitialize(first.name)).isTrue();
+            ServerSettings fresh = ServerSettings.defaults(MemberIdentity.random(), agentDir.resolve("mysql"), agentDir.resolve("run"),
+                    first.address, 3306);
+            assertThat(new LocalServer(fresh).initialise(Duration.ofMinutes(2))).isTrue();
+            // The dead run's lock: its lease is kept alive until the restarted agent has tried the lock, as a lease
+            // still within its TTL would be, then left to expire (4 s, the default lock.ttl).
+            long lease = etcd.getLeaseClient().grant(4).get(10, TimeUnit.SECONDS).getID();
+            etcd.getKVClient().put(bytes("/autopilot/" + cluster.cluster + "/locks/" + ClusterStore.LEADER_LOCK), bytes(first.name),
+                    PutOption.builder().withLeaseId(lease).build()).get(10, TimeUnit.SECONDS);
+            try (var keepAlive = etcd.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
+                @Override public void onNext(LeaseKeepAliveResponse r) {}
+                @Override public void onError(Throwable t) {}
+                @Override public void onCompleted() {}
+            })) {
+                first.start();
+                await("the restarted agent found the lock held (or gave up)").atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> first.logContains("still held under this member's name") || !first.isRunning());
+            } // no more keep-alives: the dead run's lease lapses within its TTL
+
+            Scenarios.awaitPrimary(cluster, Duration.ofSeconds(60));
+            assertThat(cluster.leader()).contains(first.name);
+            Scenarios.execute(first, "CREATE TABLE t (id BIGINT PRIMARY KEY)", "INSERT INTO t VALUES (1)");
+            assertThat(first.logContains("that did not finish")).isTrue();
+        }
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
     private static void purgeBinlogsBeforeNow(AgentNode primary) throws SQLException {
