@@ -9,8 +9,10 @@ import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.BinlogRetention;
 import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.agent.ha.HaClock;
 import dev.autopilot.agent.ha.HaCycle;
 import dev.autopilot.agent.ha.HaLoop;
+import dev.autopilot.agent.ha.LocalDatabaseControl;
 import dev.autopilot.agent.ha.Outcome;
 import dev.autopilot.agent.lifecycle.AgentLifecycle;
 import dev.autopilot.agent.lifecycle.AgentState;
@@ -165,7 +167,8 @@ public final class Agent implements AutoCloseable {
      * The HA decision cycle and the loop that runs it, built in this one place (their constructors follow the HA code).
      */
     private HaLoop newHaLoop() {
-        HaCycle cycle = new HaCycle(config, secrets, db, lock, cluster, this::rebuildFrom);
+        HaCycle cycle = new HaCycle(config, secrets.replication(), new LocalDatabaseControl(db, config), lock, cluster,
+                HaClock.system(), this::rebuildFrom);
         return new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
     }

@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * </pre>
  * Store errors propagate as {@link dev.autopilot.coordination.CoordinationException}.
  */
-public final class ClusterStore {
+public final class ClusterStore implements ClusterWrites {
     public static final String MEMBERS = "members/";
     public static final String ROSTER = "roster/";
     public static final String LEADER_LOCK = "leader";
@@ -78,6 +78,7 @@ public final class ClusterStore {
     }
 
     /** Names of every member that ever joined. */
+    @Override
     public java.util.List<String> roster() {
         return store.list(ROSTER).stream().map(v -> v.key().substring(v.key().lastIndexOf('/') + 1)).toList();
     }
@@ -95,6 +96,7 @@ public final class ClusterStore {
         return store.get(INITIALIZE).map(v -> new String(v.value(), StandardCharsets.UTF_8));
     }
 
+    @Override
     public void recordPromotion(Promotion p) {
         store.put(LAST_PROMOTION, encode(p));
     }
@@ -107,10 +109,12 @@ public final class ClusterStore {
         }
     }
 
+    @Override
     public void requestSwitchover(SwitchoverRequest request) {
         store.put(SWITCHOVER, encode(request));
     }
 
+    @Override
     public void clearSwitchover() {
         store.delete(SWITCHOVER);
     }

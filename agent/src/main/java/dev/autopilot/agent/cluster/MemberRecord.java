@@ -16,12 +16,22 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  *                        waits briefly for such a peer's final position after the lock is released)
  * @param updatedAtMillis wall-clock time of the reading, for display only (never compared across hosts)
  * @param lastSnapshot    creation time (ISO-8601) of the newest snapshot this member knows of, empty when none
+ * @param asyncFallback   a zero-loss primary whose semi-sync fell back to asynchronous replication: writes acknowledged
+ *                        now may exist on this member only
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role,
                            MemberState state, boolean healthy, boolean promotable, String gtidPosition, String knownGtids,
                            long lagMillis, String serverVersion, String lastError, int priority, boolean noFailover,
-                           String replicatingFrom, long updatedAtMillis, String lastSnapshot) {
+                           String replicatingFrom, long updatedAtMillis, String lastSnapshot, boolean asyncFallback) {
+
+    public MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role, MemberState state,
+                        boolean healthy, boolean promotable, String gtidPosition, String knownGtids, long lagMillis,
+                        String serverVersion, String lastError, int priority, boolean noFailover, String replicatingFrom,
+                        long updatedAtMillis, String lastSnapshot) {
+        this(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition, knownGtids, lagMillis,
+                serverVersion, lastError, priority, noFailover, replicatingFrom, updatedAtMillis, lastSnapshot, false);
+    }
 
     /** A record without snapshot information (backups not configured). */
     public MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role, MemberState state,
@@ -44,13 +54,13 @@ public record MemberRecord(String name, String address, int mysqlPort, int apiPo
     /** The same record with another timestamp. */
     public MemberRecord withUpdatedAt(long millis) {
         return new MemberRecord(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition, knownGtids,
-                lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, millis, lastSnapshot);
+                lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, millis, lastSnapshot, asyncFallback);
     }
 
     /** The same record with the newest snapshot's time. */
     public MemberRecord withLastSnapshot(String time) {
         return new MemberRecord(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition,
-                knownGtids, lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, updatedAtMillis, time);
+                knownGtids, lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, updatedAtMillis, time, asyncFallback);
     }
 
     /** Base URL of the member's REST API. */

@@ -14,9 +14,17 @@ import dev.autopilot.mysql.gtid.GtidPosition;
  * @param replication   the replica threads
  * @param version       server version text
  * @param error         why it is unreachable, when it is
+ * @param asyncFallback the primary side of semi-sync is enabled but has fallen back to asynchronous replication
+ *                      (no replica acknowledged within the timeout): commits are acknowledged without a copy
  */
 public record DatabaseReading(boolean reachable, boolean readOnly, GtidPosition position, GtidPosition binlogState,
-                              GtidPosition slavePosition, ReplicationStatus replication, String version, String error) {
+                              GtidPosition slavePosition, ReplicationStatus replication, String version, String error,
+                              boolean asyncFallback) {
+
+    public DatabaseReading(boolean reachable, boolean readOnly, GtidPosition position, GtidPosition binlogState,
+                           GtidPosition slavePosition, ReplicationStatus replication, String version, String error) {
+        this(reachable, readOnly, position, binlogState, slavePosition, replication, version, error, false);
+    }
 
     public static DatabaseReading unreachable(String error) {
         return new DatabaseReading(false, true, GtidPosition.empty(), GtidPosition.empty(), GtidPosition.empty(),

@@ -171,8 +171,14 @@ public final class LocalDatabase implements AutoCloseable {
             if (!a.ping()) {
                 return DatabaseReading.unreachable("no answer to SELECT 1 on " + server.settings().socket());
             }
-            return new DatabaseReading(true, a.isReadOnly(), a.gtidPosition(), a.gtidBinlogState(), a.gtidSlavePosition(),
-                    a.replicationStatus(), a.serverVersion().toString(), "");
+            boolean readOnly = a.isReadOnly();
+            // Zero-loss primaries only: has semi-sync fallen back to asynchronous replication (no ack within the timeout)?
+            boolean fallback = config.mysql().zeroLoss() && !readOnly
+                    && a.queryString("SELECT CONCAT(@@rpl_semi_sync_master_enabled, '/', (SELECT VARIABLE_VALUE FROM"
+                            + " information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_STATUS'))")
+                    .filter("1/OFF"::equals).isPresent();
+            return new DatabaseReading(true, readOnly, a.gtidPosition(), a.gtidBinlogState(), a.gtidSlavePosition(),
+                    a.replicationStatus(), a.serverVersion().toString(), "", fallback);
         } catch (RuntimeException e) {
             return DatabaseReading.unreachable(e.getMessage());
         }

@@ -4,6 +4,7 @@ import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.mysql.gtid.ErrantTransactions;
 import dev.autopilot.mysql.gtid.GtidPosition;
 import java.time.Duration;
 import java.util.Comparator;
@@ -12,8 +13,11 @@ import java.util.Optional;
 
 /**
  * Who should take a free leader lock. Pure: decides from one {@link ClusterView}. The rule (design brief,
- * section 3, rule 2): a candidate takes the lock only if no other healthy, eligible member has a more
- * advanced GTID position; ties go to the higher priority, then the lower name.
+ * section 3, rules 2 and 9): a candidate takes the lock only if no other healthy, eligible member holds more of
+ * the history; ties go to the higher priority, then the lower name. Histories are compared per (domain, server id),
+ * never by the highest sequence alone: an old primary's unreplicated tail can carry higher sequence numbers than a
+ * newer primary's writes in the same domain. Two candidates of which neither holds all the other has (diverged
+ * histories) hold the election: promoting either would discard the other's transactions.
  */
 public final class Election {
 
@@ -27,14 +31,27 @@ public final class Election {
 
         /** This member may not be promoted. */
         record Ineligible(String reason) implements Verdict {}
+
+        /** Nobody should take the lock now: the candidates' histories cannot be ordered. */
+        record Hold(String reason) implements Verdict {}
     }
 
     private final Duration maximumLag;
     private final Duration promotionWindow;
+    private final boolean zeroLoss;
 
     public Election(Duration maximumLag, Duration promotionWindow) {
+        this(maximumLag, promotionWindow, false);
+    }
+
+    /**
+     * @param zeroLoss hold the election while a member that cannot be promoted holds transactions no candidate has: in
+     *                 zero-loss mode those may be acknowledged writes (it may have acknowledged them while still eligible)
+     */
+    public Election(Duration maximumLag, Duration promotionWindow, boolean zeroLoss) {
         this.maximumLag = maximumLag;
         this.promotionWindow = promotionWindow;
+        this.zeroLoss = zeroLoss;
     }
 
     /** The verdict for {@code self} (whose record must be fresh: published this cycle). */
@@ -47,9 +64,34 @@ public final class Election {
                 .filter(m -> !m.name().equals(self.name()))
                 .filter(m -> ineligibility(m, view, nowMillis).isEmpty())
                 .toList();
+        GtidPosition mine = history(self);
+        for (MemberRecord rival : rivals) {
+            GtidPosition theirs = history(rival);
+            if (!holdsAll(mine, theirs) && !holdsAll(theirs, mine)) {
+                return new Verdict.Hold("diverged histories: " + self.name() + " has " + ErrantTransactions.find(mine, theirs)
+                        + " that " + rival.name() + " lacks, and " + rival.name() + " has " + ErrantTransactions.find(theirs, mine)
+                        + " that " + self.name() + " lacks; an operator must decide which to keep (autopilot failover --to)");
+            }
+        }
         for (MemberRecord rival : rivals) {
             if (better(rival, self)) {
                 return new Verdict.Defer(rival.name(), reason(rival, self));
+            }
+        }
+        if (zeroLoss) {
+            // Members that never acknowledge (nofailover) or are the old primary cannot hold an acknowledged write alone.
+            for (MemberRecord other : view.members().values()) {
+                if (other.name().equals(self.name()) || other.role() == Role.PRIMARY || other.noFailover()) {
+                    continue;
+                }
+                Optional<String> notEligible = ineligibility(other, view, nowMillis);
+                GtidPosition theirs = history(other);
+                if (notEligible.isPresent() && !holdsAll(mine, theirs)) {
+                    return new Verdict.Hold("zero-loss: " + other.name() + " holds " + ErrantTransactions.find(theirs, mine)
+                            + " that " + self.name() + " lacks and cannot be promoted (" + notEligible.get() + "); promoting "
+                            + self.name() + " could lose acknowledged writes; waiting for it to recover, or an operator"
+                            + " (autopilot failover --to)");
+                }
             }
         }
         return new Verdict.Take();
@@ -91,30 +133,43 @@ public final class Election {
         return Optional.empty();
     }
 
-    /** Whether {@code a} beats {@code b}: strictly more advanced, or equal position and higher priority, then lower name. */
+    /** Whether {@code a} beats {@code b}: holds strictly more history, or the same and higher priority, then lower name. */
     static boolean better(MemberRecord a, MemberRecord b) {
-        GtidPosition pa = GtidPosition.parse(a.gtidPosition());
-        GtidPosition pb = GtidPosition.parse(b.gtidPosition());
-        boolean aIncludesB = pa.includes(pb);
-        boolean bIncludesA = pb.includes(pa);
-        if (aIncludesB && !bIncludesA) {
+        GtidPosition pa = history(a);
+        GtidPosition pb = history(b);
+        boolean aHoldsB = holdsAll(pa, pb);
+        boolean bHoldsA = holdsAll(pb, pa);
+        if (aHoldsB && !bHoldsA) {
             return true;
         }
-        if (bIncludesA && !aIncludesB) {
+        if (bHoldsA && !aHoldsB) {
             return false;
         }
-        // Equal (or incomparable across domains): fall back to priority, then name.
+        // Equal (incomparable ones hold the election before this is asked): priority, then name.
         if (a.priority() != b.priority()) {
             return a.priority() > b.priority();
         }
         return a.name().compareTo(b.name()) < 0;
     }
 
+    /**
+     * What a member will hold once its relay log is applied, per (domain, server id): its known history (binlog state
+     * and slave position) plus the position it will have reached (which carries the origin of each domain's last GTID).
+     */
+    static GtidPosition history(MemberRecord m) {
+        return GtidPosition.parse(m.knownGtids()).merge(GtidPosition.parse(m.gtidPosition()));
+    }
+
+    /** Whether {@code a} holds every transaction of {@code b}, per (domain, server id). */
+    private static boolean holdsAll(GtidPosition a, GtidPosition b) {
+        return ErrantTransactions.find(b, a).isEmpty();
+    }
+
     private static String reason(MemberRecord rival, MemberRecord self) {
-        GtidPosition pr = GtidPosition.parse(rival.gtidPosition());
-        GtidPosition ps = GtidPosition.parse(self.gtidPosition());
-        if (pr.includes(ps) && !ps.includes(pr)) {
-            return "more advanced: " + pr + " vs " + ps;
+        GtidPosition pr = history(rival);
+        GtidPosition ps = history(self);
+        if (holdsAll(pr, ps) && !holdsAll(ps, pr)) {
+            return "more advanced: " + GtidPosition.parse(rival.gtidPosition()) + " vs " + GtidPosition.parse(self.gtidPosition());
         }
         return rival.priority() != self.priority() ? "same position, priority " + rival.priority() + " > " + self.priority()
                 : "same position and priority, name sorts first";

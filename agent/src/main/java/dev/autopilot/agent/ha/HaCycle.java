@@ -1,18 +1,17 @@
 package dev.autopilot.agent.ha;
 
-import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.ClusterWrites;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.cluster.Promotion;
 import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.agent.config.AgentConfig;
-import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.DatabaseReading;
-import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
-import dev.autopilot.mysql.admin.DatabaseAdmin;
+import dev.autopilot.mysql.auth.Credentials;
 import dev.autopilot.mysql.flavor.ReplicationSource;
 import dev.autopilot.mysql.flavor.ReplicationStatus;
 import dev.autopilot.mysql.gtid.ErrantTransactions;
@@ -28,23 +27,30 @@ import org.slf4j.LoggerFactory;
  * The decisions of one HA cycle, as ordered guard clauses over one {@link ClusterView} and one
  * {@link DatabaseReading}. Each clause either returns an {@link Outcome} (having acted) or passes to the next.
  * The order is the safety argument: a dead database gives up the lock before anything else; a lost lease
- * fences before anything else; only then leading, following and electing.
+ * fences before anything else; a member that cannot prove it holds the lock is read-only; only then leading,
+ * following and electing. Writes open only through the {@link WriteGate}, after the relay log is applied; any
+ * failure between taking the lock and opening writes releases the lock and fences.
  */
 public final class HaCycle {
     private static final Logger LOG = LoggerFactory.getLogger(HaCycle.class);
-    private static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(15);
+    /** How long a switchover request counts, measured by each member's own clock from when it first saw it. */
+    static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(15);
+    static final Duration RELAY_LOG_TIMEOUT = Duration.ofSeconds(30);
 
     private final AgentConfig config;
-    private final ClusterSecrets secrets;
-    private final LocalDatabase db;
+    private final String self;
+    private final Credentials replication;
+    private final DatabaseControl db;
     private final LeaderLock lock;
-    private final ClusterStore store;
+    private final WriteGate gate;
+    private final ClusterWrites store;
+    private final HaClock clock;
     private final Election election;
     private final BiConsumer<String, RebuildReason> rebuild;
-    private final long startedNanos = System.nanoTime();
+    private final long startedNanos;
 
-    private volatile boolean fenced;
-    private Role role = Role.NONE;
+    private volatile boolean leaseLost;
+    private volatile Role role = Role.NONE;
     private String following = "";
     private String diverged = "";
     private boolean sawLeader;
@@ -52,6 +58,10 @@ public final class HaCycle {
     private String leaderSeen = "";
     private long leaderRecordSeenAt;
     private Promotion afterPromotion;
+    private Boolean acknowledging;
+    private boolean fellBack;
+    private String switchoverSeen = "";
+    private long switchoverSeenAtNanos;
 
     /** Why this member's data must be replaced by a fresh copy. */
     public enum RebuildReason {
@@ -62,17 +72,22 @@ public final class HaCycle {
     }
 
     /**
-     * @param rebuild started (off the loop) with the primary's name when this member's data must be replaced by a copy
+     * @param replication the account replicas connect to the primary with
+     * @param rebuild     started (off the loop) with the primary's name when this member's data must be replaced by a copy
      */
-    public HaCycle(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, LeaderLock lock, ClusterStore store,
-                   BiConsumer<String, RebuildReason> rebuild) {
+    public HaCycle(AgentConfig config, Credentials replication, DatabaseControl db, LeaderLock lock, ClusterWrites store,
+                   HaClock clock, BiConsumer<String, RebuildReason> rebuild) {
         this.config = config;
-        this.secrets = secrets;
+        this.self = config.member().name();
+        this.replication = replication;
         this.db = db;
         this.lock = lock;
+        this.gate = new WriteGate(db, lock);
         this.store = store;
-        this.election = new Election(config.failover().maximumLag(), config.failover().promotionWindow());
+        this.clock = clock;
+        this.election = new Election(config.failover().maximumLag(), config.failover().promotionWindow(), config.mysql().zeroLoss());
         this.rebuild = rebuild;
+        this.startedNanos = clock.nanoTime();
     }
 
     /** The role this member has now. */
@@ -80,67 +95,135 @@ public final class HaCycle {
         return role;
     }
 
-    /** Called by the lease watchdog: fence at once, off the HA loop's thread. */
+    /** Called by the lease watchdog: fence at once, off the HA loop's thread (the gate serialises it with opening). */
     public void onLeaseLost(String reason) {
-        fenced = true;
-        try {
-            int killed = db.fence();
-            LOG.warn("{}: leader lease lost ({}); server is read-only, {} client connection(s) killed; will rejoin as a replica",
-                    config.member().name(), reason, killed);
-        } catch (RuntimeException e) {
-            LOG.error("{}: leader lease lost ({}) and fencing failed: {}; the database job will be stopped",
-                    config.member().name(), reason, e.getMessage());
+        leaseLost = true;
+        if (gate.fence()) {
+            LOG.warn("{}: leader lease lost ({}); server is read-only, client connections killed; will rejoin as a replica",
+                    self, reason);
+        } else {
+            LOG.error("{}: leader lease lost ({}) and fencing failed; the next HA cycle fences again", self, reason);
         }
     }
 
     /** Runs the rules on one reading of the database and the cluster. */
     public Outcome run(DatabaseReading local, ClusterView view) {
+        long epoch = gate.epoch(); // before any decision: a fence from here on forbids opening writes in this cycle
         noteLiveLeader(local, view);
-        lockFreeSinceNanos = view.leader().isPresent() ? 0 : (lockFreeSinceNanos != 0 ? lockFreeSinceNanos : System.nanoTime());
+        lockFreeSinceNanos = view.leader().isPresent() ? 0 : (lockFreeSinceNanos != 0 ? lockFreeSinceNanos : clock.nanoTime());
         if (!local.reachable()) {
             return databaseDown(local);
         }
-        if (fenced) {
-            fenced = false;
-            role = Role.NONE;
-            following = "";
-            return new Outcome.Fenced("lease lost");
+        if (leaseLost) {
+            return afterLeaseLoss(local);
         }
         if (lock.isHeld()) {
-            return lead(local, view);
+            return lead(local, view, epoch);
         }
-        if (role == Role.PRIMARY) {
-            // The lock is gone without a lease-loss callback (released elsewhere): make sure writes are off.
-            db.fence();
-            role = Role.NONE;
+        if (role == Role.PRIMARY || !local.readOnly()) {
+            Optional<Outcome> unfenced = fenceNonHolder(local, "the leader lock is not held by this member");
+            if (unfenced.isPresent()) {
+                return unfenced.get();
+            }
         }
         Optional<String> leader = view.leader();
-        if (leader.isPresent() && !leader.get().equals(config.member().name())) {
+        if (leader.isPresent() && !leader.get().equals(self)) {
             return follow(local, view, leader.get());
         }
-        return elect(local, view);
+        return elect(local, view, epoch);
     }
 
+    /**
+     * The cycle when the store could not be read: nothing can be decided, but a member that does not hold the lock by
+     * its own clock must not stay writable through the outage (design rule 7).
+     */
+    public Outcome withoutStore(DatabaseReading local, String error) {
+        if (local.reachable() && !lock.isHeld() && (role == Role.PRIMARY || !local.readOnly())) {
+            Optional<Outcome> unfenced = fenceNonHolder(local, "coordination store unreachable and the lock not held");
+            if (unfenced.isPresent()) {
+                return unfenced.get();
+            }
+        }
+        return new Outcome.StoreUnreachable(error);
+    }
+
+    private Optional<Outcome> fenceNonHolder(DatabaseReading local, String why) {
+        boolean fenced = gate.fence();
+        role = Role.NONE;
+        following = "";
+        if (!fenced) {
+            return Optional.of(new Outcome.FenceFailed(why));
+        }
+        LOG.warn("{}: server was writable but {}; fenced it", self, why);
+        return local.readOnly() ? Optional.empty() : Optional.of(new Outcome.Fenced(why));
+    }
+
+    private Outcome afterLeaseLoss(DatabaseReading local) {
+        leaseLost = false;
+        role = Role.NONE;
+        following = "";
+        // The reading may predate the lease-loss fence, or that fence failed: never report a fence that is not proven.
+        if (!local.readOnly() && !gate.fence()) {
+            leaseLost = true;
+            return new Outcome.FenceFailed("lease lost");
+        }
+        return new Outcome.Fenced("lease lost");
+    }
+
+    /**
+     * The database does not answer. Its process has exited: nothing can write, so the lock goes at once. It is alive
+     * but stalled: it may still take writes once it wakes up, so it is fenced (which escalates to stopping it) first,
+     * and the lock is kept when even that fails, since no second member may become writable beside it.
+     */
     private Outcome databaseDown(DatabaseReading local) {
-        if (lock.isHeld()) {
-            lock.release();
-            role = Role.NONE;
-            return new Outcome.ReleasedLock("database not answering (" + local.error() + "); a replica takes over now");
+        if (!lock.isHeld()) {
+            role = role == Role.PRIMARY ? Role.NONE : role;
+            return new Outcome.DatabaseDown(local.error());
         }
-        role = role == Role.PRIMARY ? Role.NONE : role;
-        return new Outcome.DatabaseDown(local.error());
+        boolean exited = !db.processAlive();
+        if (!exited && !gate.fence()) {
+            return new Outcome.FenceFailed("database not answering (" + local.error() + ") and could not be fenced or stopped;"
+                    + " keeping the lock so that no second member becomes writable");
+        }
+        releaseLock();
+        role = Role.NONE;
+        return new Outcome.ReleasedLock("database " + (exited ? "exited" : "not answering, fenced") + " (" + local.error()
+                + "); a replica takes over now");
     }
 
-    private Outcome lead(DatabaseReading local, ClusterView view) {
+    private Outcome lead(DatabaseReading local, ClusterView view, long epoch) {
         Optional<SwitchoverRequest> sw = view.switchover();
-        if (sw.isPresent() && sw.get().from().equals(config.member().name())) {
-            return stepDown(view, sw.get());
+        if (sw.isPresent()) {
+            SwitchoverRequest request = sw.get();
+            if (request.from().equals(self) && request.finalPosition().isEmpty() && fresh(request)) {
+                return stepDown(view, request);
+            }
+            if (!request.to().equals(self) || afterPromotion == null) {
+                // Handed over but the target never took the lock, or too old, or aimed elsewhere: it is done.
+                LOG.warn("{}: clearing switchover request {} -> {}: {}", self, request.from(), request.to(),
+                        request.from().equals(self) && !request.finalPosition().isEmpty()
+                                ? "this member leads again, the target did not take over" : "it was not completed in time");
+                store.clearSwitchover();
+            }
         }
-        if (local.readOnly() || role != Role.PRIMARY) {
-            openWrites();
+        if (role != Role.PRIMARY || local.readOnly()) {
+            Optional<String> failed = openWrites(local, epoch);
+            if (failed.isPresent()) {
+                return new Outcome.PromotionAbandoned(failed.get());
+            }
+        }
+        if (local.asyncFallback() != fellBack) {
+            fellBack = local.asyncFallback();
+            if (fellBack) {
+                LOG.warn("{}: semi-sync fell back to asynchronous replication: no eligible replica acknowledged within {} ms;"
+                        + " writes acknowledged from now on exist on this member only until a replica catches up", self,
+                        config.mysql().semiSyncTimeout().toMillis());
+            } else {
+                LOG.info("{}: semi-sync acknowledgements are back: writes are on a replica before they are acknowledged", self);
+            }
         }
         if (afterPromotion != null) {
-            if (view.switchover().filter(s -> s.to().equals(config.member().name())).isPresent()) {
+            if (view.switchover().filter(s -> s.to().equals(self)).isPresent()) {
                 store.clearSwitchover();
             }
             store.recordPromotion(afterPromotion);
@@ -152,39 +235,79 @@ public final class HaCycle {
     /** Planned switchover or graceful stop: read-only, connections dropped, final position handed to the target, lock released. */
     private Outcome stepDown(ClusterView view, SwitchoverRequest request) {
         String target = request.to().isEmpty()
-                ? election.best(view, System.currentTimeMillis(), config.member().name()).map(MemberRecord::name).orElse("")
+                ? election.best(view, clock.currentTimeMillis(), self).map(MemberRecord::name).orElse("")
                 : request.to();
-        if (target.isEmpty()) {
+        Optional<MemberRecord> targetRecord = view.member(target);
+        if (targetRecord.isEmpty() || !targetRecord.get().promotable() || targetRecord.get().role() != Role.REPLICA) {
             store.clearSwitchover();
-            LOG.warn("{}: switchover asked but no healthy eligible replica; staying primary", config.member().name());
-            return new Outcome.Leading();
+            String why = target.isEmpty() ? "no healthy eligible replica"
+                    : target + " is not a live, promotable replica";
+            LOG.warn("{}: switchover refused: {}; staying primary", self, why);
+            return new Outcome.SwitchoverRefused(why);
         }
-        long start = System.nanoTime();
-        db.fence();
-        GtidPosition finalPosition = db.admin().gtidPosition();
-        long fencedAt = System.nanoTime();
+        long start = clock.nanoTime();
+        if (!gate.fence()) {
+            store.clearSwitchover();
+            return new Outcome.FenceFailed("switchover to " + target + " abandoned: this member could not be made read-only");
+        }
+        GtidPosition finalPosition = db.position();
+        long fencedAt = clock.nanoTime();
         store.requestSwitchover(new SwitchoverRequest(request.from(), target, request.requestedAtMillis(), finalPosition.format()));
-        long handedAt = System.nanoTime();
-        lock.release();
+        long handedAt = clock.nanoTime();
+        releaseLock();
         LOG.info("{}: step-down steps: read-only in {} ms, final position {} handed to {} in {} ms, lock released in {} ms",
-                config.member().name(), (fencedAt - start) / 1_000_000, finalPosition, target, (handedAt - fencedAt) / 1_000_000,
-                (System.nanoTime() - handedAt) / 1_000_000);
+                self, (fencedAt - start) / 1_000_000, finalPosition, target, (handedAt - fencedAt) / 1_000_000,
+                (clock.nanoTime() - handedAt) / 1_000_000);
         role = Role.NONE;
         following = "";
         return new Outcome.SteppedDown(target);
     }
 
-    private void openWrites() {
-        DatabaseAdmin admin = db.admin();
-        admin.stopReplica();
-        admin.resetReplica();
-        if (config.mysql().zeroLoss()) {
-            // Before the first write: every commit from here on waits for a replica's acknowledgement (AFTER_SYNC).
-            admin.semiSyncPrimary(true, config.mysql().semiSyncTimeout());
+    /**
+     * Drains the relay log, then opens writes through the gate. Empty when writes are open; otherwise why not, with the
+     * lock released and the server fenced (design rule 7: any failure on the way releases the lock and fences).
+     */
+    private Optional<String> openWrites(DatabaseReading local, long epoch) {
+        try {
+            long start = clock.nanoTime();
+            if (local.replication().configured()) {
+                // Only the receiver stops first: stopping the applier too would discard the unapplied relay log in GTID mode.
+                db.stopReceiver();
+                if (!db.awaitRelayLogApplied(RELAY_LOG_TIMEOUT)) {
+                    return Optional.of(abandon("relay log not fully applied within " + RELAY_LOG_TIMEOUT.toSeconds()
+                            + " s; opening writes would lose it"));
+                }
+            }
+            long appliedAt = clock.nanoTime();
+            db.prepareWrites();
+            if (!gate.open(epoch)) {
+                return Optional.of(abandon("lease lost or fenced while promoting"));
+            }
+            role = Role.PRIMARY;
+            following = "";
+            LOG.info("{}: writes open: relay log applied in {} ms, writes open in {} ms", self, (appliedAt - start) / 1_000_000,
+                    (clock.nanoTime() - appliedAt) / 1_000_000);
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.of(abandon("promotion step failed: " + e.getMessage()));
         }
-        admin.readOnly(false);
-        role = Role.PRIMARY;
+    }
+
+    private String abandon(String why) {
+        LOG.warn("{}: not opening writes: {}; releasing the lock and fencing", self, why);
+        releaseLock();
+        gate.fence();
+        role = Role.NONE;
         following = "";
+        return why;
+    }
+
+    private void releaseLock() {
+        try {
+            lock.release();
+        } catch (CoordinationException e) {
+            LOG.warn("{}: could not delete the leader lock ({}); it expires with its lease", self, e.getMessage());
+        }
     }
 
     private Outcome follow(DatabaseReading local, ClusterView view, String leader) {
@@ -198,18 +321,27 @@ public final class HaCycle {
             // before opening writes: comparing against it would find false errant transactions. Wait for it.
             return new Outcome.Following(leader + " (waiting for it to publish itself as primary)");
         }
+        GtidPosition primaryKnown = GtidPosition.parse(p.knownGtids());
         boolean pointed = following.equals(leader) && local.replication().configured()
                 && local.replication().sourceHost().equals(p.address()) && local.replication().sourcePort() == p.mysqlPort();
         if (pointed) {
+            // Written here, under this server's own server_id, and unknown to the primary: a client wrote to a replica.
+            List<ErrantTransactions.ErrantRange> localWrites = ErrantTransactions.find(local.binlogState(), primaryKnown).stream()
+                    .filter(r -> r.origin().serverId() == db.serverId())
+                    .toList();
+            if (!localWrites.isEmpty()) {
+                return diverge(leader, localWrites, "written straight into this replica while it replicated");
+            }
             if (positionPurged(local.replication())) {
                 LOG.warn("{}: primary {} no longer has the binlogs this member needs ({}); rebuilding it by live clone",
-                        config.member().name(), leader, local.replication().lastIoError());
+                        self, leader, local.replication().lastIoError());
                 role = Role.NONE; // `following` stays: until the rebuild takes over, the next cycle lands here again, no re-point
                 rebuild.accept(leader, RebuildReason.BINLOGS_PURGED);
                 return new Outcome.FellBehind(leader, local.replication().lastIoError());
             }
+            acknowledgeIfEligible(local);
             if (!local.replication().ioRunning() && local.replication().lastIoErrno() == 0 && !local.replication().sqlFailed()) {
-                db.admin().startReplica();
+                db.startReplica();
             }
             role = Role.REPLICA;
             return new Outcome.Following(leader);
@@ -218,34 +350,50 @@ public final class HaCycle {
             return new Outcome.Diverged(leader, -1, "held for an operator (failover.onErrant: hold)");
         }
         // Before replicating from a (new) primary, make sure this member holds nothing the primary lacks.
-        GtidPosition primaryState = GtidPosition.parse(p.knownGtids());
-        List<ErrantTransactions.ErrantRange> errant = ErrantTransactions.find(local.binlogState(), primaryState);
+        List<ErrantTransactions.ErrantRange> errant = ErrantTransactions.find(local.binlogState(), primaryKnown);
         if (!errant.isEmpty()) {
-            long count = errant.stream().mapToLong(ErrantTransactions.ErrantRange::maxCount).sum();
-            LOG.error("{}: holds {} transaction(s) that primary {} never had: {}", config.member().name(), count, leader, errant);
-            role = Role.NONE;
-            if (config.failover().onErrant() == AgentConfig.OnErrant.HOLD) {
-                diverged = leader;
-                return new Outcome.Diverged(leader, count, "held for an operator (failover.onErrant: hold)");
-            }
-            rebuild.accept(leader, RebuildReason.ERRANT_TRANSACTIONS);
-            return new Outcome.Diverged(leader, count, "rebuilding (newest snapshot, else a live clone); the old data directory is kept aside");
+            return diverge(leader, errant, "found before replicating from it");
         }
-        DatabaseAdmin admin = db.admin();
-        admin.readOnly(true);
         // A former primary's own writes are in its binlog, not in gtid_slave_pos: start from everything it has.
         GtidPosition start = local.slavePosition().merge(local.position()).perDomain();
-        admin.stopReplica();
-        if (config.mysql().zeroLoss()) {
-            // A replica must not wait for acknowledgements of what it applies (see OptionFile).
-            admin.semiSyncPrimary(false, config.mysql().semiSyncTimeout());
-        }
-        admin.setGtidSlavePos(start);
-        admin.changePrimary(ReplicationSource.of(p.address(), p.mysqlPort(), secrets.replication()));
-        admin.startReplica();
+        acknowledging = null;
+        acknowledgeIfEligible(local);
+        db.follow(ReplicationSource.of(p.address(), p.mysqlPort(), replication), start);
         role = Role.REPLICA;
         following = leader;
         return new Outcome.Repointed(leader);
+    }
+
+    /**
+     * Zero-loss mode: only a replica that could be promoted acknowledges semi-sync writes, so an acknowledged write never
+     * lives only on a member that cannot win an election (nofailover, or lagging past failover.maximumLag).
+     */
+    private void acknowledgeIfEligible(DatabaseReading local) {
+        if (!config.mysql().zeroLoss()) {
+            return;
+        }
+        boolean eligible = !config.member().noFailover()
+                && (local.lagMillis() < 0 || local.lagMillis() <= config.failover().maximumLag().toMillis());
+        if (acknowledging == null || acknowledging != eligible) {
+            db.acknowledge(eligible);
+            if (acknowledging != null || !eligible) {
+                LOG.info("{}: {} semi-sync writes ({})", self, eligible ? "acknowledges" : "no longer acknowledges",
+                        config.member().noFailover() ? "tagged nofailover" : "replication lag " + local.lagMillis() + " ms");
+            }
+            acknowledging = eligible;
+        }
+    }
+
+    private Outcome diverge(String leader, List<ErrantTransactions.ErrantRange> errant, String how) {
+        long count = errant.stream().mapToLong(ErrantTransactions.ErrantRange::maxCount).sum();
+        LOG.error("{}: holds {} transaction(s) that primary {} never had ({}): {}", self, count, leader, how, errant);
+        role = Role.NONE;
+        if (config.failover().onErrant() == AgentConfig.OnErrant.HOLD) {
+            diverged = leader;
+            return new Outcome.Diverged(leader, count, "held for an operator (failover.onErrant: hold)");
+        }
+        rebuild.accept(leader, RebuildReason.ERRANT_TRANSACTIONS);
+        return new Outcome.Diverged(leader, count, "rebuilding (newest snapshot, else a live clone); the old data directory is kept aside");
     }
 
     /**
@@ -256,15 +404,24 @@ public final class HaCycle {
         return replication.lastIoErrno() == 1236 && replication.lastIoError().contains("purged");
     }
 
-    private Outcome elect(DatabaseReading local, ClusterView view) {
+    /** Whether a switchover request is still current, by this member's own clock since it first saw it. */
+    private boolean fresh(SwitchoverRequest request) {
+        String key = request.from() + "->" + request.to() + "@" + request.requestedAtMillis();
+        if (!key.equals(switchoverSeen)) {
+            switchoverSeen = key;
+            switchoverSeenAtNanos = clock.nanoTime();
+        }
+        return clock.nanoTime() - switchoverSeenAtNanos < SWITCHOVER_TIMEOUT.toNanos();
+    }
+
+    private Outcome elect(DatabaseReading local, ClusterView view, long epoch) {
         if (view.paused()) {
             return new Outcome.PausedWithoutLeader();
         }
         Optional<SwitchoverRequest> sw = view.switchover();
         boolean planned = false;
-        if (sw.isPresent() && !sw.get().to().isEmpty()
-                && System.currentTimeMillis() - sw.get().requestedAtMillis() < SWITCHOVER_TIMEOUT.toMillis()) {
-            if (!sw.get().to().equals(config.member().name())) {
+        if (sw.isPresent() && !sw.get().to().isEmpty() && fresh(sw.get())) {
+            if (!sw.get().to().equals(self)) {
                 return new Outcome.Deferring(sw.get().to(), "planned switchover target");
             }
             planned = true;
@@ -273,62 +430,50 @@ public final class HaCycle {
             if (!missing.isEmpty()) {
                 return new Outcome.AwaitingMembers(missing);
             }
-            MemberRecord self = view.member(config.member().name()).orElse(null);
-            if (self == null) {
+            MemberRecord me = view.member(self).orElse(null);
+            if (me == null) {
                 return new Outcome.NotEligible("own record not published yet");
             }
-            switch (election.decide(self, view, System.currentTimeMillis())) {
+            switch (election.decide(me, view, clock.currentTimeMillis())) {
                 case Election.Verdict.Ineligible(String reason) -> {
                     return new Outcome.NotEligible(reason);
                 }
                 case Election.Verdict.Defer(String candidate, String reason) -> {
                     return new Outcome.Deferring(candidate, reason);
                 }
+                case Election.Verdict.Hold(String reason) -> {
+                    return new Outcome.ElectionHeld(reason);
+                }
                 case Election.Verdict.Take() -> { }
             }
             Optional<MemberRecord> receiving = stillReceiving(view);
             Duration settle = config.failover().loopInterval().multipliedBy(2);
-            if (receiving.isPresent() && System.nanoTime() - lockFreeSinceNanos < settle.toNanos()) {
+            if (receiving.isPresent() && clock.nanoTime() - lockFreeSinceNanos < settle.toNanos()) {
                 return new Outcome.Deferring(receiving.get().name(), "its receiver was still connected to "
                         + receiving.get().replicatingFrom() + " when it last published; waiting for its final position");
             }
         }
-        return promote(local, view, planned ? sw.get() : null);
+        return promote(local, view, planned ? sw.get() : null, epoch);
     }
 
-    private Outcome promote(DatabaseReading local, ClusterView view, SwitchoverRequest planned) {
-        DatabaseAdmin admin = db.admin();
+    private Outcome promote(DatabaseReading local, ClusterView view, SwitchoverRequest planned, long epoch) {
         if (planned != null && !planned.finalPosition().isEmpty()) {
             GtidPosition target = GtidPosition.parse(planned.finalPosition());
-            if (!admin.waitForGtid(target, Duration.ofSeconds(5))) {
+            if (!db.awaitPosition(target, Duration.ofSeconds(5))) {
                 return new Outcome.NotEligible("switchover target has not reached the old primary's final position " + target + " yet");
             }
         }
         if (!lock.tryAcquire()) {
             return new Outcome.LostRace(lock.holder().orElse("?"));
         }
-        long lockedAt = System.nanoTime();
-        // Apply everything already received before opening writes (design rule 2). Only the receiver stops
-        // first: stopping the applier too would discard the unapplied relay log in GTID mode.
-        if (local.replication().configured()) {
-            admin.stopReceiver();
-        }
-        long receiverStoppedAt = System.nanoTime();
-        if (local.replication().configured() && !admin.waitForRelayLogApplied(Duration.ofSeconds(30))) {
-            LOG.warn("{}: relay log not fully applied within 30 s; promoting anyway would lose it, releasing the lock",
-                    config.member().name());
-            lock.release();
-            return new Outcome.NotEligible("relay log not applied within 30 s");
+        Optional<String> failed = openWrites(local, epoch);
+        if (failed.isPresent()) {
+            return new Outcome.PromotionAbandoned(failed.get());
         }
         String previous = view.lastPromotion().map(Promotion::member).orElse("");
-        long appliedAt = System.nanoTime();
-        openWrites();
-        LOG.info("{}: promotion steps after taking the lock: receiver stopped in {} ms, relay log applied in {} ms, writes open in {} ms",
-                config.member().name(), (receiverStoppedAt - lockedAt) / 1_000_000, (appliedAt - receiverStoppedAt) / 1_000_000,
-                (System.nanoTime() - appliedAt) / 1_000_000);
         String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
         // Bookkeeping waits for the next cycle, which the loop runs at once: clients first learn of the new primary.
-        afterPromotion = new Promotion(config.member().name(), previous, reason, System.currentTimeMillis());
+        afterPromotion = new Promotion(self, previous, reason, clock.currentTimeMillis());
         return new Outcome.PromotedSelf(planned != null ? planned.from() : previous, reason);
     }
 
@@ -340,7 +485,7 @@ public final class HaCycle {
      */
     private Optional<MemberRecord> stillReceiving(ClusterView view) {
         return view.members().values().stream()
-                .filter(m -> !m.name().equals(config.member().name()) && m.role() == Role.REPLICA && m.promotable())
+                .filter(m -> !m.name().equals(self) && m.role() == Role.REPLICA && m.promotable())
                 .filter(m -> !m.replicatingFrom().isEmpty())
                 .findFirst();
     }
@@ -369,7 +514,7 @@ public final class HaCycle {
      * reported yet, during the startup grace only.
      */
     private List<String> missingAfterOutage(ClusterView view) {
-        if (sawLeader || System.nanoTime() - startedNanos > config.failover().startupGrace().toNanos()) {
+        if (sawLeader || clock.nanoTime() - startedNanos > config.failover().startupGrace().toNanos()) {
             return List.of();
         }
         return store.roster().stream().filter(name -> !view.members().containsKey(name)).toList();
@@ -388,6 +533,6 @@ public final class HaCycle {
                 state, healthy, local.reachable() && !local.replication().sqlFailed() && local.replication().lastSqlErrno() == 0,
                 local.eventualPosition().format(), local.binlogState().merge(local.slavePosition()).format(), local.lagMillis(), local.version(),
                 error, m.priority(), m.noFailover(), role == Role.REPLICA && local.replication().ioRunning() ? following : "",
-                System.currentTimeMillis());
+                clock.currentTimeMillis(), "", role == Role.PRIMARY && local.asyncFallback());
     }
 }

@@ -135,11 +135,14 @@ public final class HaLoop implements AutoCloseable {
             presence.publish(after, true);
             lastRecord = after;
         } catch (CoordinationException e) {
-            outcome = new Outcome.StoreUnreachable(e.getMessage());
+            outcome = cycle.withoutStore(local, e.getMessage());
         }
         if (last == null || !last.equals(outcome)) {
-            if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind
-                    || outcome instanceof Outcome.StoreUnreachable
+            if (outcome instanceof Outcome.FenceFailed) {
+                LOG.error("{}: {}", member, outcome.describe());
+            } else if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind
+                    || outcome instanceof Outcome.StoreUnreachable || outcome instanceof Outcome.PromotionAbandoned
+                    || outcome instanceof Outcome.SwitchoverRefused || outcome instanceof Outcome.ElectionHeld
                     || outcome instanceof Outcome.ReleasedLock || outcome instanceof Outcome.DatabaseDown) {
                 LOG.warn("{}: {}", member, outcome.describe());
             } else {
@@ -174,7 +177,7 @@ public final class HaLoop implements AutoCloseable {
         if (outcome instanceof Outcome.Diverged) {
             return MemberState.DIVERGED;
         }
-        if (outcome instanceof Outcome.Fenced) {
+        if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.FenceFailed) {
             return MemberState.FENCED;
         }
         return local.reachable() ? MemberState.RUNNING : MemberState.UNHEALTHY;

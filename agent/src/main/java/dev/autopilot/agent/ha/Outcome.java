@@ -79,7 +79,6 @@ public sealed interface Outcome {
         }
     }
 
-    /** Automatic failover is paused and the lock is free: nothing is promoted. */
     /** The data directory is being rebuilt (errant transactions); the cycle only publishes the member's record. */
     record Provisioning() implements Outcome {
         public String describe() {
@@ -87,6 +86,7 @@ public sealed interface Outcome {
         }
     }
 
+    /** Automatic failover is paused and the lock is free: nothing is promoted. */
     record PausedWithoutLeader() implements Outcome {
         public String describe() {
             return "cluster paused and no primary: waiting for an operator (autopilot resume)";
@@ -118,6 +118,34 @@ public sealed interface Outcome {
     record AwaitingMembers(java.util.List<String> missing) implements Outcome {
         public String describe() {
             return "no primary; waiting for members " + missing + " to report before electing";
+        }
+    }
+
+    /** Fencing did not verifiably make the server read-only (nor stop it); retried every cycle, never reported as done. */
+    record FenceFailed(String reason) implements Outcome {
+        public String describe() {
+            return "FENCING FAILED: " + reason + "; retrying every cycle";
+        }
+    }
+
+    /** The lock was taken (or held) but writes could not be opened safely: the lock was released and the server fenced. */
+    record PromotionAbandoned(String reason) implements Outcome {
+        public String describe() {
+            return "promotion abandoned, lock released and server fenced: " + reason;
+        }
+    }
+
+    /** A planned switchover was refused; this member stays primary. */
+    record SwitchoverRefused(String reason) implements Outcome {
+        public String describe() {
+            return "switchover refused, staying primary: " + reason;
+        }
+    }
+
+    /** The lock is free but no member may safely take it yet (e.g. candidates with diverged histories). */
+    record ElectionHeld(String reason) implements Outcome {
+        public String describe() {
+            return "election held, nobody is promoted: " + reason;
         }
     }
 

@@ -75,4 +75,28 @@ class ElectionTest {
         assertThat(election.decide(broken, v, 0)).isInstanceOf(Election.Verdict.Ineligible.class);
         assertThat(election.decide(fine, v, 0)).isInstanceOf(Election.Verdict.Take.class);
     }
+
+    @Test
+    void oldPrimarysUnreplicatedTailDoesNotOutrankANewerPrimarysWritesInTheSameDomain() {
+        // db1 came back with server 1's tail up to 0-1-120 that nobody received; db2 and db3 hold server 2's writes
+        // 101..110 after the failover. The highest sequence (120) must not make db1 the winner.
+        var oldTail = new MemberRecord("db1", "10.0.0.1", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
+                "0-1-120", "0-1-120", 0, "10.11", "", 100, false, "", 0);
+        var newer = new MemberRecord("db2", "10.0.0.2", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
+                "0-2-110", "0-1-100,0-2-110", 0, "10.11", "", 100, false, "", 0);
+        var v = view(oldTail, newer);
+        assertThat(election.decide(oldTail, v, 0)).isInstanceOf(Election.Verdict.Hold.class);
+        assertThat(election.decide(newer, v, 0)).isInstanceOf(Election.Verdict.Hold.class);
+    }
+
+    @Test
+    void historiesAreComparedPerOriginSoAMemberHoldingEverythingOfAnotherWins() {
+        var behind = new MemberRecord("db1", "10.0.0.1", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
+                "0-2-105", "0-1-100,0-2-105", 0, "10.11", "", 200, false, "", 0);
+        var ahead = new MemberRecord("db2", "10.0.0.2", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
+                "0-2-110", "0-1-100,0-2-110", 0, "10.11", "", 100, false, "", 0);
+        var v = view(behind, ahead);
+        assertThat(election.decide(ahead, v, 0)).isInstanceOf(Election.Verdict.Take.class);
+        assertThat(election.decide(behind, v, 0)).isInstanceOf(Election.Verdict.Defer.class);
+    }
 }

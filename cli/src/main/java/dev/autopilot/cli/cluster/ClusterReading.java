@@ -41,6 +41,8 @@ public record ClusterReading(String cluster, ClusterView view, SortedSet<String>
         if (primary().isEmpty()) {
             out.add(view.leader().map(l -> "lock holder " + l + " is not (yet) a primary").orElse("no primary"));
         }
+        primary().filter(MemberRecord::asyncFallback).ifPresent(p -> out.add(p.name() + " fell back to asynchronous"
+                + " replication: no eligible replica acknowledged in time, so writes acknowledged now exist on the primary only"));
         for (String name : names()) {
             Optional<MemberRecord> r = member(name);
             if (r.isEmpty()) {

@@ -1,0 +1,58 @@
+package dev.autopilot.agent.ha;
+
+import dev.autopilot.mysql.flavor.ReplicationSource;
+import dev.autopilot.mysql.gtid.GtidPosition;
+import java.time.Duration;
+
+/**
+ * What the HA rules do to the local database: the narrow seam between the decisions ({@link HaCycle}) and the
+ * server. {@link LocalDatabaseControl} is the real one; {@code HaCycleTest} drives the rules with an in-memory one.
+ * Every method except {@link #fence()} and {@link #processAlive()} may throw a {@link RuntimeException} when the
+ * server fails; the cycle treats that as a failed step.
+ */
+public interface DatabaseControl {
+
+    /**
+     * Makes sure the server accepts no more client writes: read-only and client sessions killed, escalating to
+     * stopping the server hard when that does not work within a bound. Never throws.
+     *
+     * @return true when the server is verifiably read-only or no longer running; false when fencing failed
+     */
+    boolean fence();
+
+    /** Whether the server's process still exists (a stalled server that does not answer is alive). */
+    boolean processAlive();
+
+    /** The {@code server_id} this member's server writes its own transactions under. */
+    long serverId();
+
+    /** Everything executed ({@code gtid_current_pos}). */
+    GtidPosition position();
+
+    /** Waits until the server has executed {@code target}; false when the timeout passed first. */
+    boolean awaitPosition(GtidPosition target, Duration timeout);
+
+    /** Stops only the receiver, so the applier can finish the relay log (stopping both would discard it). */
+    void stopReceiver();
+
+    /** Waits until the applier has executed everything the receiver fetched; false when the timeout passed first. */
+    boolean awaitRelayLogApplied(Duration timeout);
+
+    /**
+     * Everything before opening writes that does not yet let a client write: replication stopped and forgotten, and
+     * in zero-loss mode the primary side of semi-sync switched on so the first commit already waits for an ack.
+     */
+    void prepareWrites();
+
+    /** {@code read_only=OFF}. Called only by {@link WriteGate#open}, under the gate's lock. */
+    void allowWrites();
+
+    /** Read-only, replication re-pointed at {@code source} starting after {@code start}, and started. */
+    void follow(ReplicationSource source, GtidPosition start);
+
+    /** Starts the replication threads again (after they stopped without an error). */
+    void startReplica();
+
+    /** Whether this replica acknowledges semi-sync writes (zero-loss mode; only eligible members do). */
+    void acknowledge(boolean enabled);
+}

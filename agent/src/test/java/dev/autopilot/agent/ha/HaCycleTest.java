@@ -1,0 +1,571 @@
+package dev.autopilot.agent.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.cluster.MemberState;
+import dev.autopilot.agent.cluster.Promotion;
+import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.agent.cluster.SwitchoverRequest;
+import dev.autopilot.agent.config.AgentConfig;
+import dev.autopilot.agent.config.AgentConfigLoader;
+import dev.autopilot.agent.db.DatabaseReading;
+import dev.autopilot.coordination.CoordinationException;
+import dev.autopilot.mysql.auth.Credentials;
+import dev.autopilot.mysql.auth.Secret;
+import dev.autopilot.mysql.flavor.ReplicationStatus;
+import dev.autopilot.mysql.gtid.GtidPosition;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every guard clause and outcome of {@link HaCycle}, one case per rule, on in-memory stand-ins for the database,
+ * the lock and the cluster keys (Patroni's test_ha.py idea). This member is always db1 (server_id 11); db2 and db3
+ * are its peers.
+ */
+class HaCycleTest {
+    @TempDir
+    Path dir;
+
+    private final HaFakes.Database db = new HaFakes.Database();
+    private final HaFakes.Lock lock = new HaFakes.Lock();
+    private final HaFakes.Store store = new HaFakes.Store();
+    private final HaFakes.Clock clock = new HaFakes.Clock();
+    private final List<String> rebuilds = new ArrayList<>();
+    private HaCycle cycle;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cycle = cycle("");
+    }
+
+    private HaCycle cycle(String failoverYaml) throws Exception {
+        return cycle(failoverYaml, "", "");
+    }
+
+    private HaCycle cycle(String failoverYaml, String memberYaml, String mysqlYaml) throws Exception {
+        Path file = dir.resolve("agent.yaml");
+        Files.writeString(file, "cluster: orders\nmember: {name: db1, address: 127.0.0.11, dataDir: " + dir.resolve("data")
+                + (memberYaml.isEmpty() ? "" : ", " + memberYaml) + "}\n"
+                + (failoverYaml.isEmpty() ? "" : "failover: {" + failoverYaml + "}\n")
+                + (mysqlYaml.isEmpty() ? "" : "mysql: {" + mysqlYaml + "}\n"));
+        AgentConfig config = new AgentConfigLoader(Map.of()).load(Optional.of(file));
+        return new HaCycle(config, new Credentials("repl", Secret.of("repl-secret")), db, lock, store, clock.haClock(),
+                (primary, reason) -> rebuilds.add(primary + ":" + reason));
+    }
+
+    // ---- readings and views -------------------------------------------------------------------------------
+
+    private static ReplicationStatus replicating(String host, boolean ioRunning, int ioErrno, String ioError) {
+        return new ReplicationStatus(true, ioRunning ? ReplicationStatus.IoState.RUNNING : ReplicationStatus.IoState.STOPPED, true,
+                ioErrno, ioError, 0, "", Optional.of(0L), host, 3306, "", "Slave has read all relay log");
+    }
+
+    private static DatabaseReading reading(boolean readOnly, String binlogState, ReplicationStatus replication) {
+        GtidPosition state = GtidPosition.parse(binlogState);
+        return new DatabaseReading(true, readOnly, state.perDomain(), state, GtidPosition.empty(), replication, "10.11.6", "");
+    }
+
+    private static DatabaseReading writable() {
+        return reading(false, "0-1-10", ReplicationStatus.notConfigured());
+    }
+
+    private static DatabaseReading readOnlyAlone() {
+        return reading(true, "0-1-10", ReplicationStatus.notConfigured());
+    }
+
+    private static DatabaseReading replicaOf(String host) {
+        return reading(true, "0-1-10", replicating(host, true, 0, ""));
+    }
+
+    private static MemberRecord record(String name, Role role, String gtid) {
+        return new MemberRecord(name, "127.0.0.1" + name.charAt(2), 3306, 8008, 4444, role, MemberState.RUNNING, true, true,
+                gtid, gtid, 0, "10.11.6", "", 100, false, "", 0);
+    }
+
+    private static ClusterView view(Optional<String> leader, MemberRecord... members) {
+        return view(leader, Optional.empty(), members);
+    }
+
+    private static ClusterView view(Optional<String> leader, Optional<SwitchoverRequest> switchover, MemberRecord... members) {
+        var map = new TreeMap<String, MemberRecord>();
+        for (MemberRecord m : members) {
+            map.put(m.name(), m);
+        }
+        return new ClusterView(map, leader, false, switchover, Optional.empty(), Optional.of("db1"));
+    }
+
+    private static final MemberRecord SELF_REPLICA = record("db1", Role.REPLICA, "0-1-10");
+    private static final MemberRecord PEER_REPLICA = record("db3", Role.REPLICA, "0-1-10");
+    private static final MemberRecord PRIMARY_DB2 = record("db2", Role.PRIMARY, "0-1-10");
+
+    /** db1 as the writable primary, holding the lock. */
+    private void leading() {
+        lock.held = true;
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA))).isEqualTo(new Outcome.Leading());
+        db.steps.clear();
+    }
+
+    // ---- the database is down -----------------------------------------------------------------------------
+
+    @Test
+    void primaryWhoseDatabaseExitedReleasesTheLockAtOnceWithoutFencing() {
+        leading();
+        db.alive = false;
+        Outcome o = cycle.run(DatabaseReading.unreachable("no answer"), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.ReleasedLock.class);
+        assertThat(lock.held).isFalse();
+        assertThat(db.steps).doesNotContain("fence");
+        assertThat(cycle.role()).isEqualTo(Role.NONE);
+    }
+
+    @Test
+    void primaryWhoseDatabaseIsStalledButAliveIsFencedBeforeTheLockIsReleased() {
+        leading();
+        List<String> order = db.steps;
+        lock.releaseFailure = null;
+        Outcome o = cycle.run(DatabaseReading.unreachable("timeout"), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.ReleasedLock.class);
+        assertThat(order).containsExactly("fence");
+        assertThat(lock.releases).isEqualTo(1);
+    }
+
+    @Test
+    void primaryWhoseStalledDatabaseCannotBeFencedKeepsTheLockSoNoSecondMemberBecomesWritable() {
+        leading();
+        db.fenceWorks = false;
+        Outcome o = cycle.run(DatabaseReading.unreachable("timeout"), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.FenceFailed.class);
+        assertThat(lock.held).isTrue();
+        assertThat(lock.releases).isZero();
+    }
+
+    @Test
+    void replicaWhoseDatabaseIsDownOnlyReportsIt() {
+        Outcome o = cycle.run(DatabaseReading.unreachable("no answer"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.DatabaseDown("no answer"));
+        assertThat(db.steps).isEmpty();
+    }
+
+    // ---- lease loss and members that cannot prove they lead ------------------------------------------------
+
+    @Test
+    void lostLeaseFencesAtOnceAndTheNextCycleReportsFenced() {
+        leading();
+        lock.held = false;
+        cycle.onLeaseLost("renewal failed");
+        assertThat(db.steps).containsExactly("fence");
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA))).isEqualTo(new Outcome.Fenced("lease lost"));
+        assertThat(cycle.role()).isEqualTo(Role.NONE);
+    }
+
+    @Test
+    void lostLeaseWhoseReadingStillShowsWritesOpenFencesAgain() {
+        leading();
+        lock.held = false;
+        cycle.onLeaseLost("renewal failed");
+        db.steps.clear();
+        assertThat(cycle.run(writable(), view(Optional.empty(), SELF_REPLICA))).isEqualTo(new Outcome.Fenced("lease lost"));
+        assertThat(db.steps).containsExactly("fence");
+    }
+
+    @Test
+    void lostLeaseWhoseFenceFailedIsNeverReportedAsFencedAndIsRetriedEveryCycle() {
+        leading();
+        lock.held = false;
+        db.fenceWorks = false;
+        cycle.onLeaseLost("renewal failed");
+        assertThat(cycle.run(writable(), view(Optional.empty(), SELF_REPLICA))).isInstanceOf(Outcome.FenceFailed.class);
+        assertThat(cycle.run(writable(), view(Optional.empty(), SELF_REPLICA))).isInstanceOf(Outcome.FenceFailed.class);
+        db.fenceWorks = true;
+        assertThat(cycle.run(writable(), view(Optional.empty(), SELF_REPLICA))).isEqualTo(new Outcome.Fenced("lease lost"));
+        assertThat(db.steps).containsExactly("fence", "fence", "fence", "fence");
+    }
+
+    @Test
+    void writableMemberThatDoesNotHoldTheLockIsFenced() {
+        Outcome o = cycle.run(writable(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.Fenced.class);
+        assertThat(db.steps).containsExactly("fence");
+    }
+
+    @Test
+    void storeUnreachableAndLockNotHeldByOwnClockFencesAWritableMember() {
+        leading();
+        lock.held = false; // the lease deadline passed while the store was away
+        Outcome o = cycle.withoutStore(writable(), "etcd unreachable");
+        assertThat(o).isInstanceOf(Outcome.Fenced.class);
+        assertThat(db.steps).containsExactly("fence");
+    }
+
+    @Test
+    void storeUnreachableWhileTheLeaseIsStillHeldKeepsWriting() {
+        leading();
+        assertThat(cycle.withoutStore(writable(), "etcd unreachable")).isEqualTo(new Outcome.StoreUnreachable("etcd unreachable"));
+        assertThat(db.steps).isEmpty();
+    }
+
+    // ---- leading --------------------------------------------------------------------------------------------
+
+    @Test
+    void lockHolderThatIsReadOnlyAppliesItsRelayLogBeforeOpeningWrites() {
+        lock.held = true;
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db1"), SELF_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.Leading());
+        assertThat(db.steps).containsExactly("stopReceiver", "awaitRelayLogApplied", "prepareWrites", "allowWrites");
+        assertThat(cycle.role()).isEqualTo(Role.PRIMARY);
+    }
+
+    @Test
+    void leaseLostWhileDrainingNeverOpensWrites() {
+        lock.held = true;
+        db.duringDrain = () -> cycle.onLeaseLost("deadline passed during the drain");
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db1"), SELF_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.PromotionAbandoned.class);
+        assertThat(db.steps).doesNotContain("allowWrites");
+        assertThat(db.readOnly).isTrue();
+    }
+
+    @Test
+    void lockExpiredByOwnClockJustBeforeOpeningNeverOpensWrites() {
+        lock.held = true;
+        db.duringDrain = () -> lock.held = false;
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db1"), SELF_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.PromotionAbandoned.class);
+        assertThat(db.steps).doesNotContain("allowWrites").endsWith("fence");
+    }
+
+    @Test
+    void primaryMadeReadOnlyBehindItsBackWhileHoldingTheLockOpensWritesAgain() {
+        leading();
+        Outcome o = cycle.run(readOnlyAlone(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.Leading());
+        assertThat(db.steps).containsExactly("prepareWrites", "allowWrites");
+    }
+
+    // ---- promotion --------------------------------------------------------------------------------------------
+
+    @Test
+    void bestCandidateTakesTheFreeLockAndOpensWritesAfterItsRelayLog() {
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.PromotedSelf.class);
+        assertThat(lock.held).isTrue();
+        assertThat(db.steps).containsExactly("stopReceiver", "awaitRelayLogApplied", "prepareWrites", "allowWrites");
+    }
+
+    @Test
+    void promotionRecordedOnTheCycleAfterItOpenedWrites() {
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA));
+        assertThat(store.promotions).isEmpty();
+        assertThat(cycle.run(writable(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA))).isEqualTo(new Outcome.Leading());
+        assertThat(store.promotions).extracting(Promotion::member).containsExactly("db1");
+    }
+
+    @Test
+    void promotionThatFailsAfterTakingTheLockReleasesItAndFences() {
+        db.failAt = "prepareWrites";
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.PromotionAbandoned.class);
+        assertThat(lock.held).isFalse();
+        assertThat(lock.releases).isEqualTo(1);
+        assertThat(db.steps).endsWith("fence").doesNotContain("allowWrites");
+    }
+
+    @Test
+    void promotionWhoseRelayLogIsNotAppliedInTimeReleasesTheLockAndFences() {
+        db.relayLogApplies = false;
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.PromotionAbandoned.class);
+        assertThat(lock.held).isFalse();
+        assertThat(db.steps).endsWith("fence").doesNotContain("allowWrites");
+    }
+
+    @Test
+    void candidateThatLosesTheRaceForTheLockDoesNothing() {
+        lock.otherHolder = "db3";
+        assertThat(cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA)))
+                .isEqualTo(new Outcome.LostRace("db3"));
+        assertThat(db.steps).isEmpty();
+    }
+
+    @Test
+    void lessAdvancedCandidateDefersToTheMoreAdvancedPeer() {
+        var ahead = record("db3", Role.REPLICA, "0-1-12");
+        assertThat(cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, ahead)))
+                .isInstanceOf(Outcome.Deferring.class);
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void candidatesWithDivergedHistoriesHoldTheElection() {
+        // db1 holds server 1's tail up to 40; db3 holds server 2's writes after a failover db1 never saw.
+        var mine = record("db1", Role.REPLICA, "0-1-40");
+        var theirs = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
+                "0-2-35", "0-1-30,0-2-35", 0, "10.11.6", "", 100, false, "", 0);
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), mine, theirs))).isInstanceOf(Outcome.ElectionHeld.class);
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void pausedClusterWithoutPrimaryPromotesNobody() {
+        var v = new ClusterView(new TreeMap<>(Map.of("db1", SELF_REPLICA)), Optional.empty(), true, Optional.empty(),
+                Optional.empty(), Optional.of("db1"));
+        assertThat(cycle.run(readOnlyAlone(), v)).isEqualTo(new Outcome.PausedWithoutLeader());
+    }
+
+    @Test
+    void afterATotalOutageCandidatesWaitForTheRosterDuringTheGrace() {
+        store.roster = List.of("db1", "db2", "db3");
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA)))
+                .isEqualTo(new Outcome.AwaitingMembers(List.of("db2")));
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA))).isInstanceOf(Outcome.PromotedSelf.class);
+    }
+
+    @Test
+    void candidateWaitsBrieflyForAPeerWhoseReceiverWasStillConnected() {
+        var receiving = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
+                "0-1-10", "0-1-10", 0, "10.11.6", "", 50, false, "db2", 0);
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, receiving))).isInstanceOf(Outcome.Deferring.class);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, receiving))).isInstanceOf(Outcome.PromotedSelf.class);
+    }
+
+    // ---- switchover -------------------------------------------------------------------------------------------
+
+    @Test
+    void switchoverRequestStepsDownFencedFirstWithTheFinalPositionHandedOver() {
+        leading();
+        var request = new SwitchoverRequest("db1", "db3", 1, "");
+        Outcome o = cycle.run(writable(), view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.SteppedDown("db3"));
+        assertThat(db.steps).containsExactly("fence", "position");
+        assertThat(store.switchoverRequests).containsExactly(new SwitchoverRequest("db1", "db3", 1, "0-1-10"));
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void switchoverToAMemberThatIsGoneIsRefusedAndTheRequestCleared() {
+        leading();
+        var request = new SwitchoverRequest("db1", "db2", 1, "");
+        Outcome o = cycle.run(writable(), view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.SwitchoverRefused.class);
+        assertThat(store.switchoverCleared).isEqualTo(1);
+        assertThat(lock.held).isTrue();
+        assertThat(db.steps).doesNotContain("fence");
+    }
+
+    @Test
+    void switchoverWhoseFenceFailsKeepsTheLockAndClearsTheRequest() {
+        leading();
+        db.fenceWorks = false;
+        var request = new SwitchoverRequest("db1", "db3", 1, "");
+        Outcome o = cycle.run(writable(), view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.FenceFailed.class);
+        assertThat(lock.held).isTrue();
+        assertThat(store.switchoverRequests).isEmpty();
+        assertThat(store.switchoverCleared).isEqualTo(1);
+    }
+
+    @Test
+    void primaryThatLeadsAgainAfterAHandOverWhoseTargetDiedClearsTheRequestInsteadOfSteppingDownAgain() {
+        leading();
+        var handed = new SwitchoverRequest("db1", "db3", 1, "0-1-10");
+        Outcome o = cycle.run(writable(), view(Optional.of("db1"), Optional.of(handed), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.Leading());
+        assertThat(store.switchoverCleared).isEqualTo(1);
+        assertThat(lock.held).isTrue();
+        assertThat(db.steps).doesNotContain("fence");
+    }
+
+    @Test
+    void switchoverRequestOlderThanTheTimeoutByOwnClockIsClearedNotObeyed() {
+        leading();
+        var request = new SwitchoverRequest("db1", "db3", 1, "");
+        var v = view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA);
+        db.fenceWorks = false; // the first attempt fails, so the request is seen but not carried out
+        cycle.run(writable(), v);
+        db.fenceWorks = true;
+        clock.advance(HaCycle.SWITCHOVER_TIMEOUT.plusSeconds(1));
+        assertThat(cycle.run(writable(), v)).isEqualTo(new Outcome.Leading());
+        assertThat(lock.held).isTrue();
+    }
+
+    @Test
+    void replicasDeferToAFreshSwitchoverTargetButElectNormallyOnceItIsStale() {
+        var request = new SwitchoverRequest("db2", "db3", 1, "0-1-10");
+        var v = view(Optional.empty(), Optional.of(request), SELF_REPLICA, PEER_REPLICA);
+        assertThat(cycle.run(readOnlyAlone(), v)).isEqualTo(new Outcome.Deferring("db3", "planned switchover target"));
+        clock.advance(HaCycle.SWITCHOVER_TIMEOUT.plusSeconds(1));
+        assertThat(cycle.run(readOnlyAlone(), v)).isInstanceOf(Outcome.PromotedSelf.class);
+    }
+
+    @Test
+    void switchoverTargetTakesTheLockOnlyOnceItReachedTheFinalPosition() {
+        var request = new SwitchoverRequest("db2", "db1", 1, "0-1-12");
+        var v = view(Optional.empty(), Optional.of(request), SELF_REPLICA, PEER_REPLICA);
+        db.reachesPosition = false;
+        assertThat(cycle.run(replicaOf("127.0.0.12"), v)).isInstanceOf(Outcome.NotEligible.class);
+        assertThat(lock.held).isFalse();
+        db.reachesPosition = true;
+        assertThat(cycle.run(replicaOf("127.0.0.12"), v)).isInstanceOf(Outcome.PromotedSelf.class);
+    }
+
+    // ---- following --------------------------------------------------------------------------------------------
+
+    @Test
+    void replicaRepointsToANewPrimary() {
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Repointed("db2"));
+        assertThat(db.followed.host()).isEqualTo("127.0.0.12");
+        assertThat(cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA)))
+                .isEqualTo(new Outcome.Following("db2"));
+    }
+
+    @Test
+    void replicaWaitsForANewPrimaryToPublishItselfAsPrimary() {
+        var stillReplica = record("db2", Role.REPLICA, "0-1-10");
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.of("db2"), stillReplica, SELF_REPLICA))).isInstanceOf(Outcome.Following.class);
+        assertThat(db.steps).isEmpty();
+    }
+
+    @Test
+    void returningMemberWithTransactionsThePrimaryNeverHadIsRebuilt() {
+        var mine = reading(true, "0-1-10,0-11-3", ReplicationStatus.notConfigured());
+        Outcome o = cycle.run(mine, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.Diverged.class);
+        assertThat(rebuilds).containsExactly("db2:ERRANT_TRANSACTIONS");
+        assertThat(db.followed).isNull();
+    }
+
+    @Test
+    void returningMemberWithErrantTransactionsIsHeldWhenOnErrantIsHold() throws Exception {
+        cycle = cycle("onErrant: hold");
+        var mine = reading(true, "0-1-10,0-11-3", ReplicationStatus.notConfigured());
+        assertThat(cycle.run(mine, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isInstanceOf(Outcome.Diverged.class);
+        assertThat(cycle.run(mine, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isInstanceOf(Outcome.Diverged.class);
+        assertThat(rebuilds).isEmpty();
+        assertThat(db.followed).isNull();
+    }
+
+    @Test
+    void transactionWrittenStraightIntoARunningReplicaIsFoundWhileItReplicates() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        var withLocalWrite = reading(true, "0-1-10,0-11-11", replicating("127.0.0.12", true, 0, ""));
+        Outcome o = cycle.run(withLocalWrite, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.Diverged.class);
+        assertThat(rebuilds).containsExactly("db2:ERRANT_TRANSACTIONS");
+    }
+
+    @Test
+    void replicaAheadOfThePrimarysPublishedRecordIsNotErrant() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        var ahead = reading(true, "0-1-14", replicating("127.0.0.12", true, 0, ""));
+        assertThat(cycle.run(ahead, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+    }
+
+    @Test
+    void replicaWhosePositionThePrimaryPurgedIsRebuilt() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        var purged = reading(true, "0-1-10", replicating("127.0.0.12", false, 1236, "binlog files have been purged"));
+        assertThat(cycle.run(purged, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isInstanceOf(Outcome.FellBehind.class);
+        assertThat(rebuilds).containsExactly("db2:BINLOGS_PURGED");
+    }
+
+    @Test
+    void replicaWhoseReceiverStoppedWithoutErrorIsRestarted() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        db.steps.clear();
+        var stopped = reading(true, "0-1-10", replicating("127.0.0.12", false, 0, ""));
+        assertThat(cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+        assertThat(db.steps).containsExactly("startReplica");
+    }
+
+    @Test
+    void storeErrorsFromTheRulesPropagateToTheLoop() {
+        lock.releaseFailure = new CoordinationException("etcd unreachable", null);
+        leading();
+        db.alive = false;
+        // release() failing must not stop the member from giving up the role: the lease expires by itself.
+        assertThat(cycle.run(DatabaseReading.unreachable("gone"), view(Optional.of("db1"), SELF_REPLICA)))
+                .isInstanceOf(Outcome.ReleasedLock.class);
+    }
+
+    // ---- zero-loss mode -----------------------------------------------------------------------------------------
+
+    @Test
+    void zeroLossReplicaTaggedNofailoverNeverAcknowledgesWrites() throws Exception {
+        cycle = cycle("", "noFailover: true", "zeroLoss: true");
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).startsWith("acknowledge false");
+        db.steps.clear();
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).doesNotContain("acknowledge true");
+    }
+
+    @Test
+    void zeroLossReplicaLaggingPastMaximumLagStopsAcknowledgingAndResumesWhenCaughtUp() throws Exception {
+        cycle = cycle("maximumLag: 10s", "", "zeroLoss: true");
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).startsWith("acknowledge true");
+        db.steps.clear();
+        var lagging = new DatabaseReading(true, true, GtidPosition.parse("0-1-10"), GtidPosition.parse("0-1-10"), GtidPosition.empty(),
+                new ReplicationStatus(true, ReplicationStatus.IoState.RUNNING, true, 0, "", 0, "", Optional.of(60L), "127.0.0.12", 3306,
+                        "", ""), "10.11.6", "");
+        cycle.run(lagging, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).containsExactly("acknowledge false");
+        db.steps.clear();
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).containsExactly("acknowledge true");
+    }
+
+    @Test
+    void asynchronousReplicaNeverTouchesSemiSync() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).noneMatch(step -> step.startsWith("acknowledge"));
+    }
+
+    @Test
+    void zeroLossPrimaryThatFellBackToAsynchronousReplicationSaysSoInItsRecord() {
+        leading();
+        var fellBack = new DatabaseReading(true, false, GtidPosition.parse("0-1-10"), GtidPosition.parse("0-1-10"), GtidPosition.empty(),
+                ReplicationStatus.notConfigured(), "10.11.6", "", true);
+        assertThat(cycle.run(fellBack, view(Optional.of("db1"), SELF_REPLICA))).isEqualTo(new Outcome.Leading());
+        assertThat(cycle.record(fellBack, MemberState.RUNNING).asyncFallback()).isTrue();
+        assertThat(cycle.record(writable(), MemberState.RUNNING).asyncFallback()).isFalse();
+    }
+
+    @Test
+    void zeroLossElectionHoldsWhileTheMostAdvancedMemberCannotBePromoted() throws Exception {
+        cycle = cycle("", "", "zeroLoss: true");
+        var broken = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, false, false,
+                "0-1-12", "0-1-12", 0, "10.11.6", "SQL thread error", 100, false, "", 0);
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, broken))).isInstanceOf(Outcome.ElectionHeld.class);
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void asyncElectionPromotesTheBestEligibleMemberEvenWhenAnIneligibleOneIsAhead() {
+        var broken = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, false, false,
+                "0-1-12", "0-1-12", 0, "10.11.6", "SQL thread error", 100, false, "", 0);
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, broken))).isInstanceOf(Outcome.PromotedSelf.class);
+    }
+
+    @Test
+    void zeroLossElectionDoesNotWaitForANofailoverMemberThatNeverAcknowledged() throws Exception {
+        cycle = cycle("", "", "zeroLoss: true");
+        var tagged = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
+                "0-1-12", "0-1-12", 0, "10.11.6", "", 100, true, "", 0);
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, tagged))).isInstanceOf(Outcome.PromotedSelf.class);
+    }
+}
