@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -127,9 +128,7 @@ public final class OrphanServer {
         try {
             p.onExit().get(within.toMillis(), TimeUnit.MILLISECONDS);
             return true;
-        } catch (TimeoutException e) {
-            return !p.isAlive();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             return !p.isAlive();
         }
     }
