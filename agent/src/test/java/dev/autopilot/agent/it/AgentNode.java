@@ -82,6 +82,41 @@ final class AgentNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the agent and, as systemd's {@code Restart=on-failure} would, starts it again when it exits because the
+     * store did not answer its first read within the agent's 10 s (seen on a heavily loaded test machine); returns once
+     * the agent has connected to the store, or has exited for another reason (the test's assertions then report it).
+     */
+    void startRetryingStoreTimeouts(Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        int unreachable = occurrences("unreachable at startup");
+        int connected = occurrences("connected to etcd");
+        start();
+        while (System.nanoTime() < deadline && occurrences("connected to etcd") == connected) {
+            if (!isRunning()) {
+                if (occurrences("unreachable at startup") == unreachable) {
+                    return;
+                }
+                unreachable = occurrences("unreachable at startup");
+                start();
+            }
+            try {
+                Thread.sleep(200); // polling the agent's log
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private int occurrences(String text) {
+        try {
+            return Files.readString(log).split(java.util.regex.Pattern.quote(text), -1).length - 1;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     long pid() {
         return process.pid();
     }

@@ -29,7 +29,7 @@ class OrphanMariadbdTest {
             assertThat(orphan.isAlive()).as("the agent's crash left its mariadbd running").isTrue();
             Scenarios.execute(next, "INSERT INTO w VALUES (2, 2)");
 
-            old.start();
+            old.startRetryingStoreTimeouts(Duration.ofMinutes(2));
             Scenarios.awaitReplica(cluster, old.name, Duration.ofMinutes(2));
             assertThat(orphan.isAlive()).as("the left-behind server was stopped").isFalse();
             assertThat(old.logContains("left behind by an agent")).as(old.logTail(40)).isTrue();

@@ -52,7 +52,7 @@ class SnapshotSwitchoverDdlTest {
             await("the crashed member left the replica service").atMost(Duration.ofSeconds(15))
                     .until(() -> !cluster.healthy("replica").contains(second.name));
             Scenarios.writeBehindTheAgentsBack(second, "INSERT INTO app.w (id, at) VALUES (-42, 0)");
-            second.start();
+            second.startRetryingStoreTimeouts(Duration.ofMinutes(2));
             await(second.name + " rebuilt").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> assertThat(second.logContains("moved diverged data directory")).as(second.logTail(30)).isTrue());
             Scenarios.awaitReplica(cluster, second.name, Duration.ofSeconds(120));
@@ -60,7 +60,7 @@ class SnapshotSwitchoverDdlTest {
 
             // A member that joins now is provisioned from the same snapshot.
             AgentNode third = cluster.add(3);
-            third.start();
+            third.startRetryingStoreTimeouts(Duration.ofMinutes(2));
             Scenarios.awaitReplica(cluster, third.name, Duration.ofSeconds(180));
             assertThat(third.logContains("provisioning from the newest snapshot")).as("joined from the snapshot").isTrue();
 
