@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * that ran it as the new primary, rebuilt from the older snapshot after a switchover back (its own DDL reaches it only
  * because the copy runs under a new {@code server_id}), and a member that joins afterwards.
  */
-@Timeout(value = 8, unit = TimeUnit.MINUTES)
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
 class SnapshotSwitchoverDdlTest {
 
     @Test
