@@ -33,6 +33,7 @@ final class AgentNode implements AutoCloseable {
     private Process process;
     /** Servers left running by {@link #crashAgentOnly()}, killed on close if still alive. */
     private final List<ProcessHandle> leftBehind = new ArrayList<>();
+    private int storeTimeoutsHandled;
 
     AgentNode(String name, String address, Path root, String cluster, String etcdEndpoints, Path secrets, Map<String, String> env) {
         this.name = name;
@@ -89,16 +90,11 @@ final class AgentNode implements AutoCloseable {
      */
     void startRetryingStoreTimeouts(Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
-        int unreachable = occurrences("unreachable at startup");
         int connected = occurrences("connected to etcd");
         start();
         while (System.nanoTime() < deadline && occurrences("connected to etcd") == connected) {
-            if (!isRunning()) {
-                if (occurrences("unreachable at startup") == unreachable) {
-                    return;
-                }
-                unreachable = occurrences("unreachable at startup");
-                start();
+            if (!isRunning() && !restartIfStoreTimedOut()) {
+                return;
             }
             try {
                 Thread.sleep(200); // polling the agent's log
@@ -107,6 +103,23 @@ final class AgentNode implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * Starts the agent again if it has exited because the store did not answer its first read in time (as systemd's
+     * {@code Restart=on-failure} would); returns whether it did.
+     */
+    boolean restartIfStoreTimedOut() {
+        if (process == null || process.isAlive()) {
+            return false;
+        }
+        int timeouts = occurrences("unreachable at startup");
+        if (timeouts <= storeTimeoutsHandled) {
+            return false;
+        }
+        storeTimeoutsHandled = timeouts;
+        start();
+        return true;
     }
 
     private int occurrences(String text) {
