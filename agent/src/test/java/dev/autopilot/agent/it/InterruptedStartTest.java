@@ -134,7 +134,7 @@ class InterruptedStartTest {
                     root.execute("ALTER USER 'root'@'localhost' IDENTIFIED BY '" + TestCluster.ROOT_PASSWORD + "'"); // the first account
                 }
 
-                first.start();
+                first.startRetryingStoreTimeouts(Duration.ofMinutes(2));
                 Scenarios.awaitPrimary(cluster, Duration.ofSeconds(120));
                 assertThat(leftRunning.isRunning()).as("the server left running was stopped").isFalse();
             }
@@ -170,7 +170,7 @@ class InterruptedStartTest {
                 @Override public void onError(Throwable t) {}
                 @Override public void onCompleted() {}
             })) {
-                first.start();
+                first.startRetryingStoreTimeouts(Duration.ofMinutes(2));
                 await("the restarted agent found the lock held (or gave up)").atMost(Duration.ofSeconds(120))
                         .pollInterval(Duration.ofMillis(100))
                         .until(() -> first.logContains("still held under this member's name") || !first.isRunning());
