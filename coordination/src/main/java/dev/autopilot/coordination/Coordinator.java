@@ -77,11 +77,24 @@ public interface Coordinator extends AutoCloseable {
     /**
      * A leader lock contender (nothing is acquired yet). See {@link LeaderLock} for the timing contract.
      *
-     * @param ttl          lease TTL; etcd rounds up to whole seconds (minimum 2 s), Consul to its 10 s minimum
+     * @param ttl          lease TTL; etcd rounds up to whole seconds (minimum 2 s), Consul to its 10 s minimum (and uses
+     *                     it as the session's lock delay)
      * @param safetyMargin how long before the store could expire the lease the holder declares it lost
      * @param onLost       called when the lock is lost without release
      */
     LeaderLock leaderLock(String name, String holderId, Duration ttl, Duration safetyMargin, LeaseLostListener onLost);
+
+    /**
+     * A leader lock contender whose holder must vouch for its own liveness: while held, if {@link
+     * LeaderLock#confirmAlive()} was not called for {@code confirmWithin} (counted from the acquisition), the lock
+     * declares itself lost ({@link LeaseLoss.Reason#NOT_CONFIRMED}, listener called) and stops renewing. Use it for a
+     * lock whose holder must not keep it while its work fails (the agent's leader lock and its HA loop); a bound of
+     * {@code ttl − safetyMargin} fences a stuck holder as fast as an unreachable store does.
+     *
+     * @param confirmWithin positive; the longest time between two confirmations
+     */
+    LeaderLock leaderLock(String name, String holderId, Duration ttl, Duration safetyMargin, Duration confirmWithin,
+                          LeaseLostListener onLost);
 
     /** Stops renewals and watches and closes connections; held locks are released, registrations left to expire. */
     @Override

@@ -8,13 +8,20 @@ import java.util.Optional;
  * store grants the lock atomically (etcd: transaction on create_revision == 0; Consul: KV acquire with a session),
  * and the key holds the holder id so anyone can read who leads ({@link #holder()}).
  *
- * <p>Timing contract (what self-fencing relies on). While held, the lease is renewed every TTL/3 by the lock's own
- * thread. Each renewal's <em>send</em> time is taken from {@link System#nanoTime()}; a watchdog declares the lock
- * lost when {@code TTL − safetyMargin} has passed since the send of the last successful renewal, and calls the
- * {@link LeaseLostListener}. Because the store cannot expire the lease earlier than TTL after it received that
- * renewal (which is after we sent it), the callback fires at least {@code safetyMargin} before any other contender
- * can acquire the lock — also when the store is unreachable. The margin must cover clock-rate drift and the time
- * the listener needs to fence.
+ * <p>Timing contract (what self-fencing relies on), the same for every backend. While held, the lease is renewed
+ * every TTL/3, but at least every 500 ms, by the lock's own thread. Each renewal's <em>send</em> time is taken from
+ * {@link System#nanoTime()}; a watchdog declares the lock lost when {@code TTL − safetyMargin} has passed since the
+ * send of the last successful renewal, and calls the {@link LeaseLostListener} once. Because the store cannot expire
+ * the lease earlier than TTL after it received that renewal (which is after we sent it), the callback fires at least
+ * {@code safetyMargin} before any other contender can acquire the lock — also when the store is unreachable. After a
+ * loss the lock frees its lease in the store, but only {@code safetyMargin} after the callback, so the listener's
+ * fencing always has that long. The margin must cover clock-rate drift and the time the listener needs to fence.
+ *
+ * <p>Liveness (opt-in at construction, {@link Coordinator#leaderLock(String, String, Duration, Duration, Duration,
+ * LeaseLostListener)}): a holder built with a confirmation bound must call {@link #confirmAlive()} at least that
+ * often, or the lock declares itself lost ({@link LeaseLoss.Reason#NOT_CONFIRMED}) and stops renewing, although the
+ * store is reachable. So a holder whose work loop fails every time cannot keep the lock alive by its renewal thread
+ * alone. Locks built without a bound ignore {@code confirmAlive()}.
  *
  * <p>Thread-safe. {@link #close()} releases.
  */
@@ -45,7 +52,7 @@ public interface LeaderLock extends AutoCloseable {
     boolean acquire(Duration timeout);
 
     /**
-     * Renews the lease now (the lock's thread already does so every TTL/3). If the store reports the lease gone,
+     * Renews the lease now (the lock's thread already does so every TTL/3, at least every 500 ms). If the store reports the lease gone,
      * the lock is declared lost and the listener called.
      *
      * @throws CoordinationException store unreachable (the watchdog deadline keeps running)
@@ -70,6 +77,20 @@ public interface LeaderLock extends AutoCloseable {
 
     /** Whether this contender holds the lock by its own clock (acquired, not released, deadline not passed). */
     boolean isHeld();
+
+    /**
+     * The holder vouches that it is alive and doing its work (for the agent: an HA cycle just completed). On a lock
+     * built with a confirmation bound, moves its own deadline to at most that bound from now; without a bound, or
+     * when not held, it has no effect. Cheap (no I/O), callable from any thread.
+     */
+    void confirmAlive();
+
+    /**
+     * Time left until this holder's own deadline — the moment it declares the lock lost, by its own clock: the earlier
+     * of {@code TTL − safetyMargin} after the send of the last successful renewal and the confirmation bound after the
+     * last {@link #confirmAlive()}. {@link Duration#ZERO} when not held (or the deadline has passed). No I/O.
+     */
+    Duration remainingLease();
 
     /** Configured TTL. */
     Duration ttl();

@@ -18,6 +18,21 @@ public record LeaseLoss(String lock, String holderId, Reason reason, long atNano
         /** No renewal succeeded for TTL − safety margin (store unreachable or too slow): lost by our own clock. */
         DEADLINE_PASSED,
         /** The store reported the lease/session gone (expired or revoked). */
-        EXPIRED
+        EXPIRED,
+        /**
+         * The holder did not {@link LeaderLock#confirmAlive() confirm} it is alive within the bound it was built with
+         * (its work loop fails or is stuck), so the lock gave itself up although the store was reachable.
+         */
+        NOT_CONFIRMED
+    }
+
+    /** For log lines: what happened, in words. */
+    public String describe() {
+        return switch (reason) {
+            case DEADLINE_PASSED -> "no renewal succeeded within ttl - safety margin (" + sinceLastRenewal.toMillis()
+                    + " ms since the last successful one was sent)";
+            case EXPIRED -> "the store reports the lease gone";
+            case NOT_CONFIRMED -> "the holder stopped confirming it is alive (its HA cycles fail or are stuck)";
+        };
     }
 }

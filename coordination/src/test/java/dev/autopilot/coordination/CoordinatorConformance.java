@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -178,6 +179,106 @@ public abstract class CoordinatorConformance {
     }
 
     @Test
+    void renewalCadenceIsAtMost500msWhateverTheTtlSoTheDeadlineStaysTtlMinusMarginAhead() {
+        Coordinator c = open();
+        Duration margin = Duration.ofSeconds(1);
+        Duration window = lockTtl().minus(margin);
+        LeaderLock lock = c.leaderLock("primary", "db1", lockTtl(), margin, l -> { });
+        assertThat(lock.remainingLease()).as("not held").isZero();
+        assertThat(lock.tryAcquire()).isTrue();
+        // The deadline sits TTL − margin after the last successful renewal's send: sampled while held, the time left
+        // never exceeds that and never falls more than one renewal interval (500 ms) plus a loaded round trip below it.
+        Duration least = window;
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() < until) { // sampling over a fixed window, not waiting for a condition
+            Duration left = lock.remainingLease();
+            assertThat(left).isLessThanOrEqualTo(window);
+            least = left.compareTo(least) < 0 ? left : least;
+            sleep(Duration.ofMillis(20));
+        }
+        assertThat(least).as("least time left before the holder's deadline over 3 s").isGreaterThan(window.minusMillis(500 + 400));
+        lock.release();
+        assertThat(lock.remainingLease()).as("released").isZero();
+    }
+
+    @Test
+    void holderDeclaresTheLockLostTtlMinusMarginAfterItsLastRenewalWhenTheStoreStopsAnswering() {
+        Coordinator c = open();
+        Duration window = Duration.ofSeconds(2);
+        Duration margin = lockTtl().minus(window);
+        AtomicReference<LeaseLoss> lost = new AtomicReference<>();
+        AtomicInteger calls = new AtomicInteger();
+        LeaderLock lock = c.leaderLock("primary", "db1", lockTtl(), margin, loss -> {
+            calls.incrementAndGet();
+            lost.set(loss);
+        });
+        assertThat(lock.tryAcquire()).isTrue();
+        long stoppedAt = System.nanoTime();
+        storeStopsAnswering();
+        try {
+            await().atMost(window.plusSeconds(3)).pollInterval(Duration.ofMillis(10)).until(() -> lost.get() != null);
+            assertThat(lock.isHeld()).isFalse();
+            assertThat(lock.remainingLease()).isZero();
+        } finally {
+            storeAnswersAgain();
+        }
+        LeaseLoss loss = lost.get();
+        assertThat(loss.reason()).isEqualTo(LeaseLoss.Reason.DEADLINE_PASSED);
+        // by its own clock: TTL − margin after the send of the last renewal that succeeded, a few ms late at most
+        assertThat(loss.sinceLastRenewal()).isBetween(window, window.plusMillis(200));
+        // and that renewal was sent at most one renewal interval (plus a loaded round trip) before the store went quiet
+        assertThat(Duration.ofNanos(loss.atNanos() - stoppedAt)).isBetween(window.minusMillis(500 + 400), window.plusMillis(200));
+        assertThat(calls.get()).as("listener calls").isEqualTo(1);
+    }
+
+    @Test
+    void holderThatStopsConfirmingItIsAliveLosesTheLockWithinTheBoundAndOthersGetItAfterTheMargin() {
+        Coordinator a = open();
+        Coordinator b = open();
+        Duration margin = Duration.ofSeconds(1);
+        Duration bound = Duration.ofMillis(1500);
+        AtomicReference<LeaseLoss> lost = new AtomicReference<>();
+        LeaderLock la = a.leaderLock("primary", "db1", lockTtl(), margin, bound, lost::set);
+        LeaderLock lb = b.leaderLock("primary", "db2", lockTtl(), margin, l -> { });
+        assertThat(la.tryAcquire()).isTrue();
+        // confirmations keep it for longer than the bound
+        long until = System.nanoTime() + bound.multipliedBy(2).toNanos();
+        while (System.nanoTime() < until) {
+            la.confirmAlive();
+            assertThat(la.isHeld()).isTrue();
+            assertThat(la.remainingLease()).isLessThanOrEqualTo(bound);
+            sleep(Duration.ofMillis(200));
+        }
+        la.confirmAlive();
+        long lastConfirmed = System.nanoTime();
+        // the store is reachable and the renewal thread would keep the lease for good: the missing confirmations end it
+        await().atMost(bound.plusSeconds(3)).pollInterval(Duration.ofMillis(10)).until(() -> lost.get() != null);
+        LeaseLoss loss = lost.get();
+        assertThat(loss.reason()).isEqualTo(LeaseLoss.Reason.NOT_CONFIRMED);
+        assertThat(Duration.ofNanos(loss.atNanos() - lastConfirmed)).isBetween(bound.minusMillis(5), bound.plusMillis(300));
+        assertThat(la.isHeld()).isFalse();
+        assertThat(la.remainingLease()).isZero();
+        // the lock stays taken for the fence's safety margin, then is freed without waiting out the store's TTL:
+        // no attempt succeeds before the margin has passed, and the first one after it does (within a few round trips)
+        AtomicLong winningAttemptStart = new AtomicLong();
+        AtomicLong winningAttemptEnd = new AtomicLong();
+        await().atMost(margin.plus(lockTtl()).plusSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            long start = System.nanoTime();
+            if (lb.tryAcquire()) {
+                winningAttemptEnd.set(System.nanoTime());
+                winningAttemptStart.set(start);
+                return true;
+            }
+            return false;
+        });
+        assertThat(Duration.ofNanos(winningAttemptEnd.get() - loss.atNanos())).as("contender got the lock after the loss")
+                .isGreaterThanOrEqualTo(margin);
+        assertThat(Duration.ofNanos(winningAttemptStart.get() - loss.atNanos())).as("contender's winning attempt began after the loss")
+                .isLessThan(margin.plusSeconds(3));
+        assertThat(lb.holder()).contains("db2");
+    }
+
+    @Test
     void registrationWhoseHeartbeatsStopDisappearsWithinTtlAndReturnsWhenTheyResume() {
         Coordinator c = open();
         Member m = new Member("db1", "replica", "127.0.2.9", 3306, Set.of("nofailover"), Map.of("role", "replica"));
@@ -291,6 +392,12 @@ public abstract class CoordinatorConformance {
     protected boolean watchCoalescesChanges() {
         return false;
     }
+
+    /** The store stops answering every client (requests hang) until {@link #storeAnswersAgain()}; aborts where impossible. */
+    protected abstract void storeStopsAnswering();
+
+    /** Ends {@link #storeStopsAnswering()}; returns once the store answers. */
+    protected abstract void storeAnswersAgain();
 
     /** Settings pointing at an address where nothing listens. */
     protected abstract CoordinatorSettings unreachableSettings();

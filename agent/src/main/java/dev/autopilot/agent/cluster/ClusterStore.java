@@ -1,13 +1,20 @@
 package dev.autopilot.agent.cluster;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.coordination.Versioned;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster's keys in the coordination store and their JSON form. Layout, relative to the cluster scope
@@ -21,7 +28,10 @@ import java.util.TreeMap;
  *   switchover        SwitchoverRequest while a planned switchover runs
  *   last-promotion    Promotion
  * </pre>
- * Store errors propagate as {@link dev.autopilot.coordination.CoordinationException}.
+ * Store errors propagate as {@link dev.autopilot.coordination.CoordinationException}. A record that cannot be
+ * decoded (a value this version does not know — a newer agent's enum constant during a rolling upgrade —, malformed
+ * JSON, a missing field) is never fatal for the whole read: {@link #read()} skips it, names it in
+ * {@link ClusterView#unreadable()} and logs it once per change.
  */
 public final class ClusterStore implements ClusterWrites {
     public static final String MEMBERS = "members/";
@@ -34,9 +44,12 @@ public final class ClusterStore implements ClusterWrites {
     public static final String SWITCHOVER = "switchover";
     public static final String LAST_PROMOTION = "last-promotion";
 
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Coordinator store;
+    /** Unreadable keys → why, as last logged (so each change is logged once, not every cycle). */
+    private final AtomicReference<Map<String, String>> reportedUnreadable = new AtomicReference<>(Map.of());
 
     public ClusterStore(Coordinator store) {
         this.store = store;
@@ -52,6 +65,7 @@ public final class ClusterStore implements ClusterWrites {
      */
     public ClusterView read() {
         var members = new TreeMap<String, MemberRecord>();
+        var unreadable = new TreeMap<String, String>();
         Optional<String> leader = Optional.empty();
         boolean paused = false;
         Optional<SwitchoverRequest> switchover = Optional.empty();
@@ -60,21 +74,72 @@ public final class ClusterStore implements ClusterWrites {
         for (Versioned v : store.list("")) {
             String key = v.key();
             if (key.startsWith(MEMBERS)) {
-                MemberRecord r = decode(v.value(), MemberRecord.class);
-                members.put(r.name(), r);
+                readable(key, v.value(), bytes -> memberRecord(key, bytes), unreadable).ifPresent(r -> members.put(r.name(), r));
             } else if (key.equals(LOCKS + LEADER_LOCK)) {
                 leader = Optional.of(v.text());
             } else if (key.equals(PAUSE)) {
                 paused = true;
             } else if (key.equals(SWITCHOVER)) {
-                switchover = Optional.of(decode(v.value(), SwitchoverRequest.class));
+                switchover = readable(key, v.value(), bytes -> decode(bytes, SwitchoverRequest.class), unreadable);
             } else if (key.equals(LAST_PROMOTION)) {
-                lastPromotion = Optional.of(decode(v.value(), Promotion.class));
+                lastPromotion = readable(key, v.value(), bytes -> decode(bytes, Promotion.class), unreadable);
             } else if (key.equals(INITIALIZE)) {
                 initializedBy = Optional.of(v.text());
             }
         }
-        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy);
+        report(unreadable);
+        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable);
+    }
+
+    /** The decoded value, or empty with the reason recorded under {@code key}. */
+    private static <T> Optional<T> readable(String key, byte[] value, Function<byte[], T> decoder, Map<String, String> unreadable) {
+        try {
+            return Optional.of(decoder.apply(value));
+        } catch (UncheckedIOException e) {
+            unreadable.put(key, e.getCause() instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage());
+        } catch (IllegalArgumentException e) {
+            unreadable.put(key, e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A member record as stored under {@code key}, checked for what every reader relies on: the name it is stored
+     * under, an address, a role and a state.
+     *
+     * @throws UncheckedIOException not JSON, or a value this version cannot map (e.g. an unknown enum constant)
+     * @throws IllegalArgumentException a field is missing or the record names another member
+     */
+    static MemberRecord memberRecord(String key, byte[] value) {
+        MemberRecord r = decode(value, MemberRecord.class);
+        String name = key.substring(MEMBERS.length());
+        if (r == null) {
+            throw new IllegalArgumentException("empty record (JSON null)");
+        }
+        if (r.name() == null || r.address() == null || r.role() == null || r.state() == null) {
+            throw new IllegalArgumentException("missing field: a member record needs name, address, role and state");
+        }
+        if (!r.name().equals(name)) {
+            throw new IllegalArgumentException("record names member '" + r.name() + "' but is stored under " + key);
+        }
+        return r;
+    }
+
+    /** Logs what became unreadable and what is readable again, once per change. */
+    private void report(Map<String, String> unreadable) {
+        Map<String, String> before = reportedUnreadable.get();
+        if (before.equals(unreadable) || !reportedUnreadable.compareAndSet(before, Map.copyOf(unreadable))) {
+            return;
+        }
+        unreadable.forEach((key, why) -> {
+            if (!why.equals(before.get(key))) {
+                LOG.warn("store record {} is unreadable and skipped ({}); the rest of the cluster view is used as usual. A member "
+                        + "record written by a newer agent version (rolling upgrade) becomes readable once this member is "
+                        + "upgraded too", key, why);
+            }
+        });
+        before.keySet().stream().filter(key -> !unreadable.containsKey(key))
+                .forEach(key -> LOG.info("store record {} is readable again (or gone)", key));
     }
 
     /** Names of every member that ever joined. */

@@ -1,5 +1,7 @@
 package dev.autopilot.agent.cluster;
 
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -15,13 +17,23 @@ import java.util.TreeMap;
  * @param switchover    a planned switchover in progress
  * @param lastPromotion the most recent promotion, for anti-flapping
  * @param initializedBy the member that bootstrapped the cluster, empty for a new cluster
+ * @param unreadable    store keys that were skipped because they could not be decoded, with the reason (for
+ *                      example {@code members/db3} written by a newer agent version); such a member is missing from
+ *                      {@code members} although its agent is alive
  */
 public record ClusterView(SortedMap<String, MemberRecord> members, Optional<String> leader, boolean paused,
                           Optional<SwitchoverRequest> switchover, Optional<Promotion> lastPromotion,
-                          Optional<String> initializedBy) {
+                          Optional<String> initializedBy, SortedMap<String, String> unreadable) {
 
     public ClusterView {
         members = new TreeMap<>(members);
+        unreadable = Collections.unmodifiableSortedMap(new TreeMap<>(unreadable));
+    }
+
+    /** A view in which every record was readable. */
+    public ClusterView(SortedMap<String, MemberRecord> members, Optional<String> leader, boolean paused,
+                       Optional<SwitchoverRequest> switchover, Optional<Promotion> lastPromotion, Optional<String> initializedBy) {
+        this(members, leader, paused, switchover, lastPromotion, initializedBy, new TreeMap<>());
     }
 
     public static ClusterView of(Map<String, MemberRecord> members, Optional<String> leader) {
@@ -36,7 +48,13 @@ public record ClusterView(SortedMap<String, MemberRecord> members, Optional<Stri
     public ClusterView withMember(MemberRecord record) {
         var copy = new TreeMap<>(members);
         copy.put(record.name(), record);
-        return new ClusterView(copy, leader, paused, switchover, lastPromotion, initializedBy);
+        return new ClusterView(copy, leader, paused, switchover, lastPromotion, initializedBy, unreadable);
+    }
+
+    /** Names of members whose record is in the store but could not be decoded (see {@link #unreadable()}). */
+    public List<String> unreadableMembers() {
+        return unreadable.keySet().stream().filter(k -> k.startsWith(ClusterStore.MEMBERS))
+                .map(k -> k.substring(ClusterStore.MEMBERS.length())).toList();
     }
 
     /** The leader's record, when the leader is known and has published one. */

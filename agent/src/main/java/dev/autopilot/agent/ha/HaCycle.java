@@ -273,7 +273,7 @@ public final class HaCycle {
             if (local.replication().configured()) {
                 // Only the receiver stops first: stopping the applier too would discard the unapplied relay log in GTID mode.
                 db.stopReceiver();
-                if (!db.awaitRelayLogApplied(RELAY_LOG_TIMEOUT)) {
+                if (!drainRelayLog()) {
                     return Optional.of(abandon("relay log not fully applied within " + RELAY_LOG_TIMEOUT.toSeconds()
                             + " s; opening writes would lose it"));
                 }
@@ -290,6 +290,23 @@ public final class HaCycle {
             return Optional.empty();
         } catch (RuntimeException e) {
             return Optional.of(abandon("promotion step failed: " + e.getMessage()));
+        }
+    }
+
+    /**
+     * Waits for the applier in one-second slices, vouching for this member's liveness to the lock between them (the
+     * lock fences a holder that stops confirming, and a long drain is progress, not a stuck loop).
+     */
+    private boolean drainRelayLog() {
+        long until = clock.nanoTime() + RELAY_LOG_TIMEOUT.toNanos();
+        while (true) {
+            if (db.awaitRelayLogApplied(Duration.ofSeconds(1))) {
+                return true;
+            }
+            if (clock.nanoTime() >= until) {
+                return false;
+            }
+            lock.confirmAlive();
         }
     }
 

@@ -134,6 +134,7 @@ public final class HaLoop implements AutoCloseable {
             MemberRecord after = cycle.record(local, effectiveState(local, outcome)).withLastSnapshot(lastSnapshot.get());
             presence.publish(after, true);
             lastRecord = after;
+            lock.confirmAlive(); // a cycle that read, decided and published: the lock may be renewed on (issue 11, defect 9)
         } catch (CoordinationException e) {
             outcome = cycle.withoutStore(local, e.getMessage());
         }

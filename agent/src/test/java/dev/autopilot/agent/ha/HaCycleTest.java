@@ -284,10 +284,24 @@ class HaCycleTest {
     @Test
     void promotionWhoseRelayLogIsNotAppliedInTimeReleasesTheLockAndFences() {
         db.relayLogApplies = false;
+        db.duringDrain = () -> clock.advance(Duration.ofSeconds(1)); // each wait takes its one-second slice
         Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA));
         assertThat(o).isInstanceOf(Outcome.PromotionAbandoned.class);
         assertThat(lock.held).isFalse();
         assertThat(db.steps).endsWith("fence").doesNotContain("allowWrites");
+    }
+
+    @Test
+    void longRelayLogDrainKeepsVouchingForLivenessSoTheLockIsNotLostMidPromotion() {
+        int[] waits = {0};
+        db.duringDrain = () -> {
+            clock.advance(Duration.ofSeconds(1));
+            db.relayLogApplies = ++waits[0] >= 10;
+        };
+        db.relayLogApplies = false;
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.PromotedSelf.class);
+        assertThat(lock.confirmations).isGreaterThanOrEqualTo(9);
     }
 
     @Test

@@ -171,6 +171,18 @@ final class HaFakes {
         public Duration ttl() {
             return Duration.ofSeconds(4);
         }
+
+        int confirmations;
+
+        @Override
+        public void confirmAlive() {
+            confirmations++;
+        }
+
+        @Override
+        public Duration remainingLease() {
+            return held ? Duration.ofSeconds(3) : Duration.ZERO;
+        }
     }
 
     /** The cluster keys the rules write. */

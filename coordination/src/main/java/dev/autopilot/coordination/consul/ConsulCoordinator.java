@@ -208,8 +208,16 @@ public final class ConsulCoordinator implements Coordinator {
 
     @Override
     public LeaderLock leaderLock(String name, String holderId, Duration ttl, Duration safetyMargin, LeaseLostListener onLost) {
-        ConsulLeaderLock lock = new ConsulLeaderLock(this, name, holderId, ttl, safetyMargin, onLost);
+        ConsulLeaderLock lock = new ConsulLeaderLock(this, name, holderId, ttl, safetyMargin, Optional.empty(), onLost);
         track(lock); // released on close()
+        return lock;
+    }
+
+    @Override
+    public LeaderLock leaderLock(String name, String holderId, Duration ttl, Duration safetyMargin, Duration confirmWithin,
+                                 LeaseLostListener onLost) {
+        ConsulLeaderLock lock = new ConsulLeaderLock(this, name, holderId, ttl, safetyMargin, Optional.of(confirmWithin), onLost);
+        track(lock);
         return lock;
     }
 

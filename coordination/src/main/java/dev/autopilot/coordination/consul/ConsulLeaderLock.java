@@ -2,9 +2,8 @@ package dev.autopilot.coordination.consul;
 
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
-import dev.autopilot.coordination.LeaseLoss;
 import dev.autopilot.coordination.LeaseLostListener;
-import dev.autopilot.coordination.support.LeaseDeadline;
+import dev.autopilot.coordination.support.LeaseHolding;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -12,44 +11,54 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Leader lock on Consul: a session ({@code TTL}, {@code Behavior=delete}, {@code LockDelay=0s}, no health checks)
- * acquires {@code <scope>locks/<name>} with {@code ?acquire=}; renewal is {@code /v1/session/renew} every TTL/3 from
- * this class's own loop, feeding the same holder-side {@link LeaseDeadline} as the etcd lock.
+ * Leader lock on Consul: a session ({@code TTL}, {@code Behavior=delete}, {@code LockDelay} = the lock's TTL, no
+ * health checks) acquires {@code <scope>locks/<name>} with {@code ?acquire=}. Holding the lease (renewal cadence,
+ * deadline, loss, release) is {@link LeaseHolding}, shared with the etcd lock; this class supplies the Consul
+ * primitives: {@code /v1/session/renew}, and a release that deletes the key before destroying the session.
+ *
+ * <p>Why a lock delay of one TTL: Consul invalidates a session not only when its TTL runs out but also when an
+ * operator destroys it or the node is deregistered — and then frees the key at once, while the holder still believes
+ * it leads. The holder's own deadline fires at most {@code TTL − safetyMargin} after its last successful renewal, which
+ * was sent before the invalidation, so {@code TTL} after any invalidation it has declared the loss and had the margin
+ * to fence. Consul refuses {@code ?acquire=} on the key for the lock delay after an invalidation, so no other contender
+ * can lead before then. The cost is failover time after a holder dies (session expiry + TTL); a deliberate release
+ * costs nothing, because the key is deleted before the session is destroyed and the delay applies only to keys the
+ * session still held. Consul caps the delay at 60 s.
  */
-final class ConsulLeaderLock implements LeaderLock {
+final class ConsulLeaderLock implements LeaderLock, LeaseHolding.Store<String> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsulLeaderLock.class);
     /** Consul refuses session TTLs under 10 s. */
     static final Duration MIN_SESSION_TTL = Duration.ofSeconds(10);
-
-    private record Tenure(String session, LeaseDeadline deadline, Thread renewer) {
-    }
+    /** Consul's ceiling for a session's lock delay. */
+    static final Duration MAX_LOCK_DELAY = Duration.ofSeconds(60);
+    /** Pause between attempts while Consul's lock delay keeps a free key from being acquired. */
+    private static final Duration LOCK_DELAY_POLL = Duration.ofMillis(100);
 
     private final ConsulCoordinator consul;
     private final String name;
     private final String holderId;
     private final Duration ttl;
-    private final Duration margin;
     private final String keyPath;
-    private final LeaseLostListener onLost;
-    private final AtomicReference<Tenure> tenure = new AtomicReference<>();
+    private final LeaseHolding<String> holding;
 
-    ConsulLeaderLock(ConsulCoordinator consul, String name, String holderId, Duration ttl, Duration margin, LeaseLostListener onLost) {
-        if (margin.isNegative() || margin.compareTo(ttl) >= 0) {
-            throw new IllegalArgumentException("lock " + name + ": safety margin " + margin + " must be within the TTL " + ttl);
-        }
+    ConsulLeaderLock(ConsulCoordinator consul, String name, String holderId, Duration ttl, Duration margin,
+                     Optional<Duration> confirmWithin, LeaseLostListener onLost) {
         this.consul = consul;
         this.name = name;
         this.holderId = holderId;
         this.ttl = ttl;
-        this.margin = margin;
         this.keyPath = consul.kvPath(consul.scope().absolute("locks/" + name));
-        this.onLost = onLost;
+        this.holding = new LeaseHolding<>(name, holderId, ttl, margin, confirmWithin, consul.settings().requestTimeout(), onLost, this);
+    }
+
+    /** The session's lock delay: the lock's TTL (see the class comment), within Consul's ceiling. */
+    static Duration lockDelay(Duration ttl) {
+        return ttl.compareTo(MAX_LOCK_DELAY) > 0 ? MAX_LOCK_DELAY : ttl;
     }
 
     @Override
@@ -68,21 +77,19 @@ final class ConsulLeaderLock implements LeaderLock {
     }
 
     @Override
-    public synchronized boolean tryAcquire() {
-        Tenure current = tenure.get();
-        if (current != null) {
-            if (!current.deadline().passed()) {
-                return true;
-            }
-            lost(current, LeaseLoss.Reason.DEADLINE_PASSED, System.nanoTime());
-        }
-        if (holderIndex().isPresent()) {
-            return false;
+    public boolean tryAcquire() {
+        return holding.attempt(this::attemptOnce) instanceof LeaseHolding.Attempt.Granted;
+    }
+
+    private LeaseHolding.Attempt<String> attemptOnce() {
+        Optional<Long> held = holderIndex();
+        if (held.isPresent()) {
+            return new LeaseHolding.Attempt.Refused<>(held.get());
         }
         long sent = System.nanoTime();
         long seconds = Math.max(MIN_SESSION_TTL.toSeconds(), (ttl.toMillis() + 999) / 1000);
         Map<String, Object> body = Map.of("Name", "autopilot lock " + name + " held by " + holderId, "TTL", seconds + "s",
-                "Behavior", "delete", "LockDelay", "0s", "Checks", List.of());
+                "Behavior", "delete", "LockDelay", lockDelay(ttl).toMillis() + "ms", "Checks", List.of());
         String session = consul.http().call(consul.retrier(), "create session for lock " + name, "PUT", "/v1/session/create",
                 ConsulHttp.json(body)).json().path("ID").asText();
         boolean acquired;
@@ -90,22 +97,20 @@ final class ConsulLeaderLock implements LeaderLock {
             acquired = consul.http().call(consul.retrier(), "acquire lock " + name, "PUT", keyPath + "?acquire=" + session,
                     holderId.getBytes(StandardCharsets.UTF_8)).isTrue();
         } catch (CoordinationException e) {
-            destroyQuietly(session);
+            // outcome unknown: if the acquire was applied, deleting the key first keeps the lock delay from starting
+            try {
+                release(session);
+            } catch (CoordinationException again) {
+                LOG.debug("session {} of lock {} not destroyed: {} (its TTL ends it)", session, name, again.getMessage());
+            }
             throw e;
         }
-        if (!acquired) {
+        if (!acquired) { // taken meanwhile, or free but within the lock delay of a previous holder's invalidated session
             destroyQuietly(session);
-            return false;
+            return new LeaseHolding.Attempt.Refused<>(0);
         }
-        Tenure[] self = new Tenure[1];
-        LeaseDeadline deadline = new LeaseDeadline(name, ttl, margin, sent, at -> lost(self[0], LeaseLoss.Reason.DEADLINE_PASSED, at));
-        self[0] = new Tenure(session, deadline, Thread.ofVirtual().name("lock-renew-" + name + "-" + holderId).unstarted(this::renewLoop));
-        tenure.set(self[0]);
-        deadline.start();
-        self[0].renewer().start();
-        LOG.info("lock {} acquired by {} (consul session {}, ttl {} ms, deadline ttl-{} ms)", name, holderId, session,
-                ttl.toMillis(), margin.toMillis());
-        return true;
+        return new LeaseHolding.Attempt.Granted<>(session, sent, "consul session " + session + ", lock delay "
+                + lockDelay(ttl).toMillis() + " ms");
     }
 
     /** The lock key's ModifyIndex if someone holds it. */
@@ -117,59 +122,49 @@ final class ConsulLeaderLock implements LeaderLock {
         return Optional.of(a.index());
     }
 
-    private void renewLoop() {
-        long interval = ttl.toNanos() / 3;
-        Tenure t;
-        while ((t = tenure.get()) != null && t.renewer() == Thread.currentThread()) {
-            long wait = t.deadline().lastRenewalSentNanos() + interval - System.nanoTime();
+    @Override
+    public boolean renew(String session, Duration bound) {
+        var a = consul.retrier().call("renew lock " + name, bound, ConsulHttp.RETRYABLE,
+                left -> consul.http().send("PUT", "/v1/session/renew/" + session, null, left));
+        return a.found() && a.json().size() > 0;
+    }
+
+    @Override
+    public void release(String session) {
+        deleteKeyHeldBy(session);
+        // destroying a Behavior=delete session deletes what it still holds (if the delete above did not happen)
+        consul.http().call(consul.retrier(), "release lock " + name, "PUT", "/v1/session/destroy/" + session, null);
+    }
+
+    @Override
+    public void abandon(String session) {
+        // Keep trying for a while: if the session instead runs out while it still holds the key, Consul's lock delay
+        // adds a TTL before anyone can lead. Each try is bounded by the request timeout, with backoff.
+        long end = System.nanoTime() + ttl.multipliedBy(5).toNanos();
+        while (true) {
             try {
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                }
-                if (tenure.get() != t) {
-                    return;
-                }
-                renewOnce(t);
-            } catch (InterruptedException e) {
+                release(session);
                 return;
             } catch (CoordinationException e) {
-                try {
-                    TimeUnit.MILLISECONDS.sleep(Math.min(200, interval / 4_000_000));
-                } catch (InterruptedException ie) {
+                if (System.nanoTime() - end >= 0) {
+                    LOG.debug("session {} of lost lock {} not destroyed: {} (its TTL ends it)", session, name, e.getMessage());
                     return;
                 }
             }
         }
     }
 
-    private void renewOnce(Tenure t) {
-        long sent = System.nanoTime();
-        long bound = Math.max(1_000_000, Math.min(t.deadline().deadlineNanos() - sent, consul.settings().requestTimeout().toNanos()));
-        var a = consul.retrier().call("renew lock " + name, Duration.ofNanos(bound), ConsulHttp.RETRYABLE,
-                left -> consul.http().send("PUT", "/v1/session/renew/" + t.session(), null, left));
-        if (!a.found() || a.json().size() == 0) {
-            lost(t, LeaseLoss.Reason.EXPIRED, System.nanoTime());
-            return;
+    /**
+     * Deletes the lock key if {@code session} still holds it, compare-and-set on its ModifyIndex so a key another
+     * contender holds by then is never touched. Deleting the key first keeps the session's destruction from starting
+     * Consul's lock delay, so a deliberate hand-over is immediate.
+     */
+    private void deleteKeyHeldBy(String session) {
+        var a = consul.http().call(consul.retrier(), "read lock " + name, "GET", keyPath, null);
+        if (a.found() && a.json().size() > 0 && session.equals(a.json().get(0).path("Session").asText())) {
+            long index = a.json().get(0).path("ModifyIndex").asLong();
+            consul.http().call(consul.retrier(), "delete lock " + name, "DELETE", keyPath + "?cas=" + index, null);
         }
-        t.deadline().renewed(sent);
-    }
-
-    private void lost(Tenure t, LeaseLoss.Reason reason, long atNanos) {
-        if (t == null || !tenure.compareAndSet(t, null)) {
-            return;
-        }
-        t.deadline().cancel();
-        t.renewer().interrupt();
-        Duration since = Duration.ofNanos(atNanos - t.deadline().lastRenewalSentNanos());
-        LOG.warn("lock {} LOST by {}: {} ({} ms since the last successful renewal was sent); holder must stop acting as leader",
-                name, holderId, reason == LeaseLoss.Reason.EXPIRED ? "consul reports the session gone" : "no renewal within ttl - safety margin",
-                since.toMillis());
-        try {
-            onLost.onLeaseLost(new LeaseLoss(name, holderId, reason, atNanos, since));
-        } catch (RuntimeException e) {
-            LOG.error("lease-lost listener of lock {} failed", name, e);
-        }
-        Thread.ofVirtual().name("lock-destroy-" + name).start(() -> destroyQuietly(t.session()));
     }
 
     private void destroyQuietly(String session) {
@@ -193,7 +188,9 @@ final class ConsulLeaderLock implements LeaderLock {
             }
             // blocking query: returns as soon as the lock key changes (released, deleted with its session)
             Optional<Long> index = holderIndex();
-            if (index.isPresent()) {
+            if (index.isEmpty()) { // free, yet refused: Consul's lock delay after the last holder's session was invalidated
+                sleep(Math.min(left, LOCK_DELAY_POLL.toNanos()));
+            } else {
                 long waitMs = Math.max(1, Math.min(left / 1_000_000, ttl.toMillis()));
                 consul.retrier().call("wait for lock " + name, Duration.ofMillis(waitMs + 2000), ConsulHttp.RETRYABLE,
                         l -> consul.http().send("GET", keyPath + "?index=" + index.get() + "&wait=" + waitMs + "ms", null, l));
@@ -201,26 +198,33 @@ final class ConsulLeaderLock implements LeaderLock {
         }
     }
 
-    @Override
-    public void renew() {
-        Tenure t = tenure.get();
-        if (t == null) {
-            throw new IllegalStateException("lock " + name + " is not held by " + holderId);
+    private void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoordinationException("interrupted while waiting for lock " + name, e);
         }
-        renewOnce(t);
     }
 
     @Override
-    public synchronized void release() {
-        Tenure t = tenure.getAndSet(null);
-        if (t == null) {
-            return;
-        }
-        t.deadline().cancel();
-        t.renewer().interrupt();
-        // destroying a Behavior=delete session deletes the key: one request frees the lock
-        consul.http().call(consul.retrier(), "release lock " + name, "PUT", "/v1/session/destroy/" + t.session(), null);
-        LOG.info("lock {} released by {}", name, holderId);
+    public void renew() {
+        holding.renew();
+    }
+
+    @Override
+    public void release() {
+        holding.release();
+    }
+
+    @Override
+    public void confirmAlive() {
+        holding.confirmAlive();
+    }
+
+    @Override
+    public Duration remainingLease() {
+        return holding.remainingLease();
     }
 
     @Override
@@ -235,7 +239,11 @@ final class ConsulLeaderLock implements LeaderLock {
 
     @Override
     public boolean isHeld() {
-        Tenure t = tenure.get();
-        return t != null && !t.deadline().passed();
+        return holding.isHeld();
+    }
+
+    @Override
+    public String toString() {
+        return "consul lock " + name + " (" + holderId + ")";
     }
 }

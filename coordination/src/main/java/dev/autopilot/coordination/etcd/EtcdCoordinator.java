@@ -274,8 +274,16 @@ public final class EtcdCoordinator implements Coordinator {
 
     @Override
     public LeaderLock leaderLock(String name, String holderId, Duration ttl, Duration safetyMargin, LeaseLostListener onLost) {
-        EtcdLeaderLock lock = new EtcdLeaderLock(this, name, holderId, ttl, safetyMargin, onLost);
+        EtcdLeaderLock lock = new EtcdLeaderLock(this, name, holderId, ttl, safetyMargin, Optional.empty(), onLost);
         track(lock); // released on close()
+        return lock;
+    }
+
+    @Override
+    public LeaderLock leaderLock(String name, String holderId, Duration ttl, Duration safetyMargin, Duration confirmWithin,
+                                 LeaseLostListener onLost) {
+        EtcdLeaderLock lock = new EtcdLeaderLock(this, name, holderId, ttl, safetyMargin, Optional.of(confirmWithin), onLost);
+        track(lock);
         return lock;
     }
 

@@ -1,5 +1,6 @@
 /**
  * Backend-neutral machinery shared by the etcd and Consul backends: connectivity state logging, bounded retries,
- * the lease-deadline watchdog, key scoping and the member record codec. Not for use outside this module.
+ * holding a leader lock's lease (renewal, the lease-deadline watchdog, loss, release), key scoping and the member
+ * record codec. Not for use outside this module.
  */
 package dev.autopilot.coordination.support;

@@ -28,7 +28,8 @@ import java.util.concurrent.Executors;
  * documentation specifies it (developer.hashicorp.com/consul/api-docs: agent/service, agent/check, health,
  * session, kv, blocking queries). One raft-like index for every change; blocking queries wait until the index
  * passes the one asked for or {@code wait} runs out; TTL checks turn critical, sessions tied to them are
- * invalidated, session TTLs are bounded to 10 s..24 h, {@code Behavior=delete} deletes held keys, ACL token
+ * invalidated, session TTLs are bounded to 10 s..24 h, {@code Behavior=delete} deletes held keys, an invalidated
+ * session's {@code LockDelay} (default 15 s, at most 60 s) refuses {@code ?acquire=} on the keys it held, ACL token
  * checked from {@code X-Consul-Token}. Every request is recorded for request/response assertions.
  *
  * <p>Not Consul: no raft, no gossip, no 2×TTL grace. It proves our client speaks the documented protocol; the same
@@ -36,8 +37,8 @@ import java.util.concurrent.Executors;
  */
 final class ConsulApiDouble implements AutoCloseable {
 
-    /** A recorded request. */
-    record Request(String method, String path, Map<String, String> query, String body, String token) {
+    /** A recorded request; {@code atNanos}: {@link System#nanoTime()} when it arrived. */
+    record Request(String method, String path, Map<String, String> query, String body, String token, long atNanos) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,6 +60,7 @@ final class ConsulApiDouble implements AutoCloseable {
         long ttlNanos; // 0: no TTL
         long renewedAt;
         String behavior;
+        long lockDelayNanos;
         List<String> checks = new ArrayList<>();
     }
 
@@ -69,8 +71,12 @@ final class ConsulApiDouble implements AutoCloseable {
     private final Map<String, Service> services = new LinkedHashMap<>();
     private final Map<String, Check> checks = new HashMap<>();
     private final Map<String, Session> sessions = new HashMap<>();
+    /** Key → nanoTime until which {@code ?acquire=} is refused (lock delay of an invalidated session). */
+    private final Map<String, Long> lockDelays = new HashMap<>();
     private final Thread reaper;
     private long index = 1;
+    private final Object answering = new Object();
+    private boolean stalled;
 
     /** Starts on {@code address}, ephemeral port; {@code token} non-null makes every request need it. */
     ConsulApiDouble(String address, String token) throws IOException {
@@ -90,8 +96,32 @@ final class ConsulApiDouble implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** Stops answering: every request hangs (as behind a dead network) until {@link #answerAgain()}. */
+    void stopAnswering() {
+        synchronized (answering) {
+            stalled = true;
+        }
+    }
+
+    /** Answers again, the held requests included. */
+    void answerAgain() {
+        synchronized (answering) {
+            stalled = false;
+            answering.notifyAll();
+        }
+    }
+
+    private void awaitAnswering() throws InterruptedException {
+        synchronized (answering) {
+            while (stalled) {
+                answering.wait();
+            }
+        }
+    }
+
     @Override
     public void close() {
+        answerAgain();
         reaper.interrupt();
         server.stop(0);
     }
@@ -102,7 +132,8 @@ final class ConsulApiDouble implements AutoCloseable {
             Map<String, String> q = query(ex.getRequestURI().getRawQuery());
             String path = ex.getRequestURI().getPath();
             String tok = ex.getRequestHeaders().getFirst("X-Consul-Token");
-            requests.add(new Request(ex.getRequestMethod(), path, q, body, tok));
+            requests.add(new Request(ex.getRequestMethod(), path, q, body, tok, System.nanoTime()));
+            awaitAnswering();
             if (token != null && !token.equals(tok) && !path.startsWith("/v1/status/")) { // status needs no ACL
                 reply(ex, 403, "Permission denied", 0);
                 return;
@@ -228,6 +259,7 @@ final class ConsulApiDouble implements AutoCloseable {
             }
         }
         s.behavior = def.path("Behavior").asText("release");
+        s.lockDelayNanos = Math.min(duration(def.path("LockDelay").asText("15s")), 60_000_000_000L);
         JsonNode listed = def.path("Checks");
         if (listed.isMissingNode()) {
             s.checks.add("serfHealth");
@@ -283,9 +315,13 @@ final class ConsulApiDouble implements AutoCloseable {
     }
 
     private void invalidate(Session s) {
+        long now = System.nanoTime();
         for (Iterator<Kv> it = kv.values().iterator(); it.hasNext(); ) {
             Kv e = it.next();
             if (s.id.equals(e.session())) {
+                if (s.lockDelayNanos > 0) {
+                    lockDelays.put(e.key(), now + s.lockDelayNanos);
+                }
                 if (s.behavior.equals("delete")) {
                     it.remove();
                 } else {
@@ -375,6 +411,10 @@ final class ConsulApiDouble implements AutoCloseable {
             }
             if (session != null && !session.equals(s)) {
                 return false;
+            }
+            Long delayedUntil = lockDelays.get(key);
+            if (session == null && delayedUntil != null && System.nanoTime() - delayedUntil < 0) {
+                return false; // Consul: "lock-delay" after the previous holder's session was invalidated
             }
             if (session == null) {
                 lockIndex++;

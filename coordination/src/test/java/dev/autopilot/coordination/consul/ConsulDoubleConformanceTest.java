@@ -39,6 +39,16 @@ class ConsulDoubleConformanceTest extends CoordinatorConformance {
     }
 
     @Override
+    protected void storeStopsAnswering() {
+        consul.stopAnswering();
+    }
+
+    @Override
+    protected void storeAnswersAgain() {
+        consul.answerAgain();
+    }
+
+    @Override
     protected Duration lockTtl() {
         return ConsulLeaderLock.MIN_SESSION_TTL;
     }

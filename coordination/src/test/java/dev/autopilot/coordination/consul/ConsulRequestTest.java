@@ -10,14 +10,20 @@ import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.coordination.CoordinatorSettings;
 import dev.autopilot.coordination.Coordinators;
 import dev.autopilot.coordination.LeaderLock;
+import dev.autopilot.coordination.LeaseLoss;
 import dev.autopilot.coordination.Member;
 import dev.autopilot.coordination.MemberRegistration;
 import dev.autopilot.coordination.Secret;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,12 +119,12 @@ class ConsulRequestTest {
     }
 
     @Test
-    void lockUsesASessionWithTtlNoLockDelayAndAcquireRelease() throws Exception {
+    void lockUsesASessionWithTtlALockDelayOfOneTtlAndAcquireRelease() throws Exception {
         LeaderLock lock = c.leaderLock("primary", "db1", Duration.ofSeconds(10), Duration.ofSeconds(2), l -> { });
         assertThat(lock.tryAcquire()).isTrue();
         JsonNode session = JSON.readTree(last("PUT", "/v1/session/create").body());
         assertThat(session.path("TTL").asText()).isEqualTo("10s");
-        assertThat(session.path("LockDelay").asText()).isEqualTo("0s");
+        assertThat(session.path("LockDelay").asText()).isEqualTo("10000ms");
         assertThat(session.path("Behavior").asText()).isEqualTo("delete");
         assertThat(session.path("Checks")).isEmpty();
         var acquire = last("PUT", "/v1/kv/autopilot/c1/locks/primary");
@@ -128,8 +134,80 @@ class ConsulRequestTest {
         lock.renew();
         assertThat(last("PUT", "/v1/session/renew/").path()).endsWith(acquire.query().get("acquire"));
         lock.release();
-        assertThat(last("PUT", "/v1/session/destroy/").path()).endsWith(acquire.query().get("acquire"));
+        // the key is deleted (compare-and-set) before the session is destroyed, so no lock delay starts
+        var delete = last("DELETE", "/v1/kv/autopilot/c1/locks/primary");
+        var destroy = last("PUT", "/v1/session/destroy/");
+        assertThat(delete.query()).containsKey("cas");
+        assertThat(destroy.path()).endsWith(acquire.query().get("acquire"));
+        assertThat(delete.atNanos()).isLessThan(destroy.atNanos());
         assertThat(lock.holder()).isEmpty();
+    }
+
+    @Test
+    void sessionIsRenewedAtLeastEvery500msAsOnEtcdNotEveryThirdOfItsTtl() {
+        LeaderLock lock = c.leaderLock("primary", "db1", Duration.ofSeconds(10), Duration.ofSeconds(2), l -> { });
+        assertThat(lock.tryAcquire()).isTrue();
+        long acquired = System.nanoTime();
+        // TTL/3 would be one renewal in 3.3 s; the shared cadence is one every 500 ms
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> renewals().size() >= 6);
+        List<Long> at = new java.util.ArrayList<>(List.of(acquired));
+        at.addAll(renewals());
+        for (int i = 1; i < 6; i++) {
+            assertThat(Duration.ofNanos(at.get(i) - at.get(i - 1))).as("gap before renewal " + i).isLessThan(Duration.ofMillis(500 + 300));
+        }
+        lock.release();
+    }
+
+    private List<Long> renewals() {
+        return consul.requests().stream().filter(r -> r.path().startsWith("/v1/session/renew/")).map(ConsulApiDouble.Request::atNanos).toList();
+    }
+
+    @Test
+    void sessionInvalidatedBehindTheHoldersBackKeepsContendersOutUntilTheHolderHasFenced() throws Exception {
+        Duration ttl = Duration.ofSeconds(3);
+        AtomicLong lostAt = new AtomicLong();
+        AtomicReference<LeaseLoss.Reason> reason = new AtomicReference<>();
+        LeaderLock holder = c.leaderLock("primary", "db1", ttl, Duration.ofSeconds(1), loss -> {
+            reason.set(loss.reason());
+            lostAt.set(loss.atNanos());
+        });
+        assertThat(holder.tryAcquire()).isTrue();
+        String session = last("PUT", "/v1/kv/autopilot/c1/locks/primary").query().get("acquire");
+        try (Coordinator other = Coordinators.open(CoordinatorSettings.consul("c1", consul.uri()).withToken(Secret.of(TOKEN.toCharArray()))
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)))) {
+            LeaderLock contender = other.leaderLock("primary", "db2", ttl, Duration.ofSeconds(1), l -> { });
+            // an operator (or the catalog) ends the holder's session: Consul deletes the key at once
+            long destroyedAt = System.nanoTime();
+            HttpResponse<String> destroyed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(consul.uri().resolve("/v1/session/destroy/" + session))
+                    .header("X-Consul-Token", TOKEN).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(destroyed.statusCode()).isEqualTo(200);
+            AtomicLong winningAttemptStart = new AtomicLong();
+            org.awaitility.Awaitility.await().atMost(ttl.plusSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                long start = System.nanoTime();
+                if (contender.tryAcquire()) {
+                    winningAttemptStart.set(start);
+                    return true;
+                }
+                return false;
+            });
+            assertThat(reason.get()).as("the holder learnt of it from its next renewal").isEqualTo(LeaseLoss.Reason.EXPIRED);
+            assertThat(lostAt.get()).as("holder declared the loss before the contender's winning attempt began")
+                    .isLessThan(winningAttemptStart.get());
+            // Consul's lock delay (one TTL) kept the free key from being acquired while the holder might still lead
+            assertThat(Duration.ofNanos(winningAttemptStart.get() - destroyedAt)).isGreaterThan(ttl.minusMillis(300));
+            contender.release();
+        }
+    }
+
+    @Test
+    void releaseHandsTheLockOverAtOnceDespiteTheLockDelay() {
+        LeaderLock holder = c.leaderLock("primary", "db1", Duration.ofSeconds(10), Duration.ofSeconds(2), l -> { });
+        LeaderLock contender = c.leaderLock("primary", "db2", Duration.ofSeconds(10), Duration.ofSeconds(2), l -> { });
+        assertThat(holder.tryAcquire()).isTrue();
+        assertThat(contender.tryAcquire()).isFalse();
+        holder.release();
+        assertThat(contender.tryAcquire()).as("taken at once, no lock delay after a deliberate release").isTrue();
+        contender.release();
     }
 
     @Test

@@ -39,6 +39,21 @@ class EtcdConformanceTest extends CoordinatorConformance {
     }
 
     @Override
+    protected void storeStopsAnswering() {
+        for (int i = 0; i < 3; i++) {
+            etcd.pause(i);
+        }
+    }
+
+    @Override
+    protected void storeAnswersAgain() {
+        for (int i = 0; i < 3; i++) {
+            etcd.resume(i);
+        }
+        etcd.awaitHealthy();
+    }
+
+    @Override
     protected Duration lockTtl() {
         return Duration.ofSeconds(3);
     }
