@@ -31,6 +31,9 @@ final class AgentNode implements AutoCloseable {
     private final Path log;
     private final Map<String, String> env;
     private Process process;
+    /** Servers left running by {@link #crashAgentOnly()}, killed on close if still alive. */
+    private final List<ProcessHandle> leftBehind = new ArrayList<>();
+    private int storeTimeoutsHandled;
 
     AgentNode(String name, String address, Path root, String cluster, String etcdEndpoints, Path secrets, Map<String, String> env) {
         this(name, address, root.resolve(name), writeConfig(root.resolve(name), List.of(
@@ -92,6 +95,53 @@ final class AgentNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the agent and, as systemd's {@code Restart=on-failure} would, starts it again when it exits because the
+     * store did not answer its first read within the agent's 10 s (seen on a heavily loaded test machine); returns once
+     * the agent has connected to the store, or has exited for another reason (the test's assertions then report it).
+     */
+    void startRetryingStoreTimeouts(Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        int connected = occurrences("connected to etcd");
+        start();
+        while (System.nanoTime() < deadline && occurrences("connected to etcd") == connected) {
+            if (!isRunning() && !restartIfStoreTimedOut()) {
+                return;
+            }
+            try {
+                Thread.sleep(200); // polling the agent's log
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Starts the agent again if it has exited because the store did not answer its first read in time (as systemd's
+     * {@code Restart=on-failure} would); returns whether it did.
+     */
+    boolean restartIfStoreTimedOut() {
+        if (process == null || process.isAlive()) {
+            return false;
+        }
+        int timeouts = occurrences("unreachable at startup");
+        if (timeouts <= storeTimeoutsHandled) {
+            return false;
+        }
+        storeTimeoutsHandled = timeouts;
+        start();
+        return true;
+    }
+
+    private int occurrences(String text) {
+        try {
+            return Files.readString(log).split(java.util.regex.Pattern.quote(text), -1).length - 1;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     long pid() {
         return process.pid();
     }
@@ -112,6 +162,18 @@ final class AgentNode implements AutoCloseable {
         for (ProcessHandle h : tree) {
             h.onExit().orTimeout(10, TimeUnit.SECONDS).join();
         }
+    }
+
+    /**
+     * kill -9 of the agent JVM only, as when it crashes outside a container: its mariadbd (in its own process group) runs
+     * on. Returns that server.
+     */
+    ProcessHandle crashAgentOnly() {
+        ProcessHandle server = mariadbd().orElseThrow(() -> new IllegalStateException(name + " runs no mariadbd"));
+        leftBehind.add(server);
+        process.destroyForcibly();
+        waitFor(Duration.ofSeconds(10));
+        return server;
     }
 
     /** kill -9 of mariadbd only; the agent lives on. */
@@ -179,5 +241,9 @@ final class AgentNode implements AutoCloseable {
     @Override
     public void close() {
         crash();
+        for (ProcessHandle h : leftBehind) {
+            h.destroyForcibly();
+            h.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+        }
     }
 }

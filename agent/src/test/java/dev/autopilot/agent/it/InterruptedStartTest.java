@@ -9,11 +9,21 @@ import dev.autopilot.backup.clone.CloneToken;
 import dev.autopilot.backup.clone.LiveCloneSource;
 import dev.autopilot.backup.restore.ExistingData;
 import dev.autopilot.backup.restore.Restorer;
+import dev.autopilot.mysql.admin.ConnectionTarget;
+import dev.autopilot.mysql.admin.DatabaseAdmin;
+import dev.autopilot.mysql.auth.Credentials;
 import dev.autopilot.mysql.auth.Secret;
 import dev.autopilot.mysql.config.MemberIdentity;
 import dev.autopilot.mysql.config.ServerSettings;
 import dev.autopilot.mysql.server.LocalServer;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.options.PutOption;
+import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -103,6 +113,79 @@ class InterruptedStartTest {
         }
     }
 
+    /**
+     * Killed (kill -9, outside a container) after the first member's server started on its fresh data directory and
+     * after root got the cluster's password, before the other accounts were created: the server runs on, holding the
+     * port. The next start fences and stops it, sets the unfinished bootstrap aside and bootstraps again. Before, the
+     * agent moved the data directory from under the running server and then refused to start: port in use.
+     */
+    @Test
+    void aBootstrapKilledHalfwayThroughItsAccountsIsRedoneThoughItsServerStillRuns() throws Exception {
+        try (TestCluster cluster = new TestCluster("unfinishedrunning", "127.0.32", TestCluster.tempRoot("InterruptedStartTest-running"))) {
+            AgentNode first = cluster.add(1);
+            Path agentDir = first.home.resolve("data");
+            assertThat(new ClusterStore(cluster.store).claimInitialize(first.name)).isTrue();
+            ServerSettings fresh = ServerSettings.defaults(MemberIdentity.random(), agentDir.resolve("mysql"), agentDir.resolve("run"),
+                    first.address, 3306);
+            try (LocalServer leftRunning = new LocalServer(fresh)) {
+                assertThat(leftRunning.initialise(Duration.ofMinutes(2))).isTrue();
+                leftRunning.start(Duration.ofMinutes(2));
+                try (DatabaseAdmin root = new DatabaseAdmin(ConnectionTarget.socket(fresh.socket(), new Credentials("root", Secret.of(""))))) {
+                    root.execute("ALTER USER 'root'@'localhost' IDENTIFIED BY '" + TestCluster.ROOT_PASSWORD + "'"); // the first account
+                }
+
+                first.startRetryingStoreTimeouts(Duration.ofMinutes(2));
+                Scenarios.awaitPrimary(cluster, Duration.ofSeconds(120));
+                assertThat(leftRunning.isRunning()).as("the server left running was stopped").isFalse();
+            }
+            Scenarios.execute(first, "CREATE TABLE t (id BIGINT PRIMARY KEY)", "INSERT INTO t VALUES (1)"); // the app account exists
+            assertThat(first.logContains("left behind by an agent")).isTrue();
+            assertThat(first.logContains("that did not finish")).isTrue();
+            assertThat(first.mariadbd()).as("the server runs under the agent").isPresent();
+        }
+    }
+    /**
+     * Killed after the bootstrap took the leader lock, before it joined the roster (a node crash: the server died too),
+     * and started again before the lock's lease expired: the lock is still held under the member's own name. The next
+     * start redoes the bootstrap and takes the lock once the dead run's lease has expired. Before, it refused to start
+     * ("held by db1; another cluster may use the same name").
+     */
+    @Test
+    void aBootstrapKilledAfterTakingTheLockIsRedoneOnceTheDeadRunsLeaseExpires() throws Exception {
+        try (TestCluster cluster = new TestCluster("unfinishedlock", "127.0.32", TestCluster.tempRoot("InterruptedStartTest-lock"));
+             Client etcd = Client.builder().endpoints(cluster.etcd.endpoints().toArray(URI[]::new)).build()) {
+            AgentNode first = cluster.add(1);
+            Path agentDir = first.home.resolve("data");
+            assertThat(new ClusterStore(cluster.store).claimInitialize(first.name)).isTrue();
+            ServerSettings fresh = ServerSettings.defaults(MemberIdentity.random(), agentDir.resolve("mysql"), agentDir.resolve("run"),
+                    first.address, 3306);
+            assertThat(new LocalServer(fresh).initialise(Duration.ofMinutes(2))).isTrue();
+            // The dead run's lock: its lease is kept alive until the restarted agent has tried the lock, as a lease
+            // still within its TTL would be, then left to expire (4 s, the default lock.ttl).
+            long lease = etcd.getLeaseClient().grant(4).get(10, TimeUnit.SECONDS).getID();
+            etcd.getKVClient().put(bytes("/autopilot/" + cluster.cluster + "/locks/" + ClusterStore.LEADER_LOCK), bytes(first.name),
+                    PutOption.builder().withLeaseId(lease).build()).get(10, TimeUnit.SECONDS);
+            try (var keepAlive = etcd.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
+                @Override public void onNext(LeaseKeepAliveResponse r) {}
+                @Override public void onError(Throwable t) {}
+                @Override public void onCompleted() {}
+            })) {
+                first.startRetryingStoreTimeouts(Duration.ofMinutes(2));
+                await("the restarted agent found the lock held (or gave up)").atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> first.logContains("still held under this member's name") || !first.isRunning());
+            } // no more keep-alives: the dead run's lease lapses within its TTL
+
+            Scenarios.awaitPrimary(cluster, Duration.ofSeconds(60));
+            assertThat(cluster.leader()).contains(first.name);
+            Scenarios.execute(first, "CREATE TABLE t (id BIGINT PRIMARY KEY)", "INSERT INTO t VALUES (1)");
+            assertThat(first.logContains("that did not finish")).isTrue();
+        }
+    }
+
+    private static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
 
     private static void purgeBinlogsBeforeNow(AgentNode primary) throws SQLException {
         try (Connection c = primary.rootConnection(TestCluster.ROOT_PASSWORD); Statement s = c.createStatement()) {

@@ -1,0 +1,130 @@
+package dev.autopilot.agent;
+
+import dev.autopilot.agent.api.AgentControl;
+import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.agent.cluster.SwitchoverRequest;
+import dev.autopilot.agent.ha.HaLoop;
+import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.coordination.LeaderLock;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What the REST API reads from this agent and what operators ask of the cluster through it (switchover, failover,
+ * pause). The API answers from the first moment of the start, so the store and the HA loop are attached when they
+ * exist; until then reads are empty and requests are refused with a reason.
+ */
+final class OperatorActions implements AgentControl {
+    private final String name;
+    private final PrometheusMeterRegistry metrics;
+    private volatile ClusterStore cluster;
+    private volatile LeaderLock lock;
+    private volatile HaLoop loop;
+
+    OperatorActions(String name, PrometheusMeterRegistry metrics) {
+        this.name = name;
+        this.metrics = metrics;
+    }
+
+    /** The store is open: requests can be written. */
+    void attach(ClusterStore cluster, LeaderLock lock) {
+        this.cluster = cluster;
+        this.lock = lock;
+    }
+
+    /** The HA loop runs: reads come from its latest cycle. */
+    void attach(HaLoop loop) {
+        this.loop = loop;
+    }
+
+    @Override
+    public String memberName() {
+        return name;
+    }
+
+    @Override
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    @Override
+    public Optional<MemberRecord> self() {
+        return Optional.ofNullable(loop).map(HaLoop::lastRecord);
+    }
+
+    @Override
+    public Optional<ClusterView> cluster() {
+        return Optional.ofNullable(loop).map(HaLoop::lastView);
+    }
+
+    @Override
+    public boolean holdsLock() {
+        LeaderLock l = lock;
+        return l != null && (l.isHeld() || Optional.ofNullable(loop).map(h -> h.cycle().leadsUnderFailsafe()).orElse(false));
+    }
+
+    @Override
+    public String confirmFailsafe(String primary, Duration window) {
+        HaLoop l = loop;
+        if (l == null) {
+            throw new IllegalStateException("this member is not running its HA loop yet");
+        }
+        return l.cycle().confirmFailsafe(primary, window);
+    }
+
+    @Override
+    public Optional<Outcome> lastOutcome() {
+        return Optional.ofNullable(loop).map(HaLoop::lastOutcome);
+    }
+
+    @Override
+    public String switchover(Optional<String> target) {
+        ClusterStore store = store();
+        ClusterView view = store.read();
+        String primary = view.leader().orElseThrow(() -> new IllegalStateException("the cluster has no primary to switch over from"));
+        if (target.isPresent()) {
+            MemberRecord t = view.member(target.get()).orElseThrow(() -> new IllegalStateException("no member named " + target.get()));
+            if (t.name().equals(primary)) {
+                throw new IllegalStateException(t.name() + " is already the primary");
+            }
+            if (!t.healthy() || t.role() != Role.REPLICA) {
+                throw new IllegalStateException(t.name() + " is not a healthy replica (state " + t.state() + ", role " + t.role() + ")");
+            }
+        }
+        store.requestSwitchover(new SwitchoverRequest(primary, target.orElse(""), System.currentTimeMillis(), ""));
+        return "switchover requested: " + primary + " hands over to " + target.orElse("the best replica");
+    }
+
+    @Override
+    public String failover(String target, boolean force) {
+        ClusterStore store = store();
+        ClusterView view = store.read();
+        MemberRecord t = view.member(target).orElseThrow(() -> new IllegalStateException("no member named " + target));
+        if (view.leader().isPresent() && !force) {
+            throw new IllegalStateException(view.leader().get() + " is a live primary; use switchover, or --force to fail over anyway");
+        }
+        if (!t.promotable()) {
+            throw new IllegalStateException(target + " cannot be promoted: its database is down or its applier failed");
+        }
+        store.coordinator().delete(ClusterStore.LAST_PROMOTION);
+        store.requestSwitchover(new SwitchoverRequest(view.leader().orElse(""), target, System.currentTimeMillis(), ""));
+        return "failover requested: " + target + " becomes primary" + view.leader().map(l -> " (" + l + " steps down)").orElse("");
+    }
+
+    @Override
+    public void pause(boolean paused) {
+        store().setPaused(paused);
+    }
+
+    private ClusterStore store() {
+        ClusterStore c = cluster;
+        if (c == null) {
+            throw new IllegalStateException(name + " is still starting (its coordination store is not open yet); ask again shortly");
+        }
+        return c;
+    }
+}
