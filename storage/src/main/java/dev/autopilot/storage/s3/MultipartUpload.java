@@ -154,11 +154,32 @@ final class MultipartUpload {
     private void abort(String uploadId, ExecutorService uploads) {
         uploads.shutdownNow();
         try {
-            s3.abortMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId));
-        } catch (SdkException e) {
-            log.warn("could not abort the failed multipart upload {} of {} ({}); it stays invisible, and a bucket"
-                    + " lifecycle rule AbortIncompleteMultipartUpload removes its parts", uploadId, objectKey,
-                    S3Failures.unreachable(e) ? "store unreachable" : e.getMessage());
+            // A part still in flight when the abort arrives can make the store refuse it (s3proxy answers 400): let the
+            // part requests end first, then try the abort a few times.
+            uploads.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        SdkException last = null;
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId));
+                return;
+            } catch (SdkException e) {
+                last = e;
+                if (S3Failures.unreachable(e)) {
+                    break;
+                }
+                try {
+                    Thread.sleep(200L * attempt); // backoff between attempts, not a stand-in for a condition
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        log.warn("could not abort the failed multipart upload {} of {} ({}); it stays invisible, and a bucket"
+                + " lifecycle rule AbortIncompleteMultipartUpload removes its parts", uploadId, objectKey,
+                S3Failures.unreachable(last) ? "store unreachable" : last.getMessage());
     }
 }
