@@ -65,7 +65,7 @@ public record ServerAccount(Optional<String> user) {
             return this;
         } catch (ServerStartException | IOException e) {
             LOG.warn("mariadbd for {} runs as the agent's own user (root), not '{}': {}", dir, user.get(), e.getMessage());
-            return current();
+            return new ServerAccount(Optional.of("root")); // mariadbd refuses to run as root unless told --user=root
         }
     }
 
@@ -118,6 +118,9 @@ public record ServerAccount(Optional<String> user) {
     /** Every directory above {@code dir} must let the account pass, or mariadbd fails with a bare "Permission denied". */
     private void requireReachable(Path dir, UserPrincipal owner, GroupPrincipal group) {
         for (Path p = dir.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+            if (!Files.exists(p)) {
+                continue; // created later by this process, with the default permissions that let every user pass
+            }
             try {
                 PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class);
                 var perms = a.permissions();
