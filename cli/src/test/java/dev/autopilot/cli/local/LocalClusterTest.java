@@ -150,7 +150,7 @@ class LocalClusterTest {
 
         Run wrongToken = cli("pause", "--token-file", dir.resolve("secrets/app-password").toString());
         assertThat(wrongToken.exit()).as(wrongToken.toString()).isEqualTo(ExitCodes.REFUSED);
-        assertThat(wrongToken.err()).contains("refused the cluster token");
+        assertThat(wrongToken.err()).contains("refused the operator token");
         assertThat(status().path("paused").asBoolean()).isFalse();
     }
 
