@@ -47,7 +47,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
-@org.junit.jupiter.api.Disabled("mariadbd now runs as mysql and cannot read the 0600 root-owned TLS key the test generates; make the key readable by the mysql group, then enable")
 class SecuredClusterTest {
     private static final String SUBNET = "127.0.44";
     private static final List<String> ETCD = List.of(SUBNET + ".1", SUBNET + ".2", SUBNET + ".3");

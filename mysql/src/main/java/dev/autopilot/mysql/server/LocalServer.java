@@ -21,7 +21,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -129,7 +131,7 @@ public final class LocalServer implements AutoCloseable {
      * {@link #command()} to a supervisor.
      */
     public Path writeOptionFile() {
-        Path written = OptionFile.write(settings, optionFile);
+        Path written = OptionFile.write(withReadableTlsFiles(), optionFile);
         try {
             Files.createDirectories(secureFileDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (IOException e) {
@@ -139,6 +141,31 @@ public final class LocalServer implements AutoCloseable {
         account.own(settings.runDir());
         return written;
     }
+
+    /**
+     * The settings to render, with the TLS files ({@code ssl_ca}, {@code ssl_cert}, {@code ssl_key}) the server reads as
+     * its own account. An agent running as root is usually given files only root can read (a mounted secret, a 0600
+     * key); mariadbd, switched to {@code mysql}, would fail to start on them with a bare SSL error. So a root agent
+     * copies them, private to the server's account, into {@code tls/} in the run directory (outside the data
+     * directory: never in a backup or clone) on every start, which also picks up rotated certificates.
+     */
+    private ServerSettings withReadableTlsFiles() {
+        Map<String, String> options = settings.extraOptions();
+        if (!account.switchesUser() || TLS_FILE_OPTIONS.stream().noneMatch(options::containsKey)) {
+            return settings;
+        }
+        Path dir = settings.runDir().resolve("tls");
+        Map<String, String> staged = new HashMap<>(options);
+        for (String option : TLS_FILE_OPTIONS) {
+            String file = options.get(option);
+            if (file != null) {
+                staged.put(option, account.copyPrivate(Path.of(file), dir.resolve(option + ".pem"), option).toString());
+            }
+        }
+        return settings.withExtraOptions(staged);
+    }
+
+    private static final List<String> TLS_FILE_OPTIONS = List.of("ssl_ca", "ssl_cert", "ssl_key");
 
     /**
      * The only directory the server may read or write files in ({@code LOAD DATA INFILE}, {@code SELECT ... INTO

@@ -69,6 +69,36 @@ public record ServerAccount(Optional<String> user) {
         }
     }
 
+    /** True when the server runs as another account than this process (the agent is root, the server is not). */
+    public boolean switchesUser() {
+        return user.isPresent() && !user.get().equals("root");
+    }
+
+    /**
+     * Copies {@code source} (read as this process) to {@code target}, readable only by the server's account; the
+     * directory of {@code target} is created private to it too.
+     *
+     * @param setting what names the file, for the error message
+     * @throws ServerStartException when the source cannot be read or the copy cannot be handed over
+     */
+    public Path copyPrivate(Path source, Path target, String setting) {
+        try {
+            Path dir = target.getParent();
+            Files.createDirectories(dir.getParent());
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path partial = dir.resolve(target.getFileName() + ".partial");
+            Files.deleteIfExists(partial);
+            Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(partial, Files.readAllBytes(source));
+            Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            own(dir);
+            return target;
+        } catch (IOException e) {
+            throw new ServerStartException("cannot give mariadbd (running as '" + user.orElse("") + "') its " + setting + " file "
+                    + source + ": " + e.getMessage() + "; check that the file exists and that the agent can read it", e);
+        }
+    }
+
     /** The {@code --user=...} option for mariadbd and mariadb-install-db, or nothing. */
     public List<String> userOption() {
         return user.map(u -> List.of("--user=" + u)).orElse(List.of());

@@ -169,4 +169,29 @@ class LocalServerTest {
             assertThat(out).contains("mysqld is alive");
         }
     }
+
+    @Test
+    void tlsKeyOnlyRootCanReadIsHandedToTheServerAccount() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ServerAccount.detect().switchesUser(), "only a root agent switches mariadbd's account");
+        ServerSettings base = ServerFixture.initialisedSettings("tls", 5);
+        Path certDir = base.dataDir().getParent().resolve("certs");
+        var certs = dev.autopilot.testkit.tls.TestCertificates.create(certDir, base.bindAddress());
+        for (Path file : List.of(certs.caFile(), certs.certFile(base.bindAddress()), certs.keyFile(base.bindAddress()))) {
+            Files.setPosixFilePermissions(file, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)); // root only
+        }
+        Map<String, String> options = new java.util.HashMap<>(base.extraOptions());
+        options.putAll(Map.of("ssl_ca", certs.caFile().toString(),
+                "ssl_cert", certs.certFile(base.bindAddress()).toString(), "ssl_key", certs.keyFile(base.bindAddress()).toString()));
+        ServerSettings tls = base.withExtraOptions(options);
+        try (ServerFixture server = ServerFixture.start(tls); DatabaseAdmin a = server.rootAdmin()) {
+            Map<String, String> v = a.queryRows("SELECT @@have_ssl AS have_ssl, @@ssl_key AS ssl_key").getFirst();
+            assertThat(v).containsEntry("have_ssl", "YES");
+            Path staged = Path.of(v.get("ssl_key"));
+            assertThat(staged).startsWith(tls.runDir());
+            assertThat(Files.getOwner(staged).getName()).isEqualTo(ServerAccount.MYSQL);
+            assertThat(Files.getPosixFilePermissions(staged)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        } finally {
+            ServerFixture.deleteTree(base.dataDir().getParent());
+        }
+    }
 }
