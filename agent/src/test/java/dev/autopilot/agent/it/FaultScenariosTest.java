@@ -1,13 +1,12 @@
 package dev.autopilot.agent.it;
 
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Violations the fault suite found, each pinned to the seed and fault that showed it, asserting every invariant of
- * the checker. Disabled until issue 11's fix for it is merged; enable by removing the annotation.
+ * the checker. Each failed on a77a1d5 and passes with issue 11's fixes.
  */
 @Timeout(value = 9, unit = TimeUnit.MINUTES)
 class FaultScenariosTest {
@@ -17,8 +16,6 @@ class FaultScenariosTest {
      * lost, 316 reads on a primary gone backwards.
      */
     @Test
-    @Disabled("issue 11 #5: a frozen agent cannot fence; its mariadbd kept acknowledging writes (semi-sync acks from a replica still "
-            + "connected to it) after another member was promoted, and they were discarded when that replica was rebuilt as diverged")
     void aPrimaryWhoseAgentIsFrozenForTenSecondsLosesNoAcknowledgedWrite() throws Exception {
         FaultSuiteTest.assertInvariants(FaultSuiteTest.campaign("FaultScenariosTest-frozen-agent", "--seed", "3", "--minutes", "2",
                 "--zero-loss", "--on", "primary", "--faults", "1", "--kinds", "KILL_AGENT,PAUSE_AGENT", "--recovery", "120"),
@@ -31,7 +28,6 @@ class FaultScenariosTest {
      * acknowledged meanwhile were lost, and the restarted agent refused to start ("port ...:3306 is in use") every time.
      */
     @Test
-    @Disabled("issue 11 #12: an orphan mariadbd of a killed agent stays writable and blocks the restarted agent")
     void aPrimaryWhoseAgentIsKilledAloneNeverLeavesTwoWritableMembers() throws Exception {
         FaultSuiteTest.assertInvariants(FaultSuiteTest.campaign("FaultScenariosTest-orphan", "--seed", "5", "--minutes", "2",
                 "--zero-loss", "--on", "primary", "--faults", "1", "--kinds", "KILL_AGENT", "--recovery", "120"), FaultSuiteTest.INVARIANTS);
