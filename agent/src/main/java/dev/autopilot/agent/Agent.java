@@ -220,7 +220,8 @@ public final class Agent implements AutoCloseable {
         donor = new CloneDonor(DonorSettings.of(new InetSocketAddress(config.member().address(), config.clonePort()),
                 CloneToken.of(secrets.cloneToken()),
                 config.member().address(), config.mysql().port(), secrets.backup(), db.dataDir(), work)
-                .withTls(config.mysql().tls().map(AgentConfig.Tls::caFile)));
+                .withTls(config.mysql().tls().map(AgentConfig.Tls::caFile))
+                .withStreamTls(config.mysql().tls().map(t -> t.context("mysql.tls"))));
         donor.start();
     }
 

@@ -86,6 +86,10 @@ public record AgentConfig(String cluster, Member member, Mysql mysql, Coordinato
      * @param keyFile  this member's private key (PKCS#8, unencrypted: {@code openssl pkcs8 -topk8 -nocrypt})
      */
     public record Tls(Path caFile, Path certFile, Path keyFile) {
+        /** A context presenting this member's certificate and trusting the CA; errors name {@code setting}. */
+        public javax.net.ssl.SSLContext context(String setting) {
+            return dev.autopilot.coordination.support.PemTls.context(caFile, certFile, keyFile, setting);
+        }
     }
 
     /**

@@ -141,7 +141,8 @@ public final class MemberData {
         db.renewIdentity();
         copyInProgress.begin(config.backup().isPresent() ? "the newest snapshot or a live peer" : "a live peer");
         ExistingData inTarget = existing;
-        var provisioning = new Provisioning(name, secrets, Restorer.withDefaults());
+        var provisioning = new Provisioning(name, secrets, Restorer.withDefaults(),
+                config.mysql().tls().map(t -> t.context("mysql.tls")));
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         boolean told = false;
         boolean snapshotTried = !snapshots;

@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +30,14 @@ public final class Provisioning {
     private final String member;
     private final ClusterSecrets secrets;
     private final Restorer restorer;
+    private final Optional<SSLContext> cloneTls;
 
-    public Provisioning(String member, ClusterSecrets secrets, Restorer restorer) {
+    /** @param cloneTls the clone stream's TLS (the member's {@code mysql.tls}); empty: plain TCP */
+    public Provisioning(String member, ClusterSecrets secrets, Restorer restorer, Optional<SSLContext> cloneTls) {
         this.member = member;
         this.secrets = secrets;
         this.restorer = restorer;
+        this.cloneTls = cloneTls;
     }
 
     /** The best donor in the view: a healthy running replica, else the healthy primary. */
@@ -46,7 +50,8 @@ public final class Provisioning {
     /** Clones {@code donor} into {@code datadir}; {@code existing} says whether old files may be discarded. */
     public RestoredCopy cloneFrom(MemberRecord donor, Path datadir, ExistingData existing) throws IOException, InterruptedException {
         LOG.info("{}: provisioning by live clone from {} ({}:{}) into {}", member, donor.name(), donor.address(), donor.clonePort(), datadir);
-        var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(secrets.cloneToken()));
+        var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(secrets.cloneToken()))
+                .withTls(cloneTls);
         RestoredCopy copy = restorer.restore(source, datadir, existing);
         LOG.info("{}: copy from {} ready: {} MB in {} s, GTID position {}; next: start the server and replicate",
                 member, donor.name(), copy.bytes() >> 20, copy.elapsed().toSeconds(), copy.gtidPosition());

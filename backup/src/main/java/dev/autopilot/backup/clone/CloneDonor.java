@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import javax.net.ssl.SSLServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,11 +93,19 @@ public final class CloneDonor implements Closeable {
         if (!state.compareAndSet(State.LATENT, State.STARTED)) {
             throw new IllegalStateException("clone donor on " + settings.listen() + " cannot start: it is " + state.get());
         }
-        server = new ServerSocket();
+        if (settings.streamTls().isPresent()) {
+            // The TLS handshake runs on the session's first read, inside the handshake deadline like the token's.
+            SSLServerSocket tls = (SSLServerSocket) settings.streamTls().get().getServerSocketFactory().createServerSocket();
+            tls.setNeedClientAuth(true);
+            server = tls;
+        } else {
+            server = new ServerSocket();
+        }
         server.setReuseAddress(true);
         server.bind(settings.listen());
         Thread.ofPlatform().name("clone-donor-" + settings.listen().getPort()).daemon().start(this::acceptLoop);
-        log.info("clone donor listening on {} for joiners (datadir {})", address(), settings.datadir());
+        log.info("clone donor listening on {} for joiners ({}; datadir {})", address(),
+                settings.streamTls().isPresent() ? "mutual TLS" : "plain TCP, token handshake", settings.datadir());
     }
 
     /** The bound address (useful when the settings asked for port 0). */

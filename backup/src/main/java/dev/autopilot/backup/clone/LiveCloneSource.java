@@ -15,6 +15,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A copy streamed live from a {@link CloneDonor} on a healthy peer. {@link #open()} connects,
@@ -27,15 +32,19 @@ import java.util.Objects;
  * @param connectTimeout how long to wait for the TCP connection
  * @param idleTimeout    how long the stream may be silent (mariabackup waiting for its backup locks) before
  *                       the joiner gives up
+ * @param tls            the stream runs over TLS with this context: the donor's certificate is verified against its
+ *                       trusted CA and must name the donor's address, and the context's own certificate is presented
+ *                       (the donor requires one); empty: plain TCP
  */
-public record LiveCloneSource(InetSocketAddress donor, CloneToken token, Duration connectTimeout, Duration idleTimeout)
-        implements ProvisionSource {
+public record LiveCloneSource(InetSocketAddress donor, CloneToken token, Duration connectTimeout, Duration idleTimeout,
+                              Optional<SSLContext> tls) implements ProvisionSource {
 
     private static final Logger log = LoggerFactory.getLogger(LiveCloneSource.class);
 
     public LiveCloneSource {
         Objects.requireNonNull(donor, "donor");
         Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(tls, "tls");
         if (connectTimeout.isNegative() || connectTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()) {
             throw new IllegalArgumentException("clone timeouts must be positive (connect " + connectTimeout + ", idle " + idleTimeout + ")");
         }
@@ -43,7 +52,12 @@ public record LiveCloneSource(InetSocketAddress donor, CloneToken token, Duratio
 
     /** Connect within 10 s; tolerate 5 minutes of silence (a long-running statement can delay the backup locks). */
     public static LiveCloneSource of(InetSocketAddress donor, CloneToken token) {
-        return new LiveCloneSource(donor, token, Duration.ofSeconds(10), Duration.ofMinutes(5));
+        return new LiveCloneSource(donor, token, Duration.ofSeconds(10), Duration.ofMinutes(5), Optional.empty());
+    }
+
+    /** The same source over TLS with {@code context} (unchanged when empty). */
+    public LiveCloneSource withTls(Optional<SSLContext> context) {
+        return new LiveCloneSource(donor, token, connectTimeout, idleTimeout, context);
     }
 
     @Override
@@ -54,6 +68,9 @@ public record LiveCloneSource(InetSocketAddress donor, CloneToken token, Duratio
             socket.setReceiveBufferSize(4 << 20);
             socket.connect(donor, (int) connectTimeout.toMillis());
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
+            if (tls.isPresent()) {
+                socket = overTls(socket, peer);
+            }
             socket.setTcpNoDelay(true);
             // A small buffer for headers: reads of a frame's payload that are larger than it bypass it (no extra copy).
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
@@ -68,6 +85,23 @@ public record LiveCloneSource(InetSocketAddress donor, CloneToken token, Duratio
             socket.close();
             throw e;
         }
+    }
+
+    /** Wraps the connected socket in TLS and runs the handshake, verifying that the donor's certificate names it. */
+    private Socket overTls(Socket plain, String peer) throws IOException {
+        SSLSocket socket = (SSLSocket) tls.get().getSocketFactory().createSocket(plain, donor.getHostString(), donor.getPort(), true);
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the donor's address
+        socket.setSSLParameters(parameters);
+        try {
+            socket.startHandshake();
+        } catch (SSLException e) {
+            socket.close();
+            throw new CloneException(CloneException.Reason.AUTHENTICATION, "donor " + peer + " failed the TLS handshake ("
+                    + e.getMessage() + "): its certificate must be signed by mysql.tls.caFile and name its address, and it must"
+                    + " trust ours", e);
+        }
+        return socket;
     }
 
     private void authenticate(DataInputStream in, DataOutputStream out, String peer) throws IOException {

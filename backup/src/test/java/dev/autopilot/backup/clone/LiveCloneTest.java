@@ -30,6 +30,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import dev.autopilot.testkit.tls.TestCertificates;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -195,6 +197,36 @@ class LiveCloneTest {
         assertThat(target).doesNotExist();
         assertThat(target.resolveSibling("data.restoring")).doesNotExist();
         assertThat(base.resolve("bad-donor-work")).isEmptyDirectory();
+    }
+
+    @Test
+    void cloneOverMutualTlsStreamsToAMemberAndRefusesJoinersWithoutTheClustersCertificate() throws Exception {
+        InetSocketAddress tlsAddress = new InetSocketAddress("127.0.5.1", 4446);
+        var certs = TestCertificates.create(base.resolve("tls"), "127.0.5.1", "127.0.5.2");
+        var stranger = TestCertificates.create(base.resolve("stranger-tls"), "127.0.5.2");
+        try (CloneDonor tlsDonor = new CloneDonor(DonorSettings.of(tlsAddress, TOKEN, "127.0.5.1", 3306,
+                Credentials.of("backup", TestNode.BACKUP_PASSWORD), primary.settings.dataDir(), base.resolve("tls-donor-work"))
+                .withStreamTls(Optional.of(certs.clientContext("127.0.5.1"))))) {
+            tlsDonor.start();
+
+            Path plainTarget = base.resolve("tls-plain").resolve("data");
+            assertThatThrownBy(() -> RESTORER.restore(LiveCloneSource.of(tlsAddress, TOKEN), plainTarget, ExistingData.REFUSE))
+                    .as("a joiner speaking plain TCP").isInstanceOf(CloneException.class);
+            Path strangerTarget = base.resolve("tls-stranger").resolve("data");
+            assertThatThrownBy(() -> RESTORER.restore(LiveCloneSource.of(tlsAddress, TOKEN)
+                    .withTls(Optional.of(stranger.clientContext("127.0.5.2"))), strangerTarget, ExistingData.REFUSE))
+                    .as("a joiner whose certificate another CA signed")
+                    .isInstanceOfSatisfying(CloneException.class, e -> assertThat(e.reason()).isEqualTo(CloneException.Reason.AUTHENTICATION))
+                    .hasMessageContaining("TLS handshake");
+            assertThat(tlsDonor.clonesStarted()).as("nothing streamed to either").isZero();
+
+            Path target = base.resolve("tls-member").resolve("data");
+            RestoredCopy copy = RESTORER.restore(LiveCloneSource.of(tlsAddress, TOKEN).withTls(Optional.of(certs.clientContext("127.0.5.2"))),
+                    target, ExistingData.REFUSE);
+            assertThat(copy.bytes()).isGreaterThan(8L << 20);
+            assertThat(copy.gtidPosition().isEmpty()).isFalse();
+            assertThat(tlsDonor.clonesCompleted()).isEqualTo(1);
+        }
     }
 
     @Test
