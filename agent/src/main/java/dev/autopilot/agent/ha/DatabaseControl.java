@@ -50,7 +50,12 @@ public interface DatabaseControl {
      */
     void allowWrites(Duration authority);
 
-    /** Read-only, replication re-pointed at {@code source} starting after {@code start}, and started. */
+    /**
+     * Read-only, replication re-pointed at {@code source} and started, after {@code start} or after what the server has
+     * applied once its replication is stopped, whichever is further: until stopped, the old source may still deliver
+     * the new primary's first transactions (relayed by a member that re-pointed first), and rewinding past them would
+     * apply them twice.
+     */
     void follow(ReplicationSource source, GtidPosition start);
 
     /** Starts the replication threads again (after they stopped without an error). */

@@ -78,7 +78,9 @@ public final class LocalDatabaseControl implements DatabaseControl {
             // A replica must not wait for acknowledgements of what it applies (see OptionFile).
             admin.semiSyncPrimary(false, config.mysql().semiSyncTimeout());
         }
-        admin.setGtidSlavePos(start);
+        // Read only now that the SQL thread has stopped: what it applied since `start` was read must not be rewound.
+        GtidPosition applied = admin.gtidSlavePosition().merge(admin.gtidPosition());
+        admin.setGtidSlavePos(start.merge(applied).perDomain());
         admin.changePrimary(source);
         admin.startReplica();
     }
