@@ -34,6 +34,7 @@ public final class AgentConfigLoader {
             "mysql.port", "mysql.bufferPool", "mysql.zeroLoss", "mysql.semiSyncTimeout", "mysql.appUser", "mysql.appDatabase",
             "mysql.binlogRetention", "mysql.tls.caFile", "mysql.tls.certFile", "mysql.tls.keyFile",
             "coordination.backend", "coordination.endpoints", "coordination.keyPrefix", "coordination.requestTimeout",
+            "coordination.startupTimeout",
             "coordination.user", "coordination.tls.caFile", "coordination.tls.certFile", "coordination.tls.keyFile",
             "coordination.tls.serverName",
             "lock.ttl", "lock.safetyMargin",
@@ -173,6 +174,12 @@ public final class AgentConfigLoader {
         }
         var backend = s.choice("coordination.backend", CoordinatorSettings.Backend.class, CoordinatorSettings.Backend.ETCD);
         Duration requestTimeout = s.duration("coordination.requestTimeout", Duration.ofSeconds(2));
+        // A member started before its store (a compose file, a host reboot) waits for it rather than exiting.
+        Duration startupTimeout = s.duration("coordination.startupTimeout", Duration.ofMinutes(5));
+        if (!startupTimeout.isPositive()) {
+            s.problem("coordination.startupTimeout: must be positive (how long a starting agent waits for the store, e.g. 5m)");
+            startupTimeout = Duration.ofMinutes(5);
+        }
         Optional<CoordinatorSettings.Tls> tls = tls(s, "coordination.tls", true)
                 .map(t -> new CoordinatorSettings.Tls(t.caFile(), t.certFile(), t.keyFile(),
                         s.optional("coordination.tls.serverName").orElse(null)));
@@ -186,7 +193,7 @@ public final class AgentConfigLoader {
             user = Optional.empty();
         }
         var coordination = new CoordinatorSettings(backend, endpoints, cluster, s.optional("coordination.keyPrefix").orElse(null),
-                requestTimeout, Duration.ofSeconds(10), tls, user, Optional.empty(), Optional.empty());
+                requestTimeout, startupTimeout, tls, user, Optional.empty(), Optional.empty());
         // The password is a secret, read and checked with the others (ClusterSecrets), not a setting.
         coordination.validate().stream().filter(p -> !p.startsWith("coordination.user/password:"))
                 .map(AgentConfigLoader::asWritten).forEach(s::problem);

@@ -192,6 +192,15 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void aStartingAgentWaitsForItsStoreForCoordinationStartupTimeout() throws Exception {
+        assertThat(load(BASE, Map.of()).coordination().startupTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(load(BASE, Map.of("AUTOPILOT_COORDINATION_STARTUP_TIMEOUT", "30s")).coordination().startupTimeout())
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(problems(() -> load(BASE + "coordination: {startupTimeout: 0s}\n", Map.of())))
+                .containsExactly("coordination.startupTimeout: must be positive (how long a starting agent waits for the store, e.g. 5m)");
+    }
+
+    @Test
     void relatedSettingsAreCrossChecked() {
         assertThat(problems(() -> load(BASE + "lock: {ttl: 4s, safetyMargin: 1s}\nfailover: {loopInterval: 3s}\n", Map.of())))
                 .containsExactly("failover.loopInterval: 3s must be shorter than lock.ttl minus lock.safetyMargin (3s): the primary "

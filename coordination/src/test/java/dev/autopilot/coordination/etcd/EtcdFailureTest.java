@@ -166,4 +166,27 @@ class EtcdFailureTest {
         assertThat(lines.stream().filter(l -> l.contains("unreachable"))).as(String.join("\n", lines)).hasSize(1);
         assertThat(lines.stream().filter(l -> l.contains("reachable again"))).as(String.join("\n", lines)).hasSize(1);
     }
+
+    @Test
+    void aClientOpenedWhileTheStoreIsDownWaitsForItWithinTheStartupTimeout() throws Exception {
+        etcd.kill(0, 1, 2);
+        try {
+            var settings = CoordinatorSettings.etcd("late-store", etcd.endpoints()).withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(60));
+            var opening = java.util.concurrent.CompletableFuture.supplyAsync(() -> Coordinators.open(settings));
+            await("still waiting, not failed").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> !opening.isDone());
+            etcd.restart(0, 1, 2);
+            try (Coordinator c = opening.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                c.put("x", new byte[] {1});
+                assertThat(c.get("x")).isPresent();
+            }
+        } finally {
+            if (etcd.members().stream().anyMatch(m -> !m.isRunning())) {
+                etcd.restart(etcd.members().stream().filter(m -> !m.isRunning()).mapToInt(etcd.members()::indexOf).toArray());
+            }
+        }
+        assertThatThrownBy(() -> Coordinators.open(CoordinatorSettings.etcd("no-store", List.of(java.net.URI.create("http://127.0.2.9:2379")))
+                .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2))))
+                .as("a store that never comes is reported once the startup timeout has passed")
+                .isInstanceOf(CoordinationException.class).hasMessageContaining("at startup").hasMessageContaining("127.0.2.9");
+    }
 }
