@@ -43,6 +43,7 @@ public final class ClusterStore implements ClusterWrites {
     public static final String PAUSE = "pause";
     public static final String SWITCHOVER = "switchover";
     public static final String LAST_PROMOTION = "last-promotion";
+    public static final String FAILSAFE = "failsafe";
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -71,6 +72,7 @@ public final class ClusterStore implements ClusterWrites {
         Optional<SwitchoverRequest> switchover = Optional.empty();
         Optional<Promotion> lastPromotion = Optional.empty();
         Optional<String> initializedBy = Optional.empty();
+        Optional<FailsafeRoster> failsafeRoster = Optional.empty();
         for (Versioned v : store.list("")) {
             String key = v.key();
             if (key.startsWith(MEMBERS)) {
@@ -85,10 +87,12 @@ public final class ClusterStore implements ClusterWrites {
                 lastPromotion = readable(key, v.value(), bytes -> decode(bytes, Promotion.class), unreadable);
             } else if (key.equals(INITIALIZE)) {
                 initializedBy = Optional.of(v.text());
+            } else if (key.equals(FAILSAFE)) {
+                failsafeRoster = readable(key, v.value(), bytes -> decode(bytes, FailsafeRoster.class), unreadable);
             }
         }
         report(unreadable);
-        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable);
+        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable, failsafeRoster);
     }
 
     /** The decoded value, or empty with the reason recorded under {@code key}. */
@@ -182,6 +186,11 @@ public final class ClusterStore implements ClusterWrites {
     @Override
     public void clearSwitchover() {
         store.delete(SWITCHOVER);
+    }
+
+    @Override
+    public void publishFailsafeRoster(FailsafeRoster roster) {
+        store.put(FAILSAFE, encode(roster));
     }
 
     public static byte[] encode(Object value) {

@@ -23,11 +23,24 @@ import java.util.TreeMap;
  */
 public record ClusterView(SortedMap<String, MemberRecord> members, Optional<String> leader, boolean paused,
                           Optional<SwitchoverRequest> switchover, Optional<Promotion> lastPromotion,
-                          Optional<String> initializedBy, SortedMap<String, String> unreadable) {
+                          Optional<String> initializedBy, SortedMap<String, String> unreadable,
+                          Optional<FailsafeRoster> failsafeRoster) {
 
     public ClusterView {
         members = new TreeMap<>(members);
         unreadable = Collections.unmodifiableSortedMap(new TreeMap<>(unreadable));
+    }
+
+    /** A view without a published failsafe roster. */
+    public ClusterView(SortedMap<String, MemberRecord> members, Optional<String> leader, boolean paused,
+                       Optional<SwitchoverRequest> switchover, Optional<Promotion> lastPromotion, Optional<String> initializedBy,
+                       SortedMap<String, String> unreadable) {
+        this(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable, Optional.empty());
+    }
+
+    /** This view with {@code roster} as the published failsafe roster. */
+    public ClusterView withFailsafeRoster(FailsafeRoster roster) {
+        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable, Optional.of(roster));
     }
 
     /** A view in which every record was readable. */
@@ -48,7 +61,7 @@ public record ClusterView(SortedMap<String, MemberRecord> members, Optional<Stri
     public ClusterView withMember(MemberRecord record) {
         var copy = new TreeMap<>(members);
         copy.put(record.name(), record);
-        return new ClusterView(copy, leader, paused, switchover, lastPromotion, initializedBy, unreadable);
+        return new ClusterView(copy, leader, paused, switchover, lastPromotion, initializedBy, unreadable, failsafeRoster);
     }
 
     /** Names of members whose record is in the store but could not be decoded (see {@link #unreadable()}). */

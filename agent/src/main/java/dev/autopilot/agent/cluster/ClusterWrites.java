@@ -14,6 +14,9 @@ public interface ClusterWrites {
 
     void clearSwitchover();
 
+    /** Publishes the members the primary asks for failsafe confirmations (failover.failsafe). */
+    void publishFailsafeRoster(FailsafeRoster roster);
+
     /** Names of every member that ever joined. */
     List<String> roster();
 }

@@ -2,6 +2,7 @@ package dev.autopilot.agent.ha;
 
 import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.ClusterWrites;
+import dev.autopilot.agent.cluster.FailsafeRoster;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.cluster.Promotion;
@@ -17,6 +18,7 @@ import dev.autopilot.mysql.flavor.ReplicationStatus;
 import dev.autopilot.mysql.gtid.ErrantTransactions;
 import dev.autopilot.mysql.gtid.GtidPosition;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -514,7 +516,24 @@ public final class HaCycle {
             store.recordPromotion(afterPromotion);
             afterPromotion = null;
         }
+        publishFailsafeRoster(view);
         return new Outcome.Leading();
+    }
+
+    /**
+     * Failsafe on: the members this primary asks, published so that a member it does not know of (its record was absent
+     * from this view) never takes the lock while this primary may be writing on the others' promises.
+     */
+    private void publishFailsafeRoster(ClusterView view) {
+        if (!failsafeOn) {
+            return;
+        }
+        List<String> asked = new ArrayList<>(names(failsafe.members()));
+        asked.add(self);
+        FailsafeRoster roster = new FailsafeRoster(asked, self);
+        if (!view.failsafeRoster().equals(Optional.of(roster))) {
+            store.publishFailsafeRoster(roster);
+        }
     }
 
     /** Planned switchover or graceful stop: read-only, connections dropped, final position handed to the target, lock released. */
@@ -749,6 +768,13 @@ public final class HaCycle {
             MemberRecord me = view.member(self).orElse(null);
             if (me == null) {
                 return new Outcome.NotEligible("own record not published yet");
+            }
+            Optional<FailsafeRoster> roster = view.failsafeRoster();
+            if (failsafeOn && roster.isPresent() && !roster.get().includes(self)) {
+                // It made no failsafe promise: the last primary may still be writing on the word of the members it knew.
+                return new Outcome.NotEligible("not in the failsafe roster " + roster.get().members() + " published by "
+                        + roster.get().publisher() + "; eligible once a primary publishes a roster naming it (an operator"
+                        + " failover to it bypasses this)");
             }
             switch (election.decide(me, view, clock.currentTimeMillis())) {
                 case Election.Verdict.Ineligible(String reason) -> {

@@ -674,6 +674,39 @@ class HaCycleTest {
     }
 
     @Test
+    void aFailsafePrimaryPublishesTheRosterItAsksOnceAndAgainWhenItChanges() throws Exception {
+        cycle = cycle("failsafe: on");
+        lock.held = true;
+        cycle.run(readOnlyAlone(), view(Optional.of("db1"), SELF_REPLICA, REPLICA_DB2));
+        var published = new dev.autopilot.agent.cluster.FailsafeRoster(List.of("db1", "db2"), "db1");
+        assertThat(store.failsafeRosters).containsExactly(published);
+        cycle.run(writable(), view(Optional.of("db1"), SELF_REPLICA, REPLICA_DB2).withFailsafeRoster(published));
+        assertThat(store.failsafeRosters).as("unchanged: not written again").hasSize(1);
+        cycle.run(writable(), view(Optional.of("db1"), SELF_REPLICA, REPLICA_DB2, PEER_REPLICA).withFailsafeRoster(published));
+        assertThat(store.failsafeRosters).last().isEqualTo(new dev.autopilot.agent.cluster.FailsafeRoster(List.of("db1", "db2", "db3"), "db1"));
+    }
+
+    @Test
+    void aMemberMissingFromThePublishedFailsafeRosterDoesNotTakeTheFreeLock() throws Exception {
+        cycle = cycle("failsafe: on");
+        ClusterView lockFree = view(Optional.empty(), SELF_REPLICA, PEER_REPLICA)
+                .withFailsafeRoster(new dev.autopilot.agent.cluster.FailsafeRoster(List.of("db2", "db3"), "db2"));
+        Outcome o = cycle.run(readOnlyAlone(), lockFree);
+        assertThat(o).isInstanceOf(Outcome.NotEligible.class);
+        assertThat(((Outcome.NotEligible) o).reason()).contains("not in the failsafe roster [db2, db3] published by db2");
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void withFailsafeOffAPublishedRosterIsIgnoredAndNoneIsWritten() {
+        ClusterView lockFree = view(Optional.empty(), SELF_REPLICA, PEER_REPLICA)
+                .withFailsafeRoster(new dev.autopilot.agent.cluster.FailsafeRoster(List.of("db2", "db3"), "db2"));
+        assertThat(cycle.run(readOnlyAlone(), lockFree)).isInstanceOf(Outcome.PromotedSelf.class);
+        cycle.run(writable(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(store.failsafeRosters).isEmpty();
+    }
+
+    @Test
     void memberHoldingTheLockRefusesToConfirmFailsafe() {
         leading();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> cycle.confirmFailsafe("db2", Duration.ofSeconds(4)))

@@ -196,6 +196,12 @@ final class HaFakes {
         final List<SwitchoverRequest> switchoverRequests = new ArrayList<>();
         int switchoverCleared;
         List<String> roster = List.of();
+        final List<dev.autopilot.agent.cluster.FailsafeRoster> failsafeRosters = new ArrayList<>();
+
+        @Override
+        public void publishFailsafeRoster(dev.autopilot.agent.cluster.FailsafeRoster roster) {
+            failsafeRosters.add(roster);
+        }
 
         @Override
         public void recordPromotion(Promotion promotion) {

@@ -37,6 +37,11 @@ class FailsafeTest {
     @Test
     void etcdFrozenForTenSecondsThePrimaryEveryMemberConfirmsKeepsAcknowledgingWrites() throws Exception {
         AgentNode primary = Scenarios.awaitPrimary(cluster, Duration.ofSeconds(30));
+        await("the primary publishes the roster it asks").atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(cluster.failsafeRoster()).hasValueSatisfying(r -> {
+                    assertThat(r.members()).containsExactly("db1", "db2", "db3");
+                    assertThat(r.publisher()).isEqualTo(primary.name);
+                }));
         try (AckedWriter writer = new AckedWriter(() -> Optional.of(primary)); // straight to the primary: no store needed
              WritableSampler sampler = new WritableSampler(cluster.nodes())) {
             await("writes flow").atMost(Duration.ofSeconds(20)).until(() -> writer.count() > 20);

@@ -144,6 +144,11 @@ final class TestCluster implements AutoCloseable {
         return out;
     }
 
+    /** The failsafe roster the primary published (failover.failsafe), if any. */
+    Optional<dev.autopilot.agent.cluster.FailsafeRoster> failsafeRoster() {
+        return store.get(ClusterStore.FAILSAFE).map(v -> ClusterStore.decode(v.value(), dev.autopilot.agent.cluster.FailsafeRoster.class));
+    }
+
     Optional<String> leader() {
         return store.get("locks/" + ClusterStore.LEADER_LOCK).map(v -> v.text());
     }
