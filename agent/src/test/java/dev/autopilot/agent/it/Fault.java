@@ -25,6 +25,11 @@ record Fault(Kind kind, boolean onPrimary, int pick, long millis, Kind second, l
         PAUSE_AGENT,
         /** SIGSTOP of mariadbd for 1–10 s (a slow or stalled database). */
         PAUSE_DATABASE,
+        /**
+         * The member's file system (a tmpfs of its own, in the campaign's mount namespace) filled to its last 64 KiB for
+         * 5–20 s. Heal: the ballast file deleted.
+         */
+        DISK_FULL,
         /** The primary's agent cannot reach any etcd member. */
         CUT_PRIMARY_FROM_STORE,
         /** Nothing from the other members reaches the primary (replication, their REST calls); clients still do. */

@@ -9,6 +9,7 @@ import dev.autopilot.coordination.Coordinators;
 import dev.autopilot.coordination.Versioned;
 import dev.autopilot.testkit.etcd.EtcdCluster;
 import dev.autopilot.testkit.net.Firewall;
+import dev.autopilot.testkit.net.NetworkNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -49,6 +50,9 @@ final class FaultCluster implements AutoCloseable {
     final String clientAddress;
     private final String aliasSubnet;
     private final List<AgentNode> nodes = new ArrayList<>();
+    /** Each member's data directory: room for its data, binlogs, relay logs and a rebuild's second copy. */
+    private static final String DISK_BYTES = "2g";
+    private final boolean ownDisks;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -72,10 +76,53 @@ final class FaultCluster implements AutoCloseable {
         this.store = Coordinators.open(CoordinatorSettings.etcd(CLUSTER, etcd.endpoints()));
         Map<String, String> env = new LinkedHashMap<>(settings);
         env.put("AUTOPILOT_BACKUP_DIRECTORY", objectStore.toString());
+        this.ownDisks = NetworkNamespace.privateMounts();
         for (int i = 1; i <= members; i++) {
             int n = i;
+            if (ownDisks) {
+                mountTmpfs(root.resolve("db" + i).resolve("data")); // agent.log stays beside it, on the real disk
+            }
             String endpoints = String.join(",", IntStream.rangeClosed(1, 3).mapToObj(k -> "http://" + alias(n, k) + ":2379").toList());
             nodes.add(new AgentNode("db" + i, subnet + "." + (10 + i), root, CLUSTER, endpoints, secrets, env));
+        }
+    }
+
+    /** Whether each member's data directory is a tmpfs of its own (DISK_FULL can be injected). */
+    boolean ownDisks() {
+        return ownDisks;
+    }
+
+    private static void mountTmpfs(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        run("mount", "-t", "tmpfs", "-o", "size=" + DISK_BYTES + ",mode=0755", "tmpfs", dir.toString());
+    }
+
+    /** Fills the member's file system to its last 64 KiB with a ballast file; returns the bytes left. */
+    long fillDisk(AgentNode node) throws IOException {
+        Path data = node.home.resolve("data");
+        long free = Files.getFileStore(data).getUsableSpace();
+        run("fallocate", "-l", Long.toString(Math.max(0, free - (64 << 10))), ballast(node).toString());
+        return Files.getFileStore(data).getUsableSpace();
+    }
+
+    void drainDisk(AgentNode node) throws IOException {
+        Files.deleteIfExists(ballast(node));
+    }
+
+    private static Path ballast(AgentNode node) {
+        return node.home.resolve("data").resolve("disk-full.ballast");
+    }
+
+    private static void run(String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + out.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted: " + String.join(" ", command), e);
         }
     }
 

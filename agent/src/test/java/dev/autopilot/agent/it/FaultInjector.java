@@ -91,6 +91,18 @@ final class FaultInjector {
                 cluster.repairObjectStore();
                 history.event("HEAL %s: object store back", fault.label());
             }
+            case DISK_FULL -> {
+                if (!cluster.ownDisks()) {
+                    history.event("skipped %s on %s: the members' data is not on file systems of their own (run under unshare -m)",
+                            fault.label(), target.name);
+                    return false;
+                }
+                long left = cluster.fillDisk(target);
+                history.event("file system of %s filled: %d bytes left", target.name, left);
+                sleep(fault.millis());
+                cluster.drainDisk(target);
+                history.event("HEAL %s: ballast on %s deleted", fault.label(), target.name);
+            }
             case FAULT_DURING_FAILOVER -> duringFailover(fault, p);
             case FAULT_DURING_SWITCHOVER -> duringSwitchover(fault, p, replicas.get(fault.pick() % replicas.size()));
         }

@@ -42,6 +42,7 @@ final class FaultSchedule {
                     3000 + random.nextInt(12001);                                      // 3–15 s
             case ETCD_QUORUM_LOSS -> 2000 + random.nextInt(8001);                      // 2–10 s
             case OBJECT_STORE_OUTAGE -> 10_000 + random.nextInt(20_001);               // 10–30 s
+            case DISK_FULL -> 5000 + random.nextInt(15_001);                            // 5–20 s
             case KILL_DATABASE -> 0;
         };
         Kind second = kind == Kind.FAULT_DURING_FAILOVER || kind == Kind.FAULT_DURING_SWITCHOVER

@@ -37,6 +37,7 @@ class FaultScheduleTest {
         assertThat(seen).containsExactlyInAnyOrder(Kind.values());
         assertThat(faults).filteredOn(f -> f.kind() == Kind.PAUSE_AGENT || f.kind() == Kind.PAUSE_DATABASE)
                 .allSatisfy(f -> assertThat(f.millis()).isBetween(1000L, 10_000L));
+        assertThat(faults).filteredOn(f -> f.kind() == Kind.DISK_FULL).allSatisfy(f -> assertThat(f.millis()).isBetween(5000L, 20_000L));
         assertThat(faults).filteredOn(f -> f.kind() == Kind.FAULT_DURING_FAILOVER || f.kind() == Kind.FAULT_DURING_SWITCHOVER)
                 .allSatisfy(f -> assertThat(f.second()).isNotNull());
         assertThat(faults).filteredOn(f -> f.kind() != Kind.FAULT_DURING_FAILOVER && f.kind() != Kind.FAULT_DURING_SWITCHOVER)

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a command in a new, private network namespace ({@code unshare -n}) with only the loopback interface, brought
- * up first. Every 127.x.y.z address is local there, so a whole scenario (etcd members, agents, contenders) runs on
+ * up first, and in a private mount namespace ({@code -m}), so a scenario can mount file systems of its own (a small
+ * tmpfs to fill up) that the host never sees. Every 127.x.y.z address is local there, so a whole scenario (etcd members, agents, contenders) runs on
  * its own addresses, and {@link Firewall} rules inside it can cut links without touching the host's firewall.
  *
  * <p>Everything started by the command stays in the namespace; the namespace disappears when its last process
@@ -21,9 +22,9 @@ public final class NetworkNamespace {
     private NetworkNamespace() {
     }
 
-    /** {@code unshare -n -- sh -c 'ip link set lo up && exec "$0" "$@"' command...}. */
+    /** {@code unshare -m -n -- sh -c 'ip link set lo up && exec "$0" "$@"' command...}. */
     public static List<String> wrap(List<String> command) {
-        List<String> cmd = new ArrayList<>(List.of("unshare", "-n", "--", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""));
+        List<String> cmd = new ArrayList<>(List.of("unshare", "-m", "-n", "--", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""));
         cmd.addAll(command);
         return List.copyOf(cmd);
     }
@@ -34,6 +35,7 @@ public final class NetworkNamespace {
             ProcessBuilder pb = new ProcessBuilder(wrap(command)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
             pb.environment().put(PARENT_NETNS, currentNamespace());
+            pb.environment().put(PARENT_MNTNS, namespace("mnt"));
             return pb.start();
         } catch (IOException e) {
             throw new IllegalStateException("could not start " + command.getFirst() + " under unshare -n", e);
@@ -68,6 +70,30 @@ public final class NetworkNamespace {
             return !self.equals(Files.readSymbolicLink(Path.of("/proc/1/ns/net")).toString());
         } catch (IOException | IllegalStateException e) {
             return false;
+        }
+    }
+
+    /**
+     * Whether this process has mount points of its own: its mount namespace differs from the one {@link #start} was
+     * called in ({@value #PARENT_MNTNS}). False when in doubt, so nothing is ever mounted where the host would see it.
+     */
+    public static boolean privateMounts() {
+        try {
+            String parent = System.getenv(PARENT_MNTNS);
+            return parent != null && !parent.isBlank() && !namespace("mnt").equals(parent);
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** Environment variable carrying the parent's mount namespace id to a child made by {@link #start}. */
+    public static final String PARENT_MNTNS = "AUTOPILOT_PARENT_MNTNS";
+
+    private static String namespace(String kind) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/ns/" + kind)).toString();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/self/ns/" + kind, e);
         }
     }
 
