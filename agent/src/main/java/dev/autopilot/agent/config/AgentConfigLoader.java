@@ -53,7 +53,7 @@ public final class AgentConfigLoader {
      * {@code deploy/autopilot}), the logging setup, or the test harness; any other is a misspelt setting.
      */
     static final List<String> OTHER_VARIABLES = List.of("AUTOPILOT_LOG_LEVEL", "AUTOPILOT_JAVA_OPTS", "AUTOPILOT_JVM_FLAGS",
-            "AUTOPILOT_KEEP_TEST_DATA", "AUTOPILOT_PARENT_NETNS");
+            "AUTOPILOT_KEEP_TEST_DATA", "AUTOPILOT_PARENT_NETNS", "AUTOPILOT_PARENT_MNTNS");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
