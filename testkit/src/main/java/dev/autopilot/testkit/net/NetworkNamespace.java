@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a command in a new, private network namespace ({@code unshare -n}) with only the loopback interface, brought
  * up first, and in a private mount namespace ({@code -m}), so a scenario can mount file systems of its own (a small
- * tmpfs to fill up) that the host never sees. Every 127.x.y.z address is local there, so a whole scenario (etcd members, agents, contenders) runs on
- * its own addresses, and {@link Firewall} rules inside it can cut links without touching the host's firewall.
+ * tmpfs to fill up) that the host never sees. Every 127.x.y.z address is local there, so a whole scenario (etcd
+ * members, agents, contenders) runs on its own addresses, and {@link Firewall} rules inside it can cut links without touching the host's firewall.
  *
  * <p>Everything started by the command stays in the namespace; the namespace disappears when its last process
  * exits, so always end a scenario with {@link #destroyTree(Process)}. Maven and other real-network work must stay
@@ -34,7 +34,7 @@ public final class NetworkNamespace {
         try {
             ProcessBuilder pb = new ProcessBuilder(wrap(command)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
-            pb.environment().put(PARENT_NETNS, currentNamespace());
+            pb.environment().put(PARENT_NETNS, namespace("net"));
             pb.environment().put(PARENT_MNTNS, namespace("mnt"));
             return pb.start();
         } catch (IOException e) {
@@ -62,7 +62,7 @@ public final class NetworkNamespace {
      */
     public static boolean insidePrivateNamespace() {
         try {
-            String self = currentNamespace();
+            String self = namespace("net");
             String parent = System.getenv(PARENT_NETNS);
             if (parent != null && !parent.isBlank()) {
                 return !self.equals(parent);
@@ -99,14 +99,6 @@ public final class NetworkNamespace {
 
     /** Environment variable carrying the parent's network namespace id to a child made by {@link #start}. */
     public static final String PARENT_NETNS = "AUTOPILOT_PARENT_NETNS";
-
-    private static String currentNamespace() {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc/self/ns/net", e);
-        }
-    }
 
     /** SIGKILLs the process and all its descendants (children first are collected before the parent dies). */
     public static void destroyTree(Process process) {
