@@ -642,6 +642,11 @@ public final class HaCycle {
             // before opening writes: comparing against it would find false errant transactions. Wait for it.
             return new Outcome.Following(leader + " (waiting for it to publish itself as primary)");
         }
+        if (!p.healthy()) {
+            // Its record was read from a database that did not answer (a full disk, a stall): it names no history, and
+            // comparing against it would take every transaction here for an errant one (fault campaign seed 31).
+            return new Outcome.Following(leader + " (waiting for its database to answer)");
+        }
         GtidPosition primaryKnown = GtidPosition.parse(p.knownGtids());
         boolean pointed = following.equals(leader) && local.replication().configured()
                 && local.replication().sourceHost().equals(p.address()) && local.replication().sourcePort() == p.mysqlPort();

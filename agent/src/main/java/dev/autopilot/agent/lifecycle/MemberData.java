@@ -149,7 +149,9 @@ public final class MemberData {
         while (true) {
             ClusterView view = cluster.read();
             Optional<MemberRecord> donor = view.leader().isPresent() ? provisioning.donor(view) : Optional.empty();
-            if (donor.isPresent() && config.backup().isPresent() && !snapshotTried) {
+            // A snapshot is checked against the primary's history: only a record read from its answering database has one.
+            boolean primaryAnswers = view.leaderRecord().map(MemberRecord::healthy).orElse(false);
+            if (donor.isPresent() && config.backup().isPresent() && !snapshotTried && primaryAnswers) {
                 snapshotTried = true;
                 Optional<RestoredCopy> copy = provisionFromSnapshot(inTarget);
                 GtidPosition primaryKnown = GtidPosition.parse(view.leaderRecord().map(MemberRecord::knownGtids).orElse(""));

@@ -510,6 +510,36 @@ class HaCycleTest {
         assertThat(rebuilds).containsExactly("db2:ERRANT_TRANSACTIONS");
     }
 
+    /**
+     * Fault campaign seed 31 (DISK_FULL): the primary's database stalled on a full disk; its agent published a record
+     * from a reading that got no answer, with no GTIDs in it, and the former primary replicating from it took its own
+     * old writes for errant transactions and rebuilt itself. A record read from a database that does not answer says
+     * nothing about history: divergence is judged only against a primary whose database answers.
+     */
+    @Test
+    void formerPrimaryIsNotRebuiltWhenThePrimarysDatabaseStopsAnsweringOnAFullDisk() {
+        var formerPrimary = reading(true, "0-1-10,0-11-7845", replicating("127.0.0.12", true, 0, ""));
+        var withHistory = record("db2", Role.PRIMARY, "0-1-10,0-11-7845,0-12-7900");
+        cycle.run(formerPrimary, view(Optional.of("db2"), withHistory, SELF_REPLICA));
+        MemberRecord stalled = new MemberRecord("db2", "127.0.0.12", 3306, 8008, 4444, Role.PRIMARY, MemberState.UNHEALTHY, false,
+                false, "", "", -1, "10.11.6", "no answer within 4000 ms", 100, false, "", 0);
+        Outcome o = cycle.run(formerPrimary, view(Optional.of("db2"), stalled, SELF_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.Following.class);
+        assertThat(rebuilds).isEmpty();
+        assertThat(cycle.diverged()).isFalse();
+    }
+
+    @Test
+    void returningMemberDoesNotJudgeItsHistoryAgainstAPrimaryWhoseDatabaseDoesNotAnswer() {
+        var returning = reading(true, "0-1-10,0-11-3", ReplicationStatus.notConfigured());
+        MemberRecord stalled = new MemberRecord("db2", "127.0.0.12", 3306, 8008, 4444, Role.PRIMARY, MemberState.UNHEALTHY, false,
+                false, "", "", -1, "10.11.6", "no answer within 4000 ms", 100, false, "", 0);
+        Outcome o = cycle.run(returning, view(Optional.of("db2"), stalled, SELF_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.Following("db2 (waiting for its database to answer)"));
+        assertThat(rebuilds).isEmpty();
+        assertThat(db.followed).isNull();
+    }
+
     @Test
     void replicaAheadOfThePrimarysPublishedRecordIsNotErrant() {
         cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
