@@ -18,12 +18,23 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param lastSnapshot    creation time (ISO-8601) of the newest snapshot this member knows of, empty when none
  * @param asyncFallback   a zero-loss primary whose semi-sync fell back to asynchronous replication: writes acknowledged
  *                        now may exist on this member only
+ * @param serverId        this member's MariaDB {@code server_id}, the origin of the transactions it writes as primary; 0
+ *                        when unknown (a record of an older agent)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role,
                            MemberState state, boolean healthy, boolean promotable, String gtidPosition, String knownGtids,
                            long lagMillis, String serverVersion, String lastError, int priority, boolean noFailover,
-                           String replicatingFrom, long updatedAtMillis, String lastSnapshot, boolean asyncFallback) {
+                           String replicatingFrom, long updatedAtMillis, String lastSnapshot, boolean asyncFallback,
+                           long serverId) {
+
+    public MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role, MemberState state,
+                        boolean healthy, boolean promotable, String gtidPosition, String knownGtids, long lagMillis,
+                        String serverVersion, String lastError, int priority, boolean noFailover, String replicatingFrom,
+                        long updatedAtMillis, String lastSnapshot, boolean asyncFallback) {
+        this(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition, knownGtids, lagMillis,
+                serverVersion, lastError, priority, noFailover, replicatingFrom, updatedAtMillis, lastSnapshot, asyncFallback, 0);
+    }
 
     public MemberRecord(String name, String address, int mysqlPort, int apiPort, int clonePort, Role role, MemberState state,
                         boolean healthy, boolean promotable, String gtidPosition, String knownGtids, long lagMillis,
@@ -54,13 +65,14 @@ public record MemberRecord(String name, String address, int mysqlPort, int apiPo
     /** The same record with another timestamp. */
     public MemberRecord withUpdatedAt(long millis) {
         return new MemberRecord(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition, knownGtids,
-                lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, millis, lastSnapshot, asyncFallback);
+                lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, millis, lastSnapshot, asyncFallback, serverId);
     }
 
     /** The same record with the newest snapshot's time. */
     public MemberRecord withLastSnapshot(String time) {
         return new MemberRecord(name, address, mysqlPort, apiPort, clonePort, role, state, healthy, promotable, gtidPosition,
-                knownGtids, lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, updatedAtMillis, time, asyncFallback);
+                knownGtids, lagMillis, serverVersion, lastError, priority, noFailover, replicatingFrom, updatedAtMillis, time, asyncFallback,
+                serverId);
     }
 
     /** Base URL of the member's REST API. */

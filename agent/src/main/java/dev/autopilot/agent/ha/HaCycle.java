@@ -80,6 +80,11 @@ public final class HaCycle {
     private Promotion afterPromotion;
     private Boolean acknowledging;
     private boolean fellBack;
+    /** Backoff of re-pointing a receiver that stopped on an error (see restartReceiver). */
+    private static final Duration RECEIVER_RETRY_FIRST = Duration.ofSeconds(2);
+    private static final Duration RECEIVER_RETRY_MAX = Duration.ofSeconds(60);
+    private Duration receiverRetryDelay = RECEIVER_RETRY_FIRST;
+    private long receiverRetryAtNanos;
     private String switchoverSeen = "";
     private long switchoverSeenAtNanos;
 
@@ -482,13 +487,13 @@ public final class HaCycle {
         Optional<SwitchoverRequest> sw = view.switchover();
         if (sw.isPresent()) {
             SwitchoverRequest request = sw.get();
-            if (request.from().equals(self) && request.finalPosition().isEmpty() && fresh(request)) {
+            if (request.from().equals(self) && !request.handedOver() && fresh(request)) {
                 return stepDown(view, request);
             }
             if (!request.to().equals(self) || afterPromotion == null) {
                 // Handed over but the target never took the lock, or too old, or aimed elsewhere: it is done.
                 LOG.warn("{}: clearing switchover request {} -> {}: {}", self, request.from(), request.to(),
-                        request.from().equals(self) && !request.finalPosition().isEmpty()
+                        request.from().equals(self) && request.handedOver()
                                 ? "this member leads again, the target did not take over" : "it was not completed in time");
                 store.clearSwitchover();
             }
@@ -556,7 +561,7 @@ public final class HaCycle {
         }
         GtidPosition finalPosition = db.position();
         long fencedAt = clock.nanoTime();
-        store.requestSwitchover(new SwitchoverRequest(request.from(), target, request.requestedAtMillis(), finalPosition.format()));
+        store.requestSwitchover(new SwitchoverRequest(request.from(), target, request.requestedAtMillis(), finalPosition.format(), true));
         long handedAt = clock.nanoTime();
         releaseLock();
         LOG.info("{}: step-down steps: read-only in {} ms, final position {} handed to {} in {} ms, lock released in {} ms",
@@ -666,17 +671,27 @@ public final class HaCycle {
                 return new Outcome.FellBehind(leader, local.replication().lastIoError());
             }
             acknowledgeIfEligible(local);
+            role = Role.REPLICA;
+            if (local.replication().io() == ReplicationStatus.IoState.STOPPED && local.replication().lastIoErrno() != 0) {
+                return restartReceiver(local, p, leader);
+            }
+            if (local.replication().ioRunning()) {
+                receiverRetryDelay = RECEIVER_RETRY_FIRST;
+            }
             if (!local.replication().ioRunning() && local.replication().lastIoErrno() == 0 && !local.replication().sqlFailed()) {
                 db.startReplica();
             }
-            role = Role.REPLICA;
             return new Outcome.Following(leader);
         }
         if (!diverged.isEmpty() && diverged.equals(leader)) {
             return new Outcome.Diverged(leader, -1, "held for an operator (failover.onErrant: hold)");
         }
-        // Before replicating from a (new) primary, make sure this member holds nothing the primary lacks.
-        List<ErrantTransactions.ErrantRange> errant = ErrantTransactions.find(local.binlogState(), primaryKnown);
+        // Before replicating from a (new) primary, make sure this member holds nothing the primary lacks. The primary's own
+        // writes are not errant however far they run ahead of its record: a new primary writes from the moment it opens,
+        // and a peer still chained to the old primary receives them before the record says so (fault campaign seed 501).
+        List<ErrantTransactions.ErrantRange> errant = ErrantTransactions.find(local.binlogState(), primaryKnown).stream()
+                .filter(r -> p.serverId() == 0 || r.origin().serverId() != p.serverId())
+                .toList();
         if (!errant.isEmpty()) {
             return diverge(leader, errant, "found before replicating from it");
         }
@@ -684,10 +699,34 @@ public final class HaCycle {
         GtidPosition start = local.slavePosition().merge(local.position()).perDomain();
         acknowledging = null;
         acknowledgeIfEligible(local);
-        db.follow(ReplicationSource.of(p.address(), p.mysqlPort(), replication)
-                .withTls(config.mysql().tls().map(AgentConfig.Tls::caFile)), start);
+        db.follow(source(p), start);
         role = Role.REPLICA;
         following = leader;
+        return new Outcome.Repointed(leader);
+    }
+
+    private ReplicationSource source(MemberRecord primary) {
+        return ReplicationSource.of(primary.address(), primary.mysqlPort(), replication).withTls(config.mysql().tls().map(AgentConfig.Tls::caFile));
+    }
+
+    /**
+     * The receiver stopped on an error the server does not retry by itself (fault campaign seed 501: "Relay log write
+     * failure: could not queue event from master" after the primary's disk filled): replication would stay down until an
+     * operator restarted it. Re-pointing fetches everything after what this member applied again, into new relay logs;
+     * the primary still has it (a purged position is handled before, by a rebuild). Retried with backoff.
+     */
+    private Outcome restartReceiver(DatabaseReading local, MemberRecord primary, String leader) {
+        ReplicationStatus r = local.replication();
+        if (clock.nanoTime() < receiverRetryAtNanos) {
+            return new Outcome.Following(leader + " (its receiver stopped with error " + r.lastIoErrno() + "; re-pointing again in at most "
+                    + receiverRetryDelay.toSeconds() + " s)");
+        }
+        LOG.warn("{}: receiver from {} stopped with error {} ({}); re-pointing from the applied position to fetch the rest again",
+                self, leader, r.lastIoErrno(), r.lastIoError());
+        db.follow(source(primary), local.slavePosition().merge(local.position()).perDomain());
+        receiverRetryAtNanos = clock.nanoTime() + receiverRetryDelay.toNanos();
+        receiverRetryDelay = receiverRetryDelay.multipliedBy(2).compareTo(RECEIVER_RETRY_MAX) > 0 ? RECEIVER_RETRY_MAX
+                : receiverRetryDelay.multipliedBy(2);
         return new Outcome.Repointed(leader);
     }
 
@@ -760,7 +799,7 @@ public final class HaCycle {
         // target with no primary alive): a request whose primary died first is an ordinary failover, in which the most
         // advanced member must win (fault suite, seed 4: the target lagged a peer by 126 transactions).
         if (sw.isPresent() && !sw.get().to().isEmpty() && fresh(sw.get())
-                && (!sw.get().finalPosition().isEmpty() || sw.get().from().isEmpty())) {
+                && (sw.get().handedOver() || sw.get().from().isEmpty())) {
             if (!sw.get().to().equals(self)) {
                 return new Outcome.Deferring(sw.get().to(), "planned switchover target");
             }
@@ -880,6 +919,6 @@ public final class HaCycle {
                 state, healthy, local.reachable() && !local.replication().sqlFailed() && local.replication().lastSqlErrno() == 0,
                 local.eventualPosition().format(), local.binlogState().merge(local.slavePosition()).format(), local.lagMillis(), local.version(),
                 error, m.priority(), m.noFailover(), role == Role.REPLICA && local.replication().ioRunning() ? following : "",
-                clock.currentTimeMillis(), "", role == Role.PRIMARY && local.asyncFallback());
+                clock.currentTimeMillis(), "", role == Role.PRIMARY && local.asyncFallback(), db.serverId());
     }
 }

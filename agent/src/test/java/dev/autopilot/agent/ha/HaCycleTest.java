@@ -366,7 +366,7 @@ class HaCycleTest {
         Outcome o = cycle.run(writable(), view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA));
         assertThat(o).isEqualTo(new Outcome.SteppedDown("db3"));
         assertThat(db.steps).containsExactly("fence", "position");
-        assertThat(store.switchoverRequests).containsExactly(new SwitchoverRequest("db1", "db3", 1, "0-1-10"));
+        assertThat(store.switchoverRequests).containsExactly(new SwitchoverRequest("db1", "db3", 1, "0-1-10", true));
         assertThat(lock.held).isFalse();
     }
 
@@ -401,6 +401,31 @@ class HaCycleTest {
         assertThat(o).isEqualTo(new Outcome.Leading());
         assertThat(store.switchoverCleared).isEqualTo(1);
         assertThat(lock.held).isTrue();
+        assertThat(db.steps).doesNotContain("fence");
+    }
+
+    /**
+     * Found by `autopilot switchover` on a fresh local cluster: with no transaction yet the final position handed over is
+     * empty, the hand-over looked as if it had never happened, the old primary won the ordinary election (same position,
+     * its name sorting first), stepped down again at once, and so on until the request timed out 15 s later.
+     */
+    @Test
+    void switchoverOfAClusterWithoutTransactionsYetBindsTheOldPrimaryToTheTarget() {
+        var handedEmpty = new SwitchoverRequest("db1", "db3", 1, "", true);
+        var noHistory = reading(true, "", ReplicationStatus.notConfigured());
+        Outcome o = cycle.run(noHistory, view(Optional.empty(), Optional.of(handedEmpty), record("db1", Role.NONE, ""),
+                record("db3", Role.REPLICA, "")));
+        assertThat(o).isEqualTo(new Outcome.Deferring("db3", "planned switchover target"));
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void primaryLeadingAgainAfterHandingOverAnEmptyPositionDoesNotStepDownAgain() {
+        leading();
+        var handedEmpty = new SwitchoverRequest("db1", "db3", 1, "", true);
+        Outcome o = cycle.run(writable(), view(Optional.of("db1"), Optional.of(handedEmpty), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.Leading());
+        assertThat(store.switchoverCleared).isEqualTo(1);
         assertThat(db.steps).doesNotContain("fence");
     }
 
@@ -545,6 +570,52 @@ class HaCycleTest {
         cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
         var ahead = reading(true, "0-1-14", replicating("127.0.0.12", true, 0, ""));
         assertThat(cycle.run(ahead, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+    }
+
+    /**
+     * Fault campaign seed 501 (a switchover, the target's agent frozen just after it opened writes): a peer still chained
+     * to the old primary received the new primary's first writes before the new primary's record showed them, and took
+     * them for errant transactions. A primary's own writes are never errant, however far ahead of its record they run.
+     */
+    @Test
+    void peerHoldingTheNewPrimarysFirstWritesBeforeItsRecordShowsThemIsNotRebuilt() {
+        MemberRecord newPrimary = new MemberRecord("db2", "127.0.0.12", 3306, 8008, 4444, Role.PRIMARY, MemberState.RUNNING, true, true,
+                "0-1-10", "0-1-10", 0, "10.11.6", "", 100, false, "", 0, "", false, 12);
+        var chained = reading(true, "0-1-10,0-12-12", replicating("127.0.0.13", true, 0, ""));
+        Outcome o = cycle.run(chained, view(Optional.of("db2"), newPrimary, SELF_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.Repointed("db2"));
+        assertThat(rebuilds).isEmpty();
+    }
+
+    @Test
+    void writesOfAnotherOriginThanThePrimaryAreStillErrant() {
+        MemberRecord newPrimary = new MemberRecord("db2", "127.0.0.12", 3306, 8008, 4444, Role.PRIMARY, MemberState.RUNNING, true, true,
+                "0-1-10", "0-1-10", 0, "10.11.6", "", 100, false, "", 0, "", false, 12);
+        var strayWrite = reading(true, "0-1-10,0-11-11", ReplicationStatus.notConfigured());
+        assertThat(cycle.run(strayWrite, view(Optional.of("db2"), newPrimary, SELF_REPLICA))).isInstanceOf(Outcome.Diverged.class);
+        assertThat(rebuilds).containsExactly("db2:ERRANT_TRANSACTIONS");
+    }
+
+    /**
+     * Fault campaign seed 501 (the primary's disk filled): a replica's receiver stopped with "Relay log write failure:
+     * could not queue event from master" (1595), which the server never retries; it stayed down until the campaign gave
+     * up on it. Re-pointed from the applied position, with backoff.
+     */
+    @Test
+    void replicaWhoseReceiverStoppedOnAnErrorIsRepointedWithBackoff() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        db.steps.clear();
+        var stopped = reading(true, "0-1-10", replicating("127.0.0.12", false, 1595, "Relay log write failure: could not queue event from master"));
+        assertThat(cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Repointed("db2"));
+        assertThat(db.steps).containsExactly("follow 127.0.0.12 from 0-1-10");
+        db.steps.clear();
+        assertThat(cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isInstanceOf(Outcome.Following.class);
+        assertThat(db.steps).isEmpty();
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Repointed("db2"));
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).as("the second wait is 4 s")
+                .isInstanceOf(Outcome.Following.class);
     }
 
     @Test
