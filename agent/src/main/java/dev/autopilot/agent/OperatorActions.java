@@ -8,6 +8,7 @@ import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.agent.ha.HaLoop;
 import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -59,6 +60,19 @@ final class OperatorActions implements AgentControl {
     @Override
     public Optional<ClusterView> cluster() {
         return Optional.ofNullable(loop).map(HaLoop::lastView);
+    }
+
+    @Override
+    public Optional<ClusterView> currentCluster() {
+        ClusterStore c = cluster;
+        if (c == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(c.read());
+        } catch (CoordinationException e) {
+            return Optional.empty();
+        }
     }
 
     @Override

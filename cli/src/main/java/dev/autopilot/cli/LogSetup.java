@@ -16,6 +16,9 @@ import java.util.Map;
  * stderr; {@code AUTOPILOT_LOG_LEVEL=debug} for more. Found by logback through {@code META-INF/services}.
  */
 public final class LogSetup extends ContextAwareBase implements Configurator {
+    /** System property: the level when {@code AUTOPILOT_LOG_LEVEL} is not set (INFO; WARN for commands that print an answer). */
+    static final String DEFAULT_LEVEL = "autopilot.log.level";
+
     /** Libraries whose INFO lines are noise for operators. */
     private static final Map<String, Level> QUIET = Map.of("io.grpc", Level.WARN, "io.netty", Level.WARN, "io.vertx", Level.WARN,
             "io.etcd", Level.WARN, "software.amazon", Level.WARN, "org.mariadb", Level.ERROR);
@@ -35,7 +38,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.addAppender(stderr);
         String level = System.getenv("AUTOPILOT_LOG_LEVEL");
-        root.setLevel(Level.toLevel(level == null ? "INFO" : level, Level.INFO));
+        root.setLevel(Level.toLevel(level == null ? System.getProperty(DEFAULT_LEVEL, "INFO") : level, Level.INFO));
         QUIET.forEach((name, l) -> context.getLogger(name).setLevel(l));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }

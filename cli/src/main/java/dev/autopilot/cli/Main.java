@@ -13,7 +13,13 @@ import dev.autopilot.cli.command.SuperviseCommand;
 import dev.autopilot.cli.command.SwitchoverCommand;
 import dev.autopilot.cli.local.LocalCommand;
 import java.io.PrintWriter;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,11 +30,35 @@ import picocli.CommandLine.Command;
 @Command(name = "autopilot",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
-        description = "Self-assembling, self-healing MySQL/MariaDB clusters.",
-        subcommands = {AgentCommand.class, StatusCommand.class, SwitchoverCommand.class, FailoverCommand.class,
-                PauseCommand.class, ResumeCommand.class, BackupCommand.class, BackupsCommand.class, RestoreCommand.class,
-                LocalCommand.class, SuperviseCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
+        description = "Self-assembling, self-healing MySQL/MariaDB clusters.")
 public final class Main implements Runnable {
+    /**
+     * Every subcommand, in the order usage lists them. Registered in code rather than in {@code @Command(subcommands)}
+     * so that a process running one command builds the model of that one only: picocli's reflection over all of
+     * them was a third of a short command's start-up.
+     */
+    private static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+    /** Commands whose output is their answer: the libraries' INFO lines (a store connection opened) would only be noise. */
+    private static final Set<String> QUIET = Set.of("status", "switchover", "failover", "pause", "resume", "backups");
+
+    private static Map<String, Supplier<Object>> commands() {
+        var m = new LinkedHashMap<String, Supplier<Object>>();
+        m.put("agent", AgentCommand::new);
+        m.put("status", StatusCommand::new);
+        m.put("switchover", SwitchoverCommand::new);
+        m.put("failover", FailoverCommand::new);
+        m.put("pause", PauseCommand::new);
+        m.put("resume", ResumeCommand::new);
+        m.put("backup", BackupCommand::new);
+        m.put("backups", BackupsCommand::new);
+        m.put("restore", RestoreCommand::new);
+        m.put("local", LocalCommand::new);
+        m.put("supervise", SuperviseCommand::new);
+        m.put("ctl", CtlCommand::new);
+        m.put("help", CommandLine.HelpCommand::new);
+        return Collections.unmodifiableMap(m);
+    }
     private final Map<String, String> env;
 
     @CommandLine.Spec
@@ -55,7 +85,14 @@ public final class Main implements Runnable {
 
     /** Builds the command line over {@code env}; tests run commands in-process through this. */
     public static CommandLine commandLine(Map<String, String> env) {
+        return commandLine(env, COMMANDS.keySet());
+    }
+
+    /** The command line with only {@code commands} registered (every one when {@code args} name no known command). */
+    private static CommandLine commandLine(Map<String, String> env, Collection<String> commands) {
         CommandLine cli = new CommandLine(new Main(env));
+        commands.forEach(name -> cli.addSubcommand(name, COMMANDS.get(name).get()));
+        // After the subcommands: picocli hands converters and handlers to the subcommands registered at that moment.
         cli.registerConverter(java.time.Duration.class, new DurationConverter());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
@@ -73,6 +110,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        boolean one = args.length > 0 && COMMANDS.containsKey(args[0]) && !args[0].equals("help");
+        if (one && QUIET.contains(args[0])) {
+            System.setProperty(LogSetup.DEFAULT_LEVEL, "WARN"); // before anything logs: LogSetup reads it once
+        }
+        System.exit(commandLine(System.getenv(), one ? List.of(args[0]) : COMMANDS.keySet()).execute(args));
     }
 }

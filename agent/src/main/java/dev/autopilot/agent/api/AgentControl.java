@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * What the REST API reads from and asks of a running agent. The agent implements it; API tests may use a
- * small stand-in. Reads return the HA loop's latest readings (at most one loop interval old), never block
- * on the store; requests write to the store and return once written.
+ * small stand-in. Reads return the HA loop's latest readings (at most one loop interval old) and never block
+ * on the store, except {@link #currentCluster()}; requests write to the store and return once written.
  */
 public interface AgentControl {
 
@@ -21,6 +21,13 @@ public interface AgentControl {
 
     /** The cluster as the HA loop last read it. */
     Optional<ClusterView> cluster();
+
+    /**
+     * The cluster read from the store now, for {@code GET /cluster}: an operator who has just paused the cluster or asked
+     * for a switchover must see it in the next {@code status}, not a loop interval later. Empty when the store does
+     * not answer (the caller then shows {@link #cluster()}, marked stale). The one read that waits on the store.
+     */
+    Optional<ClusterView> currentCluster();
 
     /**
      * Whether this member holds the leader lock right now (by its own lease clock), or leads on failsafe confirmations

@@ -259,12 +259,14 @@ public final class RestApi implements AutoCloseable {
     private Reply cluster() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("answeredBy", agent.memberName());
-        Optional<ClusterView> view = agent.cluster();
+        Optional<ClusterView> current = agent.currentCluster();
+        Optional<ClusterView> view = current.or(agent::cluster);
         if (view.isEmpty()) {
             json.put("error", "agent starting: the cluster has not been read yet");
             return Reply.json(503, json);
         }
         ClusterView v = view.get();
+        json.put("stale", current.isEmpty()); // the store did not answer: the HA loop's last reading
         json.put("leader", v.leader().orElse(null));
         json.put("paused", v.paused());
         json.put("switchover", v.switchover().orElse(null));
@@ -274,6 +276,7 @@ public final class RestApi implements AutoCloseable {
             ObjectNode node = Reply.JSON.valueToTree(m);
             return node.put("lastError", PublicText.of(m.lastError()));
         }).toList());
+        json.put("roster", v.roster());
         return Reply.json(200, json);
     }
 

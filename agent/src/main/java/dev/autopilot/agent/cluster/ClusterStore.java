@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -73,6 +74,7 @@ public final class ClusterStore implements ClusterWrites {
         Optional<Promotion> lastPromotion = Optional.empty();
         Optional<String> initializedBy = Optional.empty();
         Optional<FailsafeRoster> failsafeRoster = Optional.empty();
+        var roster = new TreeSet<String>();
         for (Versioned v : store.list("")) {
             String key = v.key();
             if (key.startsWith(MEMBERS)) {
@@ -89,10 +91,12 @@ public final class ClusterStore implements ClusterWrites {
                 initializedBy = Optional.of(v.text());
             } else if (key.equals(FAILSAFE)) {
                 failsafeRoster = readable(key, v.value(), bytes -> decode(bytes, FailsafeRoster.class), unreadable);
+            } else if (key.startsWith(ROSTER)) {
+                roster.add(key.substring(ROSTER.length()));
             }
         }
         report(unreadable);
-        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable, failsafeRoster);
+        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable, failsafeRoster, roster);
     }
 
     /** The decoded value, or empty with the reason recorded under {@code key}. */

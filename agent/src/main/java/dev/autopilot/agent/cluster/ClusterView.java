@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One immutable reading of the cluster, taken at the start of an HA cycle; every rule of that cycle decides
@@ -20,15 +22,26 @@ import java.util.TreeMap;
  * @param unreadable    store keys that were skipped because they could not be decoded, with the reason (for
  *                      example {@code members/db3} written by a newer agent version); such a member is missing from
  *                      {@code members} although its agent is alive
+ * @param failsafeRoster the members a failsafe primary asks, when one published it
+ * @param roster        every member that ever joined (a member in it without a record has no running agent); read in
+ *                      the same range read as the rest, so it costs the store nothing more
  */
 public record ClusterView(SortedMap<String, MemberRecord> members, Optional<String> leader, boolean paused,
                           Optional<SwitchoverRequest> switchover, Optional<Promotion> lastPromotion,
                           Optional<String> initializedBy, SortedMap<String, String> unreadable,
-                          Optional<FailsafeRoster> failsafeRoster) {
+                          Optional<FailsafeRoster> failsafeRoster, SortedSet<String> roster) {
 
     public ClusterView {
         members = new TreeMap<>(members);
         unreadable = Collections.unmodifiableSortedMap(new TreeMap<>(unreadable));
+        roster = Collections.unmodifiableSortedSet(new TreeSet<>(roster));
+    }
+
+    /** A view without the roster. */
+    public ClusterView(SortedMap<String, MemberRecord> members, Optional<String> leader, boolean paused,
+                       Optional<SwitchoverRequest> switchover, Optional<Promotion> lastPromotion, Optional<String> initializedBy,
+                       SortedMap<String, String> unreadable, Optional<FailsafeRoster> failsafeRoster) {
+        this(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable, failsafeRoster, new TreeSet<>());
     }
 
     /** A view without a published failsafe roster. */
@@ -40,7 +53,8 @@ public record ClusterView(SortedMap<String, MemberRecord> members, Optional<Stri
 
     /** This view with {@code roster} as the published failsafe roster. */
     public ClusterView withFailsafeRoster(FailsafeRoster roster) {
-        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable, Optional.of(roster));
+        return new ClusterView(members, leader, paused, switchover, lastPromotion, initializedBy, unreadable, Optional.of(roster),
+                this.roster);
     }
 
     /** A view in which every record was readable. */
@@ -61,7 +75,7 @@ public record ClusterView(SortedMap<String, MemberRecord> members, Optional<Stri
     public ClusterView withMember(MemberRecord record) {
         var copy = new TreeMap<>(members);
         copy.put(record.name(), record);
-        return new ClusterView(copy, leader, paused, switchover, lastPromotion, initializedBy, unreadable, failsafeRoster);
+        return new ClusterView(copy, leader, paused, switchover, lastPromotion, initializedBy, unreadable, failsafeRoster, roster);
     }
 
     /** Names of members whose record is in the store but could not be decoded (see {@link #unreadable()}). */

@@ -61,6 +61,11 @@ final class StandInAgent implements AgentControl {
     }
 
     @Override
+    public Optional<ClusterView> currentCluster() {
+        return Optional.empty(); // no store: /cluster answers with the last view, marked stale
+    }
+
+    @Override
     public boolean holdsLock() {
         return lock;
     }

@@ -1,21 +1,46 @@
 package dev.autopilot.cli.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.ClusterView;
+import dev.autopilot.agent.cluster.MemberRecord;
+import dev.autopilot.agent.cluster.Promotion;
+import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.Coordinator;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
-/** An open, read-only view of one cluster's keys in the store. */
+/**
+ * A read-only view of one cluster. A reading comes from an agent's REST API ({@code GET /cluster}: the agent reads the
+ * store for it, so an operator sees what they just changed) when the CLI knows where an agent is and one answers, and
+ * from the coordination store otherwise. The store client (gRPC, Netty) costs a short command about a second of
+ * start-up; a call to an agent costs milliseconds, which is what makes {@code status} quick enough to run in a loop.
+ */
 public final class ClusterConnection implements AutoCloseable {
-    private final ClusterTarget target;
-    private final Coordinator store;
-    private final ClusterStore cluster;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(2);
 
-    ClusterConnection(ClusterTarget target, Coordinator store) {
+    private final ClusterTarget target;
+    private final List<URI> agents;
+    private final Supplier<Coordinator> opener;
+    private final AgentClient client;
+    private Coordinator store;
+
+    /** Reads from the first of {@code agents} that answers, else from the store {@code opener} opens on first need. */
+    ClusterConnection(ClusterTarget target, List<URI> agents, AgentClient client, Supplier<Coordinator> opener) {
         this.target = target;
-        this.store = store;
-        this.cluster = new ClusterStore(store);
+        this.agents = new ArrayList<>(agents);
+        this.client = client;
+        this.opener = opener;
     }
 
     public ClusterTarget target() {
@@ -24,18 +49,88 @@ public final class ClusterConnection implements AutoCloseable {
 
     /** One consistent-enough reading of members, roster, lock holder and flags. */
     public ClusterReading read() {
+        Optional<ClusterReading> stale = Optional.empty();
+        for (int i = 0; i < agents.size(); i++) {
+            URI agent = agents.get(i);
+            Optional<Answer> answer = fromAgent(agent);
+            if (answer.isPresent() && !answer.get().stale()) {
+                if (i > 0) {
+                    agents.remove(i); // ask the one that answered first next time
+                    agents.addFirst(agent);
+                }
+                return answer.get().reading();
+            }
+            stale = stale.or(() -> answer.map(Answer::reading));
+        }
         try {
+            return fromStore();
+        } catch (CommandFailure f) {
+            // Neither the agents nor this command reach the store: an agent's last HA reading beats no answer.
+            return stale.orElseThrow(() -> f);
+        }
+    }
+
+    /** What an agent answered; {@code stale}: its store did not answer, so this is its HA loop's last reading. */
+    private record Answer(ClusterReading reading, boolean stale) {
+    }
+
+    /** Empty when the agent does not answer, is still starting, or is too old to send the roster: the store then decides. */
+    private Optional<Answer> fromAgent(URI agent) {
+        JsonNode body;
+        try {
+            body = client.get(agent, "/cluster", AGENT_TIMEOUT);
+        } catch (CommandFailure f) {
+            return Optional.empty();
+        }
+        if (!body.path("roster").isArray() || !body.path("members").isArray()) {
+            return Optional.empty();
+        }
+        try {
+            var members = new TreeMap<String, MemberRecord>();
+            for (JsonNode m : body.path("members")) {
+                MemberRecord r = JSON.treeToValue(m, MemberRecord.class);
+                members.put(r.name(), r);
+            }
+            var roster = new TreeSet<String>();
+            body.path("roster").forEach(n -> roster.add(n.asText()));
+            var view = new ClusterView(members, text(body, "leader"), body.path("paused").asBoolean(false),
+                    value(body, "switchover", SwitchoverRequest.class), value(body, "lastPromotion", Promotion.class),
+                    text(body, "initializedBy"), new TreeMap<>(), Optional.empty(), roster);
+            return Optional.of(new Answer(new ClusterReading(target.settings().cluster(), view, roster), body.path("stale").asBoolean(false)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            return Optional.empty(); // an answer this version cannot read (another version's agent): ask the store
+        }
+    }
+
+    private static Optional<String> text(JsonNode body, String field) {
+        JsonNode n = body.path(field);
+        return n.isTextual() ? Optional.of(n.asText()) : Optional.empty();
+    }
+
+    private static <T> Optional<T> value(JsonNode body, String field, Class<T> type) throws com.fasterxml.jackson.core.JsonProcessingException {
+        JsonNode n = body.path(field);
+        return n.isObject() ? Optional.of(JSON.treeToValue(n, type)) : Optional.empty();
+    }
+
+    private ClusterReading fromStore() {
+        if (store == null) {
+            store = opener.get();
+        }
+        try {
+            var cluster = new ClusterStore(store);
             var view = cluster.read();
-            var roster = new TreeSet<>(cluster.roster());
-            return new ClusterReading(store.settings().cluster(), view, roster);
+            return new ClusterReading(store.settings().cluster(), view, view.roster());
         } catch (CoordinationException e) {
             throw CommandFailure.unreachable("coordination store " + target.endpoints() + " unreachable while reading cluster '"
-                    + store.settings().cluster() + "' (" + e.getMessage() + ")");
+                    + store.settings().cluster() + "' (" + e.getMessage() + ")"
+                    + (agents.isEmpty() ? "" : "; no agent answered either at " + agents));
         }
     }
 
     @Override
     public void close() {
-        store.close();
+        if (store != null) {
+            store.close();
+        }
     }
 }

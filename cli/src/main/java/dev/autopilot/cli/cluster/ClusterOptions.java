@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
  * {@code --config agent.yaml} (the agent's own file and loader); {@code --etcd URL --cluster NAME};
  * the agent's environment ({@code AUTOPILOT_CLUSTER}, {@code AUTOPILOT_COORDINATION_*}, as inside a
  * container, read by the agent's own rules); the local cluster under {@code --dir} (default {@code ./.local}) when one is up.
+ * Each also names the agents a read may ask instead of the store: {@code --api}, then the configured member's own API,
+ * or every member of a local cluster.
  */
 public final class ClusterOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "An agent's configuration file (agent.yaml).")
@@ -40,6 +42,11 @@ public final class ClusterOptions {
                     + "secrets.dir, or the local cluster's).")
     Path tokenFile;
 
+    @Option(names = "--api", paramLabel = "URL", split = ",",
+            description = "Agents' REST API roots to read the cluster from before the store, e.g. http://10.0.0.1:8008 (default: the "
+                    + "member of --config or of AUTOPILOT_MEMBER_ADDRESS, every member of a local cluster).")
+    List<URI> api;
+
     @Option(names = "--api-ca", paramLabel = "FILE",
             description = "CA certificate (PEM) of the agents' HTTPS API: call them over HTTPS and verify them (default: api.tls.caFile "
                     + "of --config, or AUTOPILOT_API_TLS_CA_FILE).")
@@ -56,14 +63,15 @@ public final class ClusterOptions {
             } catch (InvalidConfigException e) {
                 throw CommandFailure.usage(config + " is invalid: " + String.join("; ", e.problems()));
             }
+            String host = List.of("", "0.0.0.0", "::", "[::]").contains(c.api().address()) ? c.member().address() : c.api().address();
             return new ClusterTarget(store, tokenSources(env, c.secretsDir()),
-                    apiCa(env).or(() -> c.api().tls().map(AgentConfig.Tls::caFile)));
+                    apiCa(env).or(() -> c.api().tls().map(AgentConfig.Tls::caFile)), agents(apiRoot(c.api().scheme(), host, c.api().port())));
         }
         if (etcd != null && !etcd.isEmpty()) {
             if (cluster == null) {
                 throw CommandFailure.usage("--etcd needs --cluster NAME (the agents' 'cluster' setting)");
             }
-            return new ClusterTarget(CoordinatorSettings.etcd(cluster, etcd), tokenSources(env, Optional.empty()), apiCa(env));
+            return new ClusterTarget(CoordinatorSettings.etcd(cluster, etcd), tokenSources(env, Optional.empty()), apiCa(env), agents());
         }
         if (env.containsKey("AUTOPILOT_CLUSTER") && dir == null) {
             Optional<Path> secretsDir = Optional.ofNullable(env.get("AUTOPILOT_SECRETS_DIR")).map(Path::of);
@@ -74,16 +82,34 @@ public final class ClusterOptions {
             } catch (InvalidConfigException e) {
                 throw CommandFailure.usage("the AUTOPILOT_* environment is invalid: " + String.join("; ", e.problems()));
             }
-            return new ClusterTarget(store, tokenSources(env, secretsDir), apiCa(env));
+            String address = env.getOrDefault(AgentConfigLoader.environmentName("member.address"), "");
+            String port = env.getOrDefault(AgentConfigLoader.environmentName("api.port"), "8008");
+            Optional<Path> ca = apiCa(env);
+            return new ClusterTarget(store, tokenSources(env, secretsDir), ca, address.isBlank() || !port.matches("\\d{1,5}")
+                    ? agents() : agents(apiRoot(ca.isPresent() ? "https" : "http", address, Integer.parseInt(port))));
         }
         LocalLayout layout = LocalLayout.of(dir);
         Optional<LocalState> local = layout.readState();
         if (local.isPresent()) {
             var settings = CoordinatorSettings.etcd(local.get().cluster(), List.of(URI.create(local.get().etcdEndpoint())));
-            return new ClusterTarget(settings, tokenSources(env, Optional.of(layout.secrets())), apiCa(env));
+            var state = local.get();
+            return new ClusterTarget(settings, tokenSources(env, Optional.of(layout.secrets())), apiCa(env), agents(
+                    java.util.stream.IntStream.rangeClosed(1, state.members()).mapToObj(n -> apiRoot("http", state.memberAddress(n), 8008))
+                            .toArray(URI[]::new)));
         }
         throw CommandFailure.usage("no cluster given: use --config agent.yaml, or --etcd URL --cluster NAME, or start one with "
                 + "'autopilot local up' (no local cluster in " + layout.root() + ")");
+    }
+
+    /** {@code --api} first, then {@code known}. */
+    private List<URI> agents(URI... known) {
+        List<URI> all = new ArrayList<>(api == null ? List.of() : api);
+        all.addAll(List.of(known));
+        return all;
+    }
+
+    private static URI apiRoot(String scheme, String host, int port) {
+        return URI.create(scheme + "://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port + "/");
     }
 
     private Optional<Path> apiCa(Map<String, String> env) {

@@ -6,6 +6,7 @@ import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.coordination.CoordinatorSettings;
 import dev.autopilot.coordination.Coordinators;
 import dev.autopilot.coordination.support.PemTls;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,11 +21,20 @@ import java.util.stream.Collectors;
  * @param apiCaFile the agents' {@code api.tls.caFile}: with it every call is HTTPS and the agent's certificate must be
  *                  issued by this CA for the address its member record names, so the token never reaches an address
  *                  a store writer made up; without it calls are plain HTTP
+ * @param agentApis API roots of agents known without the store ({@code --api}, the agent's own configuration, a local
+ *                  cluster): reads ask them first (see {@link ClusterConnection})
  */
-public record ClusterTarget(CoordinatorSettings settings, List<TokenSource> tokenSources, Optional<Path> apiCaFile) {
+public record ClusterTarget(CoordinatorSettings settings, List<TokenSource> tokenSources, Optional<Path> apiCaFile,
+                            List<URI> agentApis) {
 
     public ClusterTarget {
         tokenSources = List.copyOf(tokenSources);
+        agentApis = List.copyOf(agentApis);
+    }
+
+    /** A target read through the store only. */
+    public ClusterTarget(CoordinatorSettings settings, List<TokenSource> tokenSources, Optional<Path> apiCaFile) {
+        this(settings, tokenSources, apiCaFile, List.of());
     }
 
     /** A client of the agents' REST API presenting {@code token} (null: read-only calls). */
@@ -32,18 +42,24 @@ public record ClusterTarget(CoordinatorSettings settings, List<TokenSource> toke
         return new AgentClient(token, apiCaFile.map(ca -> PemTls.context(ca, null, null, "api.tls.caFile")));
     }
 
-    /** Opens the store with short timeouts, so an unreachable store fails the command in seconds. */
+    /**
+     * A view of the cluster that asks the agents in {@link #agentApis()} first and opens the store only when none answers
+     * (with short timeouts, so an unreachable store fails the command in seconds).
+     */
     public ClusterConnection connect() {
-        Coordinator store;
+        return new ClusterConnection(this, agentApis, client(null), this::openStore);
+    }
+
+    private Coordinator openStore() {
         try {
-            store = Coordinators.open(settings.withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(4)));
+            return Coordinators.open(settings.withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(4)));
         } catch (CoordinationException e) {
             throw CommandFailure.unreachable("coordination store " + endpoints() + " unreachable (" + e.getMessage()
-                    + "); is it running? (local cluster: 'autopilot local up')");
+                    + "); is it running? (local cluster: 'autopilot local up')"
+                    + (agentApis.isEmpty() ? "" : "; no agent answered at " + agentApis + " either"));
         } catch (IllegalArgumentException e) {
             throw CommandFailure.usage(e.getMessage().replace('\n', ' '));
         }
-        return new ClusterConnection(this, store);
     }
 
     /** The operator token for mutating requests. */

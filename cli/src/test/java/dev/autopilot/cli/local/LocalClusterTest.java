@@ -132,8 +132,27 @@ class LocalClusterTest {
         assertThat(again.err()).contains("a local cluster already runs");
     }
 
+    /**
+     * A new user's first switchover: no transaction exists yet, so the final position the old primary hands over is
+     * empty. It used to look like no hand-over at all: the old primary won the ordinary election again and stepped down
+     * again, round after round, until the request timed out (HaCycleTest has the rule).
+     */
     @Test
     @Order(2)
+    void aSwitchoverRightAfterUpHandsOverAlthoughTheClusterHasNoTransactionYet() throws Exception {
+        JsonNode before = status();
+        String old = before.path("primary").asText();
+        before.path("members").forEach(m -> assertThat(m.path("gtidPosition").asText()).as("a fresh cluster has no transaction yet: " + m)
+                .isEmpty());
+        Run r = cli("switchover", "--timeout", "20s");
+        assertThat(r.exit()).as(r + logs()).isZero();
+        assertThat(r.out()).contains("switchover done:", "(was " + old + ")");
+        assertThat(primary()).isNotEqualTo(old);
+        await("all healthy again").atMost(Duration.ofSeconds(30)).until(() -> cli("status").exit() == 0);
+    }
+
+    @Test
+    @Order(3)
     void unauthenticatedMutatingCallsAreRefusedAndChangeNothing() throws Exception {
         String member = status().path("members").get(0).path("address").asText();
         HttpClient http = HttpClient.newHttpClient();
@@ -155,7 +174,7 @@ class LocalClusterTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void pauseAndResumeGoThroughAnAgentAndShowInStatus() throws Exception {
         Run pause = cli("pause");
         assertThat(pause.exit()).as(pause.toString()).isZero();
@@ -167,7 +186,7 @@ class LocalClusterTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void backupTakesASnapshotThatBackupsListsAndRestoreUses() throws Exception {
         Run backup = cli("backup");
         assertThat(backup.exit()).as(backup.toString()).isZero();
@@ -185,7 +204,7 @@ class LocalClusterTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void switchoverMovesThePrimaryAndRefusalsExitNonZero() throws Exception {
         String old = primary();
         Run bad = cli("switchover", "--to", "db9");
@@ -202,7 +221,7 @@ class LocalClusterTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aClientThroughHaproxyKeepsWritingWhileLocalKillCrashesThePrimaryAndItRejoins() throws Exception {
         String appPassword = Files.readString(dir.resolve("secrets/app-password")).strip();
         String url = "jdbc:mariadb://" + BASE + ".1:3306/app?connectTimeout=1000&socketTimeout=2000";
@@ -254,7 +273,7 @@ class LocalClusterTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void partitionFreezesAMemberAndItComesBack() throws Exception {
         String replica = "";
         for (JsonNode m : status().path("members")) {
@@ -266,5 +285,21 @@ class LocalClusterTest {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.out()).contains(replica + " frozen", replica + " resumed");
         await("healthy again").atMost(Duration.ofSeconds(30)).until(() -> cli("status").exit() == 0);
+    }
+    /** status asks an agent's REST API and needs no store; with no agent answering it reads the store. */
+    @Test
+    @Order(9)
+    void statusReadsAnAgentWithoutTheStoreAndTheStoreWhenNoAgentAnswers() throws Exception {
+        Run viaAgent = cli("status", "--json", "--api", "http://" + BASE + ".12:8008", "--etcd", "http://127.0.7.250:2379", "--cluster", "local");
+        assertThat(viaAgent.exit()).as(viaAgent.toString()).isZero();
+        JsonNode agentView = JSON.readTree(viaAgent.out());
+        assertThat(agentView.path("members")).hasSize(3);
+        assertThat(agentView.path("primary").asText()).isNotEmpty();
+        Run viaStore = cli("status", "--json", "--api", "http://127.0.7.250:8008", "--etcd", "http://" + BASE + ".1:2379", "--cluster", "local");
+        assertThat(viaStore.exit()).as(viaStore.toString()).isZero();
+        assertThat(JSON.readTree(viaStore.out()).path("primary").asText()).isEqualTo(agentView.path("primary").asText());
+        Run neither = cli("status", "--api", "http://127.0.7.250:8008", "--etcd", "http://127.0.7.250:2379", "--cluster", "local");
+        assertThat(neither.exit()).as(neither.toString()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(neither.err()).contains("127.0.7.250:2379", "no agent answered");
     }
 }
