@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Footprint of a real local cluster as a new user runs it (issue 14): starts `bin/autopilot local up` (3 members,
+# backups on), lets it idle, then prints per agent and per mariadbd the resident memory, heap in use (agents), threads
+# and CPU over the window (median of the members), and how long the quick CLI commands take: `status` (median of
+# STATUS_RUNS) and the time until a `switchover` has been issued (the agent answered the request).
+#   bench/footprint/run.sh                      # 60 s settle + 60 s window, 10 status runs
+#   FOOTPRINT_SETTLE=10 FOOTPRINT_SECONDS=20 STATUS_RUNS=5 bench/footprint/run.sh
+# Targets (issue 14): agent RSS <= 64 MB, idle CPU <= 0.5 % of a core; status <= 0.3 s; switchover issued <= 0.3 s.
+# Run it on an otherwise idle machine: CPU and timing figures measure the machine as much as the agent.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+settle="${FOOTPRINT_SETTLE:-60}"
+seconds="${FOOTPRINT_SECONDS:-60}"
+runs="${STATUS_RUNS:-10}"
+base="${FOOTPRINT_ADDRESS_BASE:-127.0.83}"
+. "$root/bin/jdk.sh"; autopilot_find_jdk
+[[ -f "$root/cli/target/autopilot.jar" ]] || (cd "$root" && mvn -B -q -DskipTests install >/dev/null)
+work="$(mktemp -d /tmp/footprint.XXXXXX)"
+cli() { "$root/bin/autopilot" "$@" --dir "$work/cluster"; }
+trap 'cli local down >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+echo "footprint: starting a 3-member local cluster on $base.x ..."
+cli local up --detach -n 3 --address-base "$base" >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 2; }
+sleep "$settle"
+
+# Agents are the processes local up started (state.json); each one's mariadbd is its child.
+mapfile -t agents < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print("\n".join(str(p["pid"]) for p in s["processes"] if p["name"].startswith("db")))' "$work/cluster/state.json")
+databases=()
+for a in "${agents[@]}"; do databases+=("$(pgrep -P "$a" mariadbd | head -1)"); done
+hz=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+declare -A t0
+for p in "${agents[@]}" "${databases[@]}"; do t0[$p]=$(ticks "$p"); done
+s0=$(date +%s.%N); sleep "$seconds"; s1=$(date +%s.%N)
+
+median() { sort -n | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+row() { # name pid...
+  local name=$1; shift
+  local rss=() cpu=() thr=()
+  for p in "$@"; do
+    rss+=("$(awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$p/status")")
+    thr+=("$(awk '/^Threads/ {print $2}' "/proc/$p/status")")
+    cpu+=("$(awk -v a="${t0[$p]}" -v b="$(ticks "$p")" -v s0="$s0" -v s1="$s1" -v hz="$hz" 'BEGIN {printf "%.3f", 100*(b-a)/hz/(s1-s0)}')")
+  done
+  printf "  %-9s RSS %s MB (median; members: %s)   threads %s   CPU %s %% of a core (members: %s)\n" "$name" \
+    "$(printf '%s\n' "${rss[@]}" | median)" "${rss[*]}" "$(printf '%s\n' "${thr[@]}" | median)" \
+    "$(printf '%s\n' "${cpu[@]}" | median)" "${cpu[*]}"
+}
+echo "idle window: ${seconds} s after ${settle} s settling, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+row agent "${agents[@]}"
+row mariadbd "${databases[@]}"
+heap=()
+for p in "${agents[@]}"; do
+  heap+=("$("$JAVA_HOME/bin/jcmd" "$p" GC.heap_info 2>/dev/null | awk '/used/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); printf "%.1f", v/1024; exit}}')")
+done
+echo "  agent heap in use: ${heap[*]} MB"
+
+# The quick commands, as an operator runs them in a loop.
+status=()
+for _ in $(seq "$runs"); do
+  s=$(date +%s%N); cli status >/dev/null; e=$(date +%s%N); status+=("$(( (e - s) / 1000000 ))")
+done
+echo "  status:    $(printf '%s\n' "${status[@]}" | median) ms median of $runs (runs: ${status[*]})   target <= 300 ms"
+s=$(date +%s%N)
+cli switchover --timeout 30s >"$work/switchover.log" 2>&1 &
+sw=$!
+until grep -q "switchover requested" "$work/switchover.log" 2>/dev/null || ! kill -0 "$sw" 2>/dev/null; do sleep 0.01; done
+e=$(date +%s%N)
+wait "$sw" || { cat "$work/switchover.log"; exit 1; }
+echo "  switchover issued after $(( (e - s) / 1000000 )) ms (the agent accepted it); $(grep 'switchover done' "$work/switchover.log")   target <= 300 ms"
