@@ -80,11 +80,9 @@ public final class HaCycle {
     private Promotion afterPromotion;
     private Boolean acknowledging;
     private boolean fellBack;
-    /** Backoff of re-pointing a receiver that stopped on an error (see restartReceiver). */
-    private static final Duration RECEIVER_RETRY_FIRST = Duration.ofSeconds(2);
-    private static final Duration RECEIVER_RETRY_MAX = Duration.ofSeconds(60);
-    private Duration receiverRetryDelay = RECEIVER_RETRY_FIRST;
-    private long receiverRetryAtNanos;
+    /** Restarts of a replication thread that stopped on an error (see restartReceiver, restartApplier). */
+    private final Retry receiverRetry = new Retry();
+    private final Retry applierRetry = new Retry();
     private String switchoverSeen = "";
     private long switchoverSeenAtNanos;
 
@@ -676,7 +674,13 @@ public final class HaCycle {
                 return restartReceiver(local, p, leader);
             }
             if (local.replication().ioRunning()) {
-                receiverRetryDelay = RECEIVER_RETRY_FIRST;
+                receiverRetry.reset();
+            }
+            if (local.replication().sqlFailed()) {
+                return restartApplier(local, leader);
+            }
+            if (local.replication().sqlRunning()) {
+                applierRetry.reset();
             }
             if (!local.replication().ioRunning() && local.replication().lastIoErrno() == 0 && !local.replication().sqlFailed()) {
                 db.startReplica();
@@ -717,17 +721,59 @@ public final class HaCycle {
      */
     private Outcome restartReceiver(DatabaseReading local, MemberRecord primary, String leader) {
         ReplicationStatus r = local.replication();
-        if (clock.nanoTime() < receiverRetryAtNanos) {
+        if (!receiverRetry.due(clock.nanoTime())) {
             return new Outcome.Following(leader + " (its receiver stopped with error " + r.lastIoErrno() + "; re-pointing again in at most "
-                    + receiverRetryDelay.toSeconds() + " s)");
+                    + receiverRetry.delay().toSeconds() + " s)");
         }
         LOG.warn("{}: receiver from {} stopped with error {} ({}); re-pointing from the applied position to fetch the rest again",
                 self, leader, r.lastIoErrno(), r.lastIoError());
         db.follow(source(primary), local.slavePosition().merge(local.position()).perDomain());
-        receiverRetryAtNanos = clock.nanoTime() + receiverRetryDelay.toNanos();
-        receiverRetryDelay = receiverRetryDelay.multipliedBy(2).compareTo(RECEIVER_RETRY_MAX) > 0 ? RECEIVER_RETRY_MAX
-                : receiverRetryDelay.multipliedBy(2);
+        receiverRetry.attempted(clock.nanoTime());
         return new Outcome.Repointed(leader);
+    }
+
+    /**
+     * The applier stopped on an error (fault campaign seed 502: "The table 'w' is full", 1114, while the replica's disk
+     * was full): the server never restarts it, so the replica stayed down after the disk had room again. Restarting it
+     * retries the same event, never skips one: an error that is for good (a diverged row) fails again, and the member
+     * stays unhealthy and unpromotable as before. Retried with backoff.
+     */
+    private Outcome restartApplier(DatabaseReading local, String leader) {
+        ReplicationStatus r = local.replication();
+        if (!applierRetry.due(clock.nanoTime())) {
+            return new Outcome.Following(leader + " (its applier stopped with error " + r.lastSqlErrno() + "; restarting it again in at most "
+                    + applierRetry.delay().toSeconds() + " s)");
+        }
+        LOG.warn("{}: applier stopped with error {} ({}); restarting it to retry the event", self, r.lastSqlErrno(), r.lastSqlError());
+        db.startReplica();
+        applierRetry.attempted(clock.nanoTime());
+        return new Outcome.Following(leader + " (its applier stopped with error " + r.lastSqlErrno() + "; restarted)");
+    }
+
+    /** Doubling waits, 2 s up to 60 s, between restarts of a replication thread that keeps stopping on an error. */
+    private static final class Retry {
+        private static final Duration FIRST = Duration.ofSeconds(2);
+        private static final Duration MAX = Duration.ofSeconds(60);
+        private Duration delay = FIRST;
+        private long atNanos = Long.MIN_VALUE;
+
+        boolean due(long nowNanos) {
+            return atNanos == Long.MIN_VALUE || nowNanos - atNanos >= 0;
+        }
+
+        void attempted(long nowNanos) {
+            atNanos = nowNanos + delay.toNanos();
+            delay = delay.multipliedBy(2).compareTo(MAX) > 0 ? MAX : delay.multipliedBy(2);
+        }
+
+        Duration delay() {
+            return delay;
+        }
+
+        void reset() {
+            delay = FIRST;
+            atNanos = Long.MIN_VALUE;
+        }
     }
 
     /**

@@ -618,6 +618,28 @@ class HaCycleTest {
                 .isInstanceOf(Outcome.Following.class);
     }
 
+    /**
+     * Fault campaign seed 502 (a replica's disk full): its applier stopped with "The table 'w' is full" (1114) and stayed
+     * stopped after the disk had room again. Restarted with backoff; a restart retries the event, never skips it.
+     */
+    @Test
+    void replicaWhoseApplierStoppedOnAnErrorIsRestartedWithBackoff() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        db.steps.clear();
+        var full = new ReplicationStatus(true, ReplicationStatus.IoState.RUNNING, false, 0, "", 1114, "The table 'w' is full",
+                Optional.of(0L), "127.0.0.12", 3306, "", "");
+        var stopped = reading(true, "0-1-10", full);
+        assertThat(cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isInstanceOf(Outcome.Following.class);
+        assertThat(db.steps).containsExactly("startReplica");
+        db.steps.clear();
+        cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).as("within the backoff").isEmpty();
+        clock.advance(Duration.ofSeconds(3));
+        cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        assertThat(db.steps).containsExactly("startReplica");
+        assertThat(rebuilds).isEmpty();
+    }
+
     @Test
     void replicaWhosePositionThePrimaryPurgedIsRebuilt() {
         cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
