@@ -226,13 +226,18 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Provisions the member again (newest snapshot, else a live clone; after purged binlogs a live clone), under a new
+     * Provisions the member again (newest snapshot, else a live clone; after purged or unreadable binlogs a live clone), under a new
      * server_id, off the HA loop; once at a time, retried with backoff until it succeeds (see {@link Rebuild}).
      */
     private void rebuildFrom(String primary, HaCycle.RebuildReason reason) {
         boolean diverged = reason == HaCycle.RebuildReason.ERRANT_TRANSACTIONS;
         AtomicBoolean ownDataCleared = new AtomicBoolean();
-        rebuild.start(diverged ? "holds transactions primary " + primary + " never had" : "primary " + primary + " purged the binlogs it needs",
+        String why = switch (reason) {
+            case ERRANT_TRANSACTIONS -> "holds transactions primary " + primary + " never had";
+            case BINLOGS_PURGED -> "primary " + primary + " purged the binlogs it needs";
+            case BINLOG_UNREADABLE -> "primary " + primary + " cannot send its binlog from this member's position";
+        };
+        rebuild.start(why,
                 () -> {
                     server.stop();
                     if (!ownDataCleared.get()) {

@@ -619,6 +619,48 @@ class HaCycleTest {
     }
 
     /**
+     * FaultScenariosTest, seed 501 (the primary's disk full): the primary kept a torn event in its binlog, and every
+     * replica's receiver stopped on it ("log event entry exceeded max_allowed_packet", 1236) however often it was
+     * re-pointed. After three re-points the member is rebuilt by live clone, past the torn event.
+     */
+    @Test
+    void replicaThatCannotReadThePrimarysBinlogAfterThreeRepointsIsRebuilt() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        var torn = reading(true, "0-1-10", replicating("127.0.0.12", false, 1236, "Got fatal error 1236 from master when reading data from"
+                + " binary log: 'log event entry exceeded max_allowed_packet; Increase max_allowed_packet on master'"));
+        for (int seconds : new int[] {0, 3, 5}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            assertThat(cycle.run(torn, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Repointed("db2"));
+        }
+        assertThat(rebuilds).isEmpty();
+        clock.advance(Duration.ofSeconds(9));
+        assertThat(cycle.run(torn, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isInstanceOf(Outcome.FellBehind.class);
+        assertThat(rebuilds).containsExactly("db2:BINLOG_UNREADABLE");
+    }
+
+    @Test
+    void replicaThatCannotQueueThePrimarysEventsAfterThreeRepointsIsRebuilt() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        var torn = reading(true, "0-1-10", replicating("127.0.0.12", false, 1595, "Relay log write failure: could not queue event from master"));
+        for (int seconds : new int[] {0, 3, 5, 9}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            cycle.run(torn, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        }
+        assertThat(rebuilds).containsExactly("db2:BINLOG_UNREADABLE");
+    }
+
+    @Test
+    void progressBetweenReceiverErrorsStartsTheCountAfresh() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        for (int i = 0; i < 6; i++) {
+            clock.advance(Duration.ofSeconds(61));
+            var stopped = reading(true, "0-1-" + (10 + i), replicating("127.0.0.12", false, 1595, "could not queue event"));
+            assertThat(cycle.run(stopped, view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Repointed("db2"));
+        }
+        assertThat(rebuilds).isEmpty();
+    }
+
+    /**
      * Fault campaign seed 502 (a replica's disk full): its applier stopped with "The table 'w' is full" (1114) and stayed
      * stopped after the disk had room again. Restarted with backoff; a restart retries the event, never skips it.
      */
