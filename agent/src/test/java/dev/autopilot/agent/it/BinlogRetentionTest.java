@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -53,9 +52,9 @@ class BinlogRetentionTest {
             Files.move(away, objects);
             await(first + " archived, then purged").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                     .untilAsserted(() -> assertThat(binlogs(primary)).doesNotContain(first));
-            try (Stream<Path> archived = Files.walk(objects.resolve("binlogs"))) {
-                assertThat(archived.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith(first + "."));
-            }
+            // Archived before it was purged. The archive itself may be gone again by now: with a snapshot every second the
+            // snapshot retention soon drops archived binlogs the kept snapshots cover (CI saw it 79 ms after the upload).
+            assertThat(primary.logContains("archived binlog " + first + " of server")).as(primary.logTail(30)).isTrue();
             assertThat(primary.logContains("purged")).isTrue();
 
             // A replica away while everything after its position is purged cannot resume; it is provisioned again.
