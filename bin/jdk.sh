@@ -38,7 +38,8 @@ autopilot_jvm_flags() {
   esac
   # Commands operators run in loops start from a class-data archive of their own (AppCDS): its first run writes it
   # beside the jar, every later one maps the classes it loaded (picocli, Jackson, the HTTP call) instead of loading
-  # them again, a third less start-up CPU. A rebuilt jar invalidates it and the next run writes it anew. Skipped where
+  # them again, a third less start-up CPU. The caller names a directory per build of the jar (an archive of another
+  # build is refused, and AutoCreateSharedArchive does not replace it). Skipped where
   # the directory cannot be written; CDS never fails a command, so its log lines are off (they would go to stdout).
   local cds="${2:-}"
   case "${1:-}" in
