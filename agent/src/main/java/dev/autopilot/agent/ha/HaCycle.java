@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class HaCycle {
     private static final Logger LOG = LoggerFactory.getLogger(HaCycle.class);
+    /** Re-points at one position after which a receiver stopped on a stream error is rebuilt instead. */
+    private static final int UNREADABLE_AFTER_ATTEMPTS = 3;
+    /** Receiver errors about the primary's binlog stream itself: 1236 (fatal error reading it), 1595 (event not queued). */
+    private static final Set<Integer> STREAM_ERRORS = Set.of(1236, 1595);
     /** How long a switchover request counts, measured by each member's own clock from when it first saw it. */
     static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(15);
     static final Duration RELAY_LOG_TIMEOUT = Duration.ofSeconds(30);
@@ -82,9 +86,6 @@ public final class HaCycle {
     private boolean fellBack;
     /** Restarts of a replication thread that stopped on an error (see restartReceiver, restartApplier). */
     private final Retry receiverRetry = new Retry();
-    private static final int UNREADABLE_AFTER_ATTEMPTS = 3;
-    /** Receiver errors about the primary's binlog stream itself: 1236 (fatal error reading it), 1595 (event not queued). */
-    private static final Set<Integer> STREAM_ERRORS = Set.of(1236, 1595);
     private final Retry applierRetry = new Retry();
     private String switchoverSeen = "";
     private long switchoverSeenAtNanos;
@@ -692,20 +693,23 @@ public final class HaCycle {
         // Before replicating from a (new) primary, make sure this member holds nothing the primary lacks. The primary's own
         // writes are not errant however far they run ahead of its record: a new primary writes from the moment it opens,
         // and a peer still chained to the old primary receives them before the record says so (fault campaign seed 501).
-        List<ErrantTransactions.ErrantRange> errant = ErrantTransactions.find(local.binlogState(), primaryKnown).stream()
-                .filter(r -> p.serverId() == 0 || r.origin().serverId() != p.serverId())
-                .toList();
+        List<ErrantTransactions.ErrantRange> errant = ErrantTransactions.find(local.binlogState(), primaryKnown, p.serverId());
         if (!errant.isEmpty()) {
             return diverge(leader, errant, "found before replicating from it");
         }
         // A former primary's own writes are in its binlog, not in gtid_slave_pos: start from everything it has.
-        GtidPosition start = local.slavePosition().merge(local.position()).perDomain();
+        GtidPosition start = appliedPosition(local);
         acknowledging = null;
         acknowledgeIfEligible(local);
         db.follow(source(p), start);
         role = Role.REPLICA;
         following = leader;
         return new Outcome.Repointed(leader);
+    }
+
+    /** Where replication starts: a former primary's own writes are in its binlog, not in gtid_slave_pos. */
+    private static GtidPosition appliedPosition(DatabaseReading local) {
+        return local.slavePosition().merge(local.position()).perDomain();
     }
 
     private ReplicationSource source(MemberRecord primary) {
@@ -738,7 +742,7 @@ public final class HaCycle {
         }
         LOG.warn("{}: receiver from {} stopped with error {} ({}); re-pointing from the applied position to fetch the rest again",
                 self, leader, r.lastIoErrno(), r.lastIoError());
-        db.follow(source(primary), local.slavePosition().merge(local.position()).perDomain());
+        db.follow(source(primary), appliedPosition(local));
         receiverRetry.attempted(clock.nanoTime());
         return new Outcome.Repointed(leader);
     }

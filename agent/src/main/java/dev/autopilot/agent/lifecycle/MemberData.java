@@ -156,9 +156,7 @@ public final class MemberData {
                 Optional<RestoredCopy> copy = provisionFromSnapshot(inTarget);
                 GtidPosition primaryKnown = GtidPosition.parse(view.leaderRecord().map(MemberRecord::knownGtids).orElse(""));
                 long primaryServerId = view.leaderRecord().map(MemberRecord::serverId).orElse(0L);
-                var unknown = copy.map(c -> ErrantTransactions.find(c.gtidPosition(), primaryKnown)).orElse(List.of()).stream()
-                        .filter(r -> primaryServerId == 0 || r.origin().serverId() != primaryServerId) // its own writes, newer than its record
-                        .toList();
+                var unknown = copy.map(c -> ErrantTransactions.find(c.gtidPosition(), primaryKnown, primaryServerId)).orElse(List.of());
                 if (!unknown.isEmpty()) {
                     // Taken from a member before it diverged: replicating on top of it would find it errant again.
                     LOG.warn("{}: snapshot at GTID position {} holds transactions primary {} never had ({}); not using it;"

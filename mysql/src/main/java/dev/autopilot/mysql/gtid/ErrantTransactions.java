@@ -49,6 +49,14 @@ public final class ErrantTransactions {
         return List.copyOf(out);
     }
 
+    /**
+     * As {@link #find(GtidPosition, GtidPosition)}, leaving out the primary's own origin ({@code primaryServerId}; 0 when
+     * unknown): a primary's own writes are never errant, however far they run ahead of the history it published.
+     */
+    public static List<ErrantRange> find(GtidPosition local, GtidPosition primaryKnown, long primaryServerId) {
+        return find(local, primaryKnown).stream().filter(r -> primaryServerId == 0 || r.origin().serverId() != primaryServerId).toList();
+    }
+
     /** MySQL: the GTIDs in {@code local} that are not in {@code primary}. */
     public static GtidSet find(GtidSet local, GtidSet primary) {
         return local.minus(primary);
