@@ -47,6 +47,8 @@ public final class HaCycle {
     private static final int UNREADABLE_AFTER_ATTEMPTS = 3;
     /** Receiver errors about the primary's binlog stream itself: 1236 (fatal error reading it), 1595 (event not queued). */
     private static final Set<Integer> STREAM_ERRORS = Set.of(1236, 1595);
+    /** A connected receiver that fetched nothing this long while the primary holds more is stalled: 3 × slave_net_timeout. */
+    private static final Duration RECEIVER_STALL = Duration.ofSeconds(15);
     /** How long a switchover request counts, measured by each member's own clock from when it first saw it. */
     static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(15);
     static final Duration RELAY_LOG_TIMEOUT = Duration.ofSeconds(30);
@@ -87,6 +89,9 @@ public final class HaCycle {
     /** Restarts of a replication thread that stopped on an error (see restartReceiver, restartApplier). */
     private final Retry receiverRetry = new Retry();
     private final Retry applierRetry = new Retry();
+    /** What this member had received when it last fetched something, and since when (see receiverStalled). */
+    private String receivedSeen;
+    private long receivedSinceNanos;
     private String switchoverSeen = "";
     private long switchoverSeenAtNanos;
 
@@ -653,7 +658,9 @@ public final class HaCycle {
         }
         if (!p.healthy()) {
             // Its record was read from a database that did not answer (a full disk, a stall): it names no history, and
-            // comparing against it would take every transaction here for an errant one (fault campaign seed 31).
+            // comparing against it would take every transaction here for an errant one (fault campaign seed 31). Nor is
+            // a receiver that fetches nothing from it meanwhile stalled: the stall clock starts when it answers again.
+            receivedSeen = null;
             return new Outcome.Following(leader + " (waiting for its database to answer)");
         }
         GtidPosition primaryKnown = GtidPosition.parse(p.knownGtids());
@@ -677,7 +684,13 @@ public final class HaCycle {
             acknowledgeIfEligible(local);
             role = Role.REPLICA;
             if (local.replication().io() == ReplicationStatus.IoState.STOPPED && local.replication().lastIoErrno() != 0) {
-                return restartReceiver(local, p, leader);
+                ReplicationStatus r = local.replication();
+                return restartReceiver(local, p, leader, "stopped with error " + r.lastIoErrno() + " (" + r.lastIoError() + ")",
+                        STREAM_ERRORS.contains(r.lastIoErrno()));
+            }
+            if (receiverStalled(local, primaryKnown)) {
+                return restartReceiver(local, p, leader, "connected but fetched nothing for " + RECEIVER_STALL.toSeconds()
+                        + " s while the primary is at " + primaryKnown.format() + " and this member at " + local.eventualPosition().format(), true);
             }
             if (local.replication().sqlFailed()) {
                 return restartApplier(local, leader);
@@ -701,6 +714,7 @@ public final class HaCycle {
         GtidPosition start = appliedPosition(local);
         acknowledging = null;
         acknowledgeIfEligible(local);
+        receivedSeen = null; // a new stream: the stall clock starts when it is first read
         db.follow(source(p), start);
         role = Role.REPLICA;
         following = leader;
@@ -722,29 +736,45 @@ public final class HaCycle {
      * operator restarted it. Re-pointing fetches everything after what this member applied again, into new relay logs;
      * the primary still has it (a purged position is handled before, by a rebuild). Retried with backoff.
      */
-    private Outcome restartReceiver(DatabaseReading local, MemberRecord primary, String leader) {
-        ReplicationStatus r = local.replication();
+    private Outcome restartReceiver(DatabaseReading local, MemberRecord primary, String leader, String why, boolean unreadable) {
         receiverRetry.stuckAt(local.position().format());
         if (!receiverRetry.due(clock.nanoTime())) {
-            return new Outcome.Following(leader + " (its receiver stopped with error " + r.lastIoErrno() + "; re-pointing again in at most "
+            return new Outcome.Following(leader + " (its receiver " + why + "; re-pointing again in at most "
                     + receiverRetry.delay().toSeconds() + " s)");
         }
-        if (STREAM_ERRORS.contains(r.lastIoErrno()) && receiverRetry.attempts() >= UNREADABLE_AFTER_ATTEMPTS) {
+        if (unreadable && receiverRetry.attempts() >= UNREADABLE_AFTER_ATTEMPTS) {
             // The primary's binlog cannot be read or queued from where this member stands (FaultScenariosTest, seed 501: "log
             // event entry exceeded max_allowed_packet", "binlog truncated in the middle of event; consider out of disk space
-            // on master", or "Relay log write failure: could not queue event", all a torn event its full disk left): no
-            // re-point gets past it.
-            LOG.warn("{}: primary {} cannot send its binlog from this member's position after {} re-points ({}); rebuilding it by"
-                    + " live clone", self, leader, receiverRetry.attempts(), r.lastIoError());
+            // on master", "Relay log write failure: could not queue event", or a dump thread that hangs on the event, all a
+            // torn event its full disk left): no re-point gets past it.
+            LOG.warn("{}: primary {} cannot send its binlog from this member's position after {} re-points (its receiver {});"
+                    + " rebuilding it by live clone", self, leader, receiverRetry.attempts(), why);
             role = Role.NONE;
             rebuild.accept(leader, RebuildReason.BINLOG_UNREADABLE);
-            return new Outcome.FellBehind(leader, r.lastIoError());
+            return new Outcome.FellBehind(leader, why);
         }
-        LOG.warn("{}: receiver from {} stopped with error {} ({}); re-pointing from the applied position to fetch the rest again",
-                self, leader, r.lastIoErrno(), r.lastIoError());
+        LOG.warn("{}: receiver from {} {}; re-pointing from the applied position to fetch the rest again", self, leader, why);
         db.follow(source(primary), appliedPosition(local));
         receiverRetry.attempted(clock.nanoTime());
         return new Outcome.Repointed(leader);
+    }
+
+    /**
+     * The receiver says it is connected, yet has fetched nothing for {@link #RECEIVER_STALL} while the primary holds more
+     * (FaultScenariosTest, seed 501: the full primary's binlog kept a torn event and its dump threads hung on it, silently;
+     * the replicas stayed "connected" at the same position for good while the primary went on alone, asynchronously). A
+     * silent network is told apart by the server itself: it drops a connection that hears no heartbeat within
+     * {@code slave_net_timeout} (5 s), and the receiver then shows CONNECTING, which this rule leaves alone.
+     */
+    private boolean receiverStalled(DatabaseReading local, GtidPosition primaryKnown) {
+        GtidPosition received = local.eventualPosition();
+        long now = clock.nanoTime();
+        if (received.includes(primaryKnown) || !received.format().equals(receivedSeen)) {
+            receivedSeen = received.format();
+            receivedSinceNanos = now;
+            return false;
+        }
+        return local.replication().ioRunning() && now - receivedSinceNanos >= RECEIVER_STALL.toNanos();
     }
 
     /**

@@ -682,6 +682,93 @@ class HaCycleTest {
         assertThat(rebuilds).isEmpty();
     }
 
+    /**
+     * FaultScenariosTest, seed 501 (the primary's disk full, CI on 15adbe7): the full primary's binlog kept a torn event
+     * and was promoted again; its dump threads hung on the event without an error, so both replicas stayed "connected" at
+     * 0-1-495 while it went on alone (semi-sync fell back to async) until the campaign gave up. A connected receiver that
+     * fetches nothing for 15 s while the primary holds more is re-pointed, and after three re-points rebuilt.
+     */
+    @Test
+    void replicaConnectedToAPrimaryWhoseDumpThreadHangsIsRepointedThenRebuilt() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        MemberRecord ahead = record("db2", Role.PRIMARY, "0-1-19668");
+        var connected = replicaOf("127.0.0.12");
+        db.steps.clear();
+        assertThat(cycle.run(connected, view(Optional.of("db2"), ahead, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+        clock.advance(Duration.ofSeconds(14));
+        assertThat(cycle.run(connected, view(Optional.of("db2"), ahead, SELF_REPLICA))).as("within the 15 s").isEqualTo(new Outcome.Following("db2"));
+        assertThat(db.steps).isEmpty();
+        for (int seconds : new int[] {1, 2, 4}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            assertThat(cycle.run(connected, view(Optional.of("db2"), ahead, SELF_REPLICA))).isEqualTo(new Outcome.Repointed("db2"));
+        }
+        assertThat(db.steps).containsExactly("follow 127.0.0.12 from 0-1-10", "follow 127.0.0.12 from 0-1-10", "follow 127.0.0.12 from 0-1-10");
+        assertThat(rebuilds).isEmpty();
+        clock.advance(Duration.ofSeconds(8));
+        assertThat(cycle.run(connected, view(Optional.of("db2"), ahead, SELF_REPLICA))).isInstanceOf(Outcome.FellBehind.class);
+        assertThat(rebuilds).containsExactly("db2:BINLOG_UNREADABLE");
+    }
+
+    @Test
+    void replicaThatKeepsFetchingIsNotStalledHoweverFarBehind() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        MemberRecord ahead = record("db2", Role.PRIMARY, "0-1-19668");
+        db.steps.clear();
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofSeconds(10));
+            var fetching = reading(true, "0-1-" + (10 + i), replicating("127.0.0.12", true, 0, ""));
+            assertThat(cycle.run(fetching, view(Optional.of("db2"), ahead, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+        }
+        assertThat(db.steps).isEmpty();
+    }
+
+    @Test
+    void replicaThatHasEverythingThePrimaryHasIsNotStalledHoweverQuiet() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        db.steps.clear();
+        for (int i = 0; i < 5; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            assertThat(cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+        }
+        assertThat(db.steps).isEmpty();
+    }
+
+    /** FaultScenariosTest: the receiver fetched nothing while the primary's database stalled on its full disk; not a stall. */
+    @Test
+    void timeThePrimarysDatabaseDidNotAnswerDoesNotCountAsAStall() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        MemberRecord stalled = new MemberRecord("db2", "127.0.0.12", 3306, 8008, 4444, Role.PRIMARY, MemberState.RUNNING, false, true,
+                "0-1-12", "0-1-12", 0, "10.11.6", "", 100, false, "", 0);
+        MemberRecord ahead = record("db2", Role.PRIMARY, "0-1-19668");
+        var connected = replicaOf("127.0.0.12");
+        cycle.run(connected, view(Optional.of("db2"), ahead, SELF_REPLICA));
+        for (int i = 0; i < 4; i++) {
+            clock.advance(Duration.ofSeconds(5));
+            cycle.run(connected, view(Optional.of("db2"), stalled, SELF_REPLICA));
+        }
+        db.steps.clear();
+        assertThat(cycle.run(connected, view(Optional.of("db2"), ahead, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+        clock.advance(Duration.ofSeconds(14));
+        assertThat(cycle.run(connected, view(Optional.of("db2"), ahead, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+        assertThat(db.steps).isEmpty();
+    }
+
+    /** A silent network: the server drops the connection after slave_net_timeout and reconnects; that is not a stall. */
+    @Test
+    void replicaWhoseReceiverIsReconnectingIsNotStalled() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        MemberRecord ahead = record("db2", Role.PRIMARY, "0-1-19668");
+        var reconnecting = reading(true, "0-1-10", new ReplicationStatus(true, ReplicationStatus.IoState.CONNECTING, true, 2003,
+                "Can't connect to server on '127.0.0.12' (110)", 0, "", Optional.empty(), "127.0.0.12", 3306, "", "Slave has read all relay log"));
+        db.steps.clear();
+        for (int i = 0; i < 6; i++) {
+            clock.advance(Duration.ofSeconds(10));
+            assertThat(cycle.run(reconnecting, view(Optional.of("db2"), ahead, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+        }
+        assertThat(db.steps).isEmpty();
+        assertThat(rebuilds).isEmpty();
+    }
+
     @Test
     void replicaWhosePositionThePrimaryPurgedIsRebuilt() {
         cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));

@@ -86,7 +86,7 @@ final class FaultChecker {
             }
         }
         long convergence = (System.nanoTime() - stopped) / 1_000_000;
-        history.event(converged ? "CONVERGED in %d ms" : "NOT CONVERGED after %d ms: " + recovery.diagnosis(), convergence);
+        history.event(converged ? "CONVERGED in %d ms" : "NOT CONVERGED after %d ms: " + recovery.diagnosis() + divergence(), convergence);
 
         Optional<AgentNode> primary = cluster.primary();
         Set<Long> present = primary.map(this::ids).orElse(Set.of());
@@ -142,6 +142,39 @@ final class FaultChecker {
             values.add(v.get());
         }
         return values.size() == 1;
+    }
+
+    /**
+     * What differs between the members when they do not converge: each one's GTID positions and checksums, and the rows
+     * of {@code app.w} that some members have and others lack.
+     */
+    private String divergence() {
+        StringBuilder sb = new StringBuilder();
+        Map<String, Set<Long>> rows = new LinkedHashMap<>();
+        for (AgentNode n : cluster.nodes()) {
+            sb.append(String.format("%n  %s: gtid_current_pos %s, gtid_binlog_state %s, checksum app.w %s, app.probe %s", n.name,
+                    FaultCampaign.query(cluster, n, "SELECT @@gtid_current_pos").orElse("?"),
+                    FaultCampaign.query(cluster, n, "SELECT @@gtid_binlog_state").orElse("?"),
+                    checksum(n, "CHECKSUM TABLE app.w").orElse("?"), checksum(n, "CHECKSUM TABLE app.probe").orElse("?")));
+            try {
+                rows.put(n.name, ids(n));
+            } catch (IllegalStateException e) {
+                sb.append(" (app.w unreadable)");
+            }
+        }
+        Set<Long> everywhere = rows.values().stream().reduce((a, b) -> {
+            Set<Long> both = new HashSet<>(a);
+            both.retainAll(b);
+            return both;
+        }).orElse(Set.of());
+        rows.forEach((name, ids) -> {
+            List<Long> only = ids.stream().filter(id -> !everywhere.contains(id)).sorted().toList();
+            if (!only.isEmpty()) {
+                sb.append(String.format("%n  %s has %d row(s) of app.w not on every member: %s", name, only.size(),
+                        only.subList(0, Math.min(20, only.size()))));
+            }
+        });
+        return sb.toString();
     }
 
     private Optional<String> checksum(AgentNode n, String sql) {
