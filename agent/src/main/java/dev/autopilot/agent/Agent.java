@@ -13,6 +13,7 @@ import dev.autopilot.agent.ha.DeadlineAlarm;
 import dev.autopilot.agent.ha.HaClock;
 import dev.autopilot.agent.ha.HaCycle;
 import dev.autopilot.agent.ha.HaLoop;
+import dev.autopilot.agent.ha.LeaseLossFence;
 import dev.autopilot.agent.ha.LocalDatabaseControl;
 import dev.autopilot.agent.ha.Outcome;
 import dev.autopilot.agent.ha.RestFailsafePeers;
@@ -146,10 +147,7 @@ public final class Agent implements AutoCloseable {
             confirmWithin = LOOP_STALL_BOUND;
         }
         lock = store.leaderLock(ClusterStore.LEADER_LOCK, name, config.lock().ttl(), config.lock().safetyMargin(), confirmWithin,
-                // A platform thread: virtual threads share a carrier per core, and JDBC calls over the unix socket (JNA,
-                // native) pin their carrier while a stalled server keeps them waiting. In the seed-501 campaign a fence
-                // started on a virtual thread ran 12 s after the lease was lost, while the next primary already wrote.
-                loss -> Thread.ofPlatform().daemon().name("fence-" + name).start(() -> onLeaseLost(loss.describe())));
+                new LeaseLossFence(name, this::onLeaseLost));
         operator.attach(cluster, lock);
         server = new SupervisedServer(config, db, bus, metrics, children, copyInProgress);
         data = new MemberData(config, secrets, db, cluster, copyInProgress);
