@@ -283,11 +283,27 @@ public final class LocalDatabase implements AutoCloseable {
         return result.sessionsKilled();
     }
 
+    /**
+     * Zero-loss mode: a commit waiting this long for a semi-sync acknowledgement is not about to get one (a replica
+     * acknowledges within a round trip), so the fence kills the server rather than the session (see closeWrites).
+     */
+    static final Duration PARKED_TOO_LONG = Duration.ofMillis(100);
+
     /** Kills client sessions and tries read_only until granted or {@code deadlineNanos}; returns the sessions killed. */
     private int closeWrites(long deadlineNanos) throws InterruptedException {
         DatabaseAdmin f = fencingAdmin();
         f.revalidate(Duration.ofSeconds(1));
         Set<String> spared = agentAccounts();
+        if (config.mysql().zeroLoss()) {
+            int parked = f.commitsParkedInSemiSyncWait(PARKED_TOO_LONG);
+            if (parked > 0) {
+                // Killing their sessions would commit them unacknowledged: visible here, "more advanced" in the next
+                // election, and withdrawn again when a replica is promoted (reads gone backwards, fault campaign seed
+                // 501). A killed server commits nothing: its restart (init_rpl_role=SLAVE) truncates them instead.
+                throw new IllegalStateException(parked + " commit(s) parked in the semi-sync wait for " + PARKED_TOO_LONG.toMillis()
+                        + " ms or more: no replica acknowledges, and killing their sessions would commit them unacknowledged");
+            }
+        }
         int killed = 0;
         while (true) {
             // Kill first: a commit parked in the semi-sync wait holds the lock read_only needs, and a killed session's

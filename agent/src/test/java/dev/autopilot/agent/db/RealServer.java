@@ -29,13 +29,20 @@ final class RealServer {
     }
 
     static LocalDatabase start(String test, String address) {
+        return start(test, address, Map.of());
+    }
+
+    /** @param settings more agent settings as environment variables, e.g. {@code AUTOPILOT_MYSQL_ZERO_LOSS=true} */
+    static LocalDatabase start(String test, String address, Map<String, String> settings) {
         Path root = Path.of("target", "it", test).toAbsolutePath();
         deleteTree(root);
         AgentConfig config;
         try {
-            config = new AgentConfigLoader(Map.of("AUTOPILOT_CLUSTER", "fencing", "AUTOPILOT_MEMBER_NAME", "db1",
+            Map<String, String> env = new java.util.HashMap<>(Map.of("AUTOPILOT_CLUSTER", "fencing", "AUTOPILOT_MEMBER_NAME", "db1",
                     "AUTOPILOT_MEMBER_ADDRESS", address, "AUTOPILOT_MEMBER_DATA_DIR", root.resolve("db1").toString(),
-                    "AUTOPILOT_MYSQL_PORT", Integer.toString(PORT), "AUTOPILOT_MYSQL_BUFFER_POOL", "32")).load(Optional.empty());
+                    "AUTOPILOT_MYSQL_PORT", Integer.toString(PORT), "AUTOPILOT_MYSQL_BUFFER_POOL", "32"));
+            env.putAll(settings);
+            config = new AgentConfigLoader(env).load(Optional.empty());
         } catch (dev.autopilot.agent.config.InvalidConfigException e) {
             throw new IllegalStateException(e);
         }

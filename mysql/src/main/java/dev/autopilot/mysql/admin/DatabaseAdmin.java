@@ -151,6 +151,16 @@ public final class DatabaseAdmin implements AutoCloseable {
     }
 
     /**
+     * Client sessions whose commit has waited at least {@code atLeast} for a semi-synchronous acknowledgement (the
+     * transaction is in the binlog, not yet committed in the engine). Killing such a session does not abort its
+     * transaction: the server stops waiting and commits it, visible to readers though no replica acknowledged it.
+     */
+    public synchronized int commitsParkedInSemiSyncWait(Duration atLeast) {
+        return (int) queryLong("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE STATE LIKE '%semi-sync%'"
+                + " AND TIME_MS >= " + atLeast.toMillis());
+    }
+
+    /**
      * One attempt at {@code SET GLOBAL read_only=ON} that does not queue: it fails at once (error 1205) when a commit
      * holds the lock it needs — a commit parked in the semi-synchronous wait holds it until a replica acknowledges or
      * the semi-sync timeout passes, and a waiting {@code read_only} blocks every later commit meanwhile. Callers kill
