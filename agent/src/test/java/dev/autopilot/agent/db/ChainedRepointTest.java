@@ -48,10 +48,7 @@ class ChainedRepointTest {
     @AfterAll
     static void stopServers() throws IOException {
         for (LocalDatabase db : new LocalDatabase[] {a, b, c}) {
-            if (db != null) {
-                db.close();
-                db.server().kill();
-            }
+            RealServer.stop(db);
         }
     }
 

@@ -36,11 +36,8 @@ class DeadManSwitchTest {
     }
 
     @AfterAll
-    static void stopServer() {
-        if (db != null) {
-            db.close();
-            db.server().kill();
-        }
+    static void stopServer() throws java.io.IOException {
+        RealServer.stop(db);
     }
 
     @BeforeEach

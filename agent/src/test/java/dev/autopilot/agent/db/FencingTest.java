@@ -41,10 +41,7 @@ class FencingTest {
 
     @AfterAll
     static void stopServer() throws IOException {
-        if (db != null) {
-            db.close();
-            db.server().kill();
-        }
+        RealServer.stop(db);
     }
 
     @BeforeEach

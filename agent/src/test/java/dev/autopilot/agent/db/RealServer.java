@@ -59,6 +59,14 @@ final class RealServer {
         return db;
     }
 
+    /** Closes the database's connections and kills its server, if it was started. */
+    static void stop(LocalDatabase db) throws IOException {
+        if (db != null) {
+            db.close();
+            db.server().kill();
+        }
+    }
+
     /** A client session of the application account, over TCP. */
     static Connection app(LocalDatabase db) throws SQLException {
         return DriverManager.getConnection("jdbc:mariadb://" + db.server().settings().bindAddress() + ":" + PORT

@@ -35,10 +35,7 @@ class ZeroLossFencingTest {
 
     @AfterAll
     static void stopServer() throws IOException {
-        if (db != null) {
-            db.close();
-            db.server().kill();
-        }
+        RealServer.stop(db);
     }
 
     @Test
