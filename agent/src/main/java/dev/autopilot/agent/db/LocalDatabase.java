@@ -324,6 +324,14 @@ public final class LocalDatabase implements AutoCloseable {
         return killed;
     }
 
+    /**
+     * Kills this member's {@code mariadbd} with SIGKILL at once, without trying read-only first (the supervisor restarts
+     * it, read-only); see {@link #fence(String)} for the result.
+     */
+    public FenceResult killServer(String reason) {
+        return escalate(reason, "stopped without a fence first", System.nanoTime());
+    }
+
     private FenceResult escalate(String reason, String why, long start) {
         String name = config.member().name();
         Optional<ProcessHandle> running = serverProcess().find();

@@ -20,6 +20,15 @@ public interface DatabaseControl {
      */
     boolean fence();
 
+    /**
+     * Stops the server hard (SIGKILL) instead of fencing it: for a zero-loss primary whose server stalled, whose
+     * waiting commits a session kill would commit unacknowledged; a killed server commits nothing, and its restart
+     * truncates what no replica acknowledged. Never throws.
+     *
+     * @return true when the server no longer runs; false when it would not die
+     */
+    boolean stop();
+
     /** Whether the server's process still exists (a stalled server that does not answer is alive). */
     boolean processAlive();
 

@@ -471,7 +471,10 @@ public final class HaCycle {
     /**
      * The database does not answer. Its process has exited: nothing can write, so the lock goes at once. It is alive
      * but stalled: it may still take writes once it wakes up, so it is fenced (which escalates to stopping it) first,
-     * and the lock is kept when even that fails, since no second member may become writable beside it.
+     * and the lock is kept when even that fails, since no second member may become writable beside it. In zero-loss
+     * mode it is stopped outright: its stalled commits (a full disk) would be committed unacknowledged by a session
+     * kill, leaving it "more advanced" than every replica, and its binlog torn where the disk ran out; killed, it
+     * commits nothing, and its restart truncates both (fault campaign seed 501, reads gone backwards).
      */
     private Outcome databaseDown(DatabaseReading local) {
         if (failsafeActive.get()) {
@@ -482,7 +485,7 @@ public final class HaCycle {
             return new Outcome.DatabaseDown(local.error());
         }
         boolean exited = !db.processAlive();
-        if (!exited && !gate.fence()) {
+        if (!exited && !(config.mysql().zeroLoss() ? gate.stop() : gate.fence())) {
             return new Outcome.FenceFailed("database not answering (" + local.error() + ") and could not be fenced or stopped;"
                     + " keeping the lock so that no second member becomes writable");
         }

@@ -23,6 +23,11 @@ public final class LocalDatabaseControl implements DatabaseControl {
     }
 
     @Override
+    public boolean stop() {
+        return db.killServer("HA rule: a zero-loss primary's server does not answer").writesStopped();
+    }
+
+    @Override
     public boolean processAlive() {
         return db.serverProcessRunning();
     }

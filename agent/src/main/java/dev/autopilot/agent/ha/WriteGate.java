@@ -29,6 +29,12 @@ public final class WriteGate {
         return db.fence();
     }
 
+    /** Stops the server hard (see {@link DatabaseControl#stop()}); counts as a fence. */
+    public synchronized boolean stop() {
+        fences++;
+        return db.stop();
+    }
+
     /**
      * {@code read_only=OFF}, if the lock is held and nothing fenced since {@code epoch}; returns whether writes opened.
      */

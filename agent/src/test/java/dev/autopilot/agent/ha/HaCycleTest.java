@@ -142,6 +142,21 @@ class HaCycleTest {
         assertThat(lock.releases).isEqualTo(1);
     }
 
+    /**
+     * Fault campaign seed 501 (zero-loss, the primary's disk full): the fence killed the sessions of the stalled commits,
+     * which committed them unacknowledged; the primary was then "more advanced" than both replicas by them, took the lock
+     * back and showed them to readers, and was deposed again: reads gone backwards. Stopped, it commits nothing.
+     */
+    @Test
+    void zeroLossPrimaryWhoseDatabaseIsStalledIsStoppedNotFencedBeforeTheLockIsReleased() throws Exception {
+        cycle = cycle("", "", "zeroLoss: true");
+        leading();
+        Outcome o = cycle.run(DatabaseReading.unreachable("timeout"), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isInstanceOf(Outcome.ReleasedLock.class);
+        assertThat(db.steps).containsExactly("stop");
+        assertThat(lock.releases).isEqualTo(1);
+    }
+
     @Test
     void primaryWhoseStalledDatabaseCannotBeFencedKeepsTheLockSoNoSecondMemberBecomesWritable() {
         leading();

@@ -56,6 +56,15 @@ final class HaFakes {
         }
 
         @Override
+        public boolean stop() {
+            steps.add("stop");
+            if (fenceWorks) {
+                alive = false;
+            }
+            return fenceWorks;
+        }
+
+        @Override
         public boolean processAlive() {
             return alive;
         }
