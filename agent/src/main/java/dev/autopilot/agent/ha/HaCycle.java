@@ -771,9 +771,11 @@ public final class HaCycle {
      */
     private boolean receiverStalled(DatabaseReading local, GtidPosition primaryKnown) {
         GtidPosition received = local.eventualPosition();
+        // Both: the binlog offset moves within a large transaction, whose GTID arrives only with its last event.
+        String progress = received.format() + " " + local.replication().readSourceAt();
         long now = clock.nanoTime();
-        if (received.includes(primaryKnown) || !received.format().equals(receivedSeen)) {
-            receivedSeen = received.format();
+        if (received.includes(primaryKnown) || !progress.equals(receivedSeen)) {
+            receivedSeen = progress;
             receivedSinceNanos = now;
             return false;
         }

@@ -737,6 +737,22 @@ class HaCycleTest {
         assertThat(db.steps).isEmpty();
     }
 
+    /** A large transaction: its GTID arrives only with its last event, but the binlog offset read keeps moving. */
+    @Test
+    void replicaReceivingOneLargeTransactionIsNotStalled() {
+        cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));
+        MemberRecord ahead = record("db2", Role.PRIMARY, "0-1-11");
+        db.steps.clear();
+        for (int i = 0; i < 8; i++) {
+            clock.advance(Duration.ofSeconds(10));
+            var receiving = reading(true, "0-1-10", new ReplicationStatus(true, ReplicationStatus.IoState.RUNNING, true, 0, "", 0, "",
+                    Optional.of(0L), "127.0.0.12", 3306, "", "Slave has read all relay log", "binlog.000001:" + (4 + i * 100_000_000L)));
+            assertThat(cycle.run(receiving, view(Optional.of("db2"), ahead, SELF_REPLICA))).isEqualTo(new Outcome.Following("db2"));
+        }
+        assertThat(db.steps).isEmpty();
+        assertThat(rebuilds).isEmpty();
+    }
+
     @Test
     void replicaThatHasEverythingThePrimaryHasIsNotStalledHoweverQuiet() {
         cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA));

@@ -139,7 +139,10 @@ public record MariaDbFlavor(ServerVersion version) implements Flavor {
                     intOf(row.get("Last_IO_Errno")), nz(row.get("Last_IO_Error")),
                     intOf(row.get("Last_SQL_Errno")), nz(row.get("Last_SQL_Error")),
                     lag == null || lag.isBlank() ? Optional.empty() : Optional.of(Long.parseLong(lag.strip())),
-                    nz(row.get(host)), intOf(row.get(port)), nz(row.get(received)).replaceAll("\\s+", ""), nz(row.get(sqlState)));
+                    nz(row.get(host)), intOf(row.get(port)), nz(row.get(received)).replaceAll("\\s+", ""), nz(row.get(sqlState)),
+                    // MariaDB and MySQL before 8.0.22 say Master, later MySQL Source
+                    nz(row.getOrDefault("Master_Log_File", row.get("Source_Log_File"))) + ":"
+                            + nz(row.getOrDefault("Read_Master_Log_Pos", row.get("Read_Source_Log_Pos"))));
         }
 
         private static int intOf(String s) {

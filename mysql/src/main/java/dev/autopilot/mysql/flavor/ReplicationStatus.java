@@ -13,11 +13,21 @@ import java.util.Optional;
  * @param secondsBehind   empty when the server cannot say (a thread stopped)
  * @param receivedPosition what the I/O thread has received (MariaDB {@code Gtid_IO_Pos}, MySQL {@code Retrieved_Gtid_Set})
  * @param sqlState        the applier's state text, e.g. "Slave has read all relay log; waiting for more updates"
+ * @param readSourceAt    how far the I/O thread has read the source's binlog, as {@code file:offset} (it moves within a
+ *                        large transaction, which {@code receivedPosition} does not until its last event arrives)
  */
 public record ReplicationStatus(boolean configured, IoState io, boolean sqlRunning,
                                 int lastIoErrno, String lastIoError, int lastSqlErrno, String lastSqlError,
                                 Optional<Long> secondsBehind, String sourceHost, int sourcePort,
-                                String receivedPosition, String sqlState) {
+                                String receivedPosition, String sqlState, String readSourceAt) {
+
+    /** A reading that does not say how far the source's binlog was read. */
+    public ReplicationStatus(boolean configured, IoState io, boolean sqlRunning, int lastIoErrno, String lastIoError, int lastSqlErrno,
+                             String lastSqlError, Optional<Long> secondsBehind, String sourceHost, int sourcePort,
+                             String receivedPosition, String sqlState) {
+        this(configured, io, sqlRunning, lastIoErrno, lastIoError, lastSqlErrno, lastSqlError, secondsBehind, sourceHost, sourcePort,
+                receivedPosition, sqlState, "");
+    }
 
     /** The receiver thread's state. */
     public enum IoState { RUNNING, CONNECTING, STOPPED }

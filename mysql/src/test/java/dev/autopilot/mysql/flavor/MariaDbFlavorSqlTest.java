@@ -76,6 +76,8 @@ class MariaDbFlavorSqlTest {
         row.put("Master_Host", "127.0.4.10");
         row.put("Master_Port", "3306");
         row.put("Gtid_IO_Pos", "0-1-42");
+        row.put("Master_Log_File", "binlog.000003");
+        row.put("Read_Master_Log_Pos", "123456");
         row.put("Last_IO_Errno", "0");
         row.put("Last_SQL_Errno", "0");
         row.put("Slave_SQL_Running_State", "Slave has read all relay log; waiting for more updates");
@@ -87,6 +89,7 @@ class MariaDbFlavorSqlTest {
         assertThat(s.sourceHost()).isEqualTo("127.0.4.10");
         assertThat(s.sourcePort()).isEqualTo(3306);
         assertThat(s.receivedPosition()).isEqualTo("0-1-42");
+        assertThat(s.readSourceAt()).isEqualTo("binlog.000003:123456");
         assertThat(s.sqlCaughtUp()).isTrue();
         assertThat(s.sqlFailed()).isFalse();
     }
