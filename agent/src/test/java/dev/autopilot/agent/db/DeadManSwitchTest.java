@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.autopilot.mysql.admin.ConnectionTarget;
 import dev.autopilot.mysql.admin.DatabaseAdmin;
 import dev.autopilot.mysql.auth.Credentials;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -36,7 +37,7 @@ class DeadManSwitchTest {
     }
 
     @AfterAll
-    static void stopServer() throws java.io.IOException {
+    static void stopServer() throws IOException {
         RealServer.stop(db);
     }
 

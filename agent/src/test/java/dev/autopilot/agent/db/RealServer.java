@@ -14,6 +14,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -38,7 +39,7 @@ final class RealServer {
         deleteTree(root);
         AgentConfig config;
         try {
-            Map<String, String> env = new java.util.HashMap<>(Map.of("AUTOPILOT_CLUSTER", "fencing", "AUTOPILOT_MEMBER_NAME", "db1",
+            Map<String, String> env = new HashMap<>(Map.of("AUTOPILOT_CLUSTER", "fencing", "AUTOPILOT_MEMBER_NAME", "db1",
                     "AUTOPILOT_MEMBER_ADDRESS", address, "AUTOPILOT_MEMBER_DATA_DIR", root.resolve("db1").toString(),
                     "AUTOPILOT_MYSQL_PORT", Integer.toString(PORT), "AUTOPILOT_MYSQL_BUFFER_POOL", "32"));
             env.putAll(settings);

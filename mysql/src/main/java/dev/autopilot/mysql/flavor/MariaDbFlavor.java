@@ -72,7 +72,7 @@ public record MariaDbFlavor(ServerVersion version) implements Flavor {
     @Override
     public ReplicationStatus readReplicaStatus(Map<String, String> row) {
         return StatusColumns.read(row, "Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master",
-                "Master_Host", "Master_Port", "Gtid_IO_Pos", "Slave_SQL_Running_State");
+                "Master_Host", "Master_Port", "Gtid_IO_Pos", "Slave_SQL_Running_State", "Master_Log_File", "Read_Master_Log_Pos");
     }
 
     @Override
@@ -127,7 +127,7 @@ public record MariaDbFlavor(ServerVersion version) implements Flavor {
         }
 
         static ReplicationStatus read(Map<String, String> row, String io, String sql, String behind, String host,
-                                      String port, String received, String sqlState) {
+                                      String port, String received, String sqlState, String sourceFile, String sourceReadPos) {
             String ioText = row.getOrDefault(io, "No");
             ReplicationStatus.IoState ioState = switch (ioText) {
                 case "Yes" -> ReplicationStatus.IoState.RUNNING;
@@ -140,9 +140,7 @@ public record MariaDbFlavor(ServerVersion version) implements Flavor {
                     intOf(row.get("Last_SQL_Errno")), nz(row.get("Last_SQL_Error")),
                     lag == null || lag.isBlank() ? Optional.empty() : Optional.of(Long.parseLong(lag.strip())),
                     nz(row.get(host)), intOf(row.get(port)), nz(row.get(received)).replaceAll("\\s+", ""), nz(row.get(sqlState)),
-                    // MariaDB and MySQL before 8.0.22 say Master, later MySQL Source
-                    nz(row.getOrDefault("Master_Log_File", row.get("Source_Log_File"))) + ":"
-                            + nz(row.getOrDefault("Read_Master_Log_Pos", row.get("Read_Source_Log_Pos"))));
+                    nz(row.get(sourceFile)) + ":" + nz(row.get(sourceReadPos)));
         }
 
         private static int intOf(String s) {

@@ -75,7 +75,7 @@ public record MySqlFlavor(ServerVersion version) implements Flavor {
     @Override
     public ReplicationStatus readReplicaStatus(Map<String, String> row) {
         return MariaDbFlavor.StatusColumns.read(row, "Replica_IO_Running", "Replica_SQL_Running", "Seconds_Behind_Source",
-                "Source_Host", "Source_Port", "Retrieved_Gtid_Set", "Replica_SQL_Running_State");
+                "Source_Host", "Source_Port", "Retrieved_Gtid_Set", "Replica_SQL_Running_State", "Source_Log_File", "Read_Source_Log_Pos");
     }
 
     @Override
