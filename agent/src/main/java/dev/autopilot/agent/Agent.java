@@ -26,6 +26,8 @@ import dev.autopilot.agent.lifecycle.MemberData;
 import dev.autopilot.agent.lifecycle.OrphanServer;
 import dev.autopilot.agent.lifecycle.Rebuild;
 import dev.autopilot.agent.lifecycle.SupervisedServer;
+import dev.autopilot.agent.routing.HaproxyRuntimeApi;
+import dev.autopilot.agent.routing.PrimaryRouting;
 import dev.autopilot.backup.clone.CloneDonor;
 import dev.autopilot.backup.clone.CloneToken;
 import dev.autopilot.backup.clone.DonorSettings;
@@ -89,6 +91,7 @@ public final class Agent implements AutoCloseable {
     private volatile RestApi api;
     private volatile BackupJobs backups;
     private volatile BinlogRetention binlogRetention;
+    private volatile PrimaryRouting routing;
 
     public Agent(AgentConfig config, ClusterSecrets secrets) {
         this.config = config;
@@ -182,6 +185,11 @@ public final class Agent implements AutoCloseable {
                 DeadlineAlarm.ownThread("failsafe-deadline-" + name, HaClock.system()));
         // The dead-man switch inside mariadbd is re-armed every 100 ms to how long this member may still write.
         db.deadManSwitch().keepArmedWhile(cycle::writeAuthorityRemaining);
+        config.haproxy().ifPresent(h -> {
+            PrimaryRouting r = new PrimaryRouting(name, h.runtimeApis().stream().map(HaproxyRuntimeApi::of).toList(), h.backend(), h.server());
+            routing = r;
+            observers.add(outcome -> r.writesOpen(cycle.role() == Role.PRIMARY));
+        });
         return new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
     }
@@ -286,8 +294,14 @@ public final class Agent implements AutoCloseable {
             l.close();
         }
         if (lock != null && lock.isHeld()) {
+            if (routing != null) {
+                routing.writesOpen(false);
+            }
             db.fence("graceful stop");
             lock.release();
+        }
+        if (routing != null) {
+            routing.close();
         }
         if (binlogRetention != null) {
             binlogRetention.close();

@@ -3,6 +3,7 @@ package dev.autopilot.agent.config;
 import dev.autopilot.coordination.CoordinatorSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -21,10 +22,11 @@ import java.util.Optional;
  * @param secretsDir   directory with secret files (root-password, replication-password, ...), optional
  * @param backup       snapshots and binlog archive in an object store, when one is configured
  * @param bootstrap    where a new cluster's first member takes its data from, when not from an empty database
+ * @param haproxy      the HAProxies told at once when this member's writes open or close, when any are configured
  */
 public record AgentConfig(String cluster, Member member, Mysql mysql, CoordinatorSettings coordination, Lock lock,
                           Failover failover, Api api, int clonePort, Optional<Path> secretsDir, Optional<Backup> backup,
-                          Optional<Bootstrap> bootstrap) {
+                          Optional<Bootstrap> bootstrap, Optional<Haproxy> haproxy) {
 
     /**
      * A new cluster started from another cluster's backup: the member that bootstraps it restores the newest
@@ -124,5 +126,13 @@ public record AgentConfig(String cluster, Member member, Mysql mysql, Coordinato
         public String scheme() {
             return tls.isPresent() ? "https" : "http";
         }
+    }
+
+    /**
+     * @param runtimeApis each HAProxy's runtime API ({@code unix:/path} or {@code host:port}, {@code level admin})
+     * @param backend     their backend that routes writes to the primary
+     * @param server      this member's server name in it
+     */
+    public record Haproxy(List<String> runtimeApis, String backend, String server) {
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.autopilot.agent.routing.HaproxyRuntimeApi;
 import dev.autopilot.backup.pitr.RecoveryTarget;
 import dev.autopilot.coordination.CoordinatorSettings;
 import dev.autopilot.coordination.support.PemTls;
@@ -46,6 +47,7 @@ public final class AgentConfigLoader {
             "backup.s3.pathStyle", "backup.interval", "backup.archiveInterval", "backup.keep",
             "bootstrap.fromBackup", "bootstrap.directory", "bootstrap.s3.bucket", "bootstrap.s3.prefix", "bootstrap.s3.endpoint",
             "bootstrap.s3.region", "bootstrap.s3.pathStyle",
+            "haproxy.runtimeApi", "haproxy.backend", "haproxy.server",
             "secrets.dir");
 
     /**
@@ -335,10 +337,11 @@ public final class AgentConfigLoader {
                         + " must be at least twice backup.interval (" + Durations.write(b.interval()) + "): a member restored"
                         + " from the newest snapshot replicates the primary's binlogs since it; raise it or take snapshots more often"));
         Optional<AgentConfig.Bootstrap> bootstrap = bootstrap(s, backup);
+        Optional<AgentConfig.Haproxy> haproxy = haproxy(s, member.name());
         if (!s.problems().isEmpty()) {
             throw new InvalidConfigException(s.problems());
         }
-        return new AgentConfig(cluster, member, mysql, coordination, lock, failover, api, clonePort, secrets, backup, bootstrap);
+        return new AgentConfig(cluster, member, mysql, coordination, lock, failover, api, clonePort, secrets, backup, bootstrap, haproxy);
     }
 
     /**
@@ -375,5 +378,25 @@ public final class AgentConfigLoader {
                     + "cluster would archive a second history after it; point bootstrap.* at the old backups and backup.* at a new place");
         }
         return Optional.of(new AgentConfig.Bootstrap(target, source.get()));
+    }
+
+    /** {@code haproxy.*}: the runtime APIs this member tells when its writes open or close; none by default. */
+    private static Optional<AgentConfig.Haproxy> haproxy(SettingsTree s, String member) {
+        List<String> apis = s.list("haproxy.runtimeApi", List.of());
+        for (String api : apis) {
+            try {
+                HaproxyRuntimeApi.of(api);
+            } catch (IllegalArgumentException e) {
+                s.problem("haproxy.runtimeApi: " + e.getMessage());
+            }
+        }
+        String backend = s.string("haproxy.backend", "primary");
+        String server = s.string("haproxy.server", member);
+        Map.of("haproxy.backend", backend, "haproxy.server", server).forEach((setting, name) -> {
+            if (!name.matches("[A-Za-z0-9_.:-]+")) {
+                s.problem(setting + ": '" + name + "' is not an HAProxy name (letters, digits, '_', '.', ':', '-')");
+            }
+        });
+        return apis.isEmpty() ? Optional.empty() : Optional.of(new AgentConfig.Haproxy(apis, backend, server));
     }
 }

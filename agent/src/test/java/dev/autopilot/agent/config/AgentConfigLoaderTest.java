@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,18 @@ class AgentConfigLoaderTest {
                 .hasMessageContaining("mysql.binlogRetention: 11h must be at least twice backup.interval (6h)");
         assertThatThrownBy(() -> load(base + "mysql: {binlogRetention: a week}\n", Map.of()))
                 .hasMessageContaining("mysql.binlogRetention: 'a week' is not a duration (use e.g. 500ms, 3s, 5m, 1h, 7d or 1m30s)");
+    }
+
+    @Test
+    void haproxyRuntimeApisAreOptionalAndEachAddressIsChecked() throws Exception {
+        String base = "cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n";
+        assertThat(load(base, Map.of()).haproxy()).isEmpty();
+        AgentConfig c = load(base + "haproxy: {runtimeApi: 'unix:/run/haproxy.sock, 10.0.0.9:9999'}\n", Map.of());
+        assertThat(c.haproxy().orElseThrow()).isEqualTo(new AgentConfig.Haproxy(List.of("unix:/run/haproxy.sock", "10.0.0.9:9999"), "primary", "db1"));
+        assertThatThrownBy(() -> load(base + "haproxy: {runtimeApi: 'unix:run/h.sock, haproxy', backend: 'a b'}\n", Map.of()))
+                .hasMessageContaining("haproxy.runtimeApi: 'unix:run/h.sock': the socket path must be absolute")
+                .hasMessageContaining("haproxy.runtimeApi: 'haproxy' is neither unix:/path/to/socket nor host:port")
+                .hasMessageContaining("haproxy.backend: 'a b' is not an HAProxy name");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.autopilot.agent.it;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
@@ -14,7 +15,15 @@ import java.util.function.Supplier;
  * write tells the write unavailability; rows acknowledged but missing on the new primary are lost writes.
  */
 final class AckedWriter implements AutoCloseable {
-    private final Supplier<Optional<AgentNode>> primary;
+    /** Where the writer's next connection goes: the member it reached and the connection, or empty while there is none. */
+    @FunctionalInterface
+    interface Route {
+        Optional<Session> open() throws SQLException;
+    }
+
+    record Session(String member, Connection connection) {}
+
+    private final Route route;
     private record Ack(long nanos, String member) {}
 
     private final ConcurrentSkipListMap<Long, Ack> acked = new ConcurrentSkipListMap<>();
@@ -23,8 +32,34 @@ final class AckedWriter implements AutoCloseable {
     // Ids unique across writers of one cluster: each scenario starts a new writer on the same table.
     private long nextId = System.currentTimeMillis() * 1000;
 
+    /** Writes to whichever member {@code primary} names, connecting to it directly. */
     AckedWriter(Supplier<Optional<AgentNode>> primary) {
-        this.primary = primary;
+        this(() -> {
+            Optional<AgentNode> p = primary.get();
+            return p.isEmpty() ? Optional.empty() : Optional.of(new Session(p.get().name, p.get().appConnection()));
+        });
+    }
+
+    /**
+     * Writes through a proxy at {@code host:port}, as an application behind it does; {@code memberAt} names the member
+     * a connection reached from the address its server is bound to.
+     */
+    static AckedWriter through(String host, int port, java.util.function.Function<String, String> memberAt) {
+        return new AckedWriter(() -> {
+            Connection c = DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/app?connectTimeout=1000&socketTimeout=3000",
+                    AgentNode.APP_USER, AgentNode.APP_PASSWORD);
+            try (var s = c.createStatement(); var rs = s.executeQuery("SELECT @@bind_address")) {
+                rs.next();
+                return Optional.of(new Session(memberAt.apply(rs.getString(1)), c));
+            } catch (SQLException e) {
+                c.close();
+                throw e;
+            }
+        });
+    }
+
+    private AckedWriter(Route route) {
+        this.route = route;
         this.thread = Thread.ofPlatform().name("acked-writer").daemon().start(this::run);
     }
 
@@ -36,18 +71,24 @@ final class AckedWriter implements AutoCloseable {
 
     private void run() {
         while (running) {
-            Optional<AgentNode> p = primary.get();
-            if (p.isEmpty()) {
+            Optional<Session> session;
+            try {
+                session = route.open();
+            } catch (SQLException e) {
+                session = Optional.empty();
+            }
+            if (session.isEmpty()) {
                 pause(20);
                 continue;
             }
-            try (Connection c = p.get().appConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO w VALUES (?, ?)")) {
+            String member = session.get().member();
+            try (Connection c = session.get().connection(); PreparedStatement ps = c.prepareStatement("INSERT INTO w VALUES (?, ?)")) {
                 while (running) {
                     long id = nextId++;
                     ps.setLong(1, id);
                     ps.setLong(2, System.currentTimeMillis());
                     ps.executeUpdate();
-                    acked.put(id, new Ack(System.nanoTime(), p.get().name));
+                    acked.put(id, new Ack(System.nanoTime(), member));
                     pause(10);
                 }
             } catch (SQLException e) {

@@ -131,6 +131,12 @@ final class TestCluster implements AutoCloseable {
         return nodes.get(name);
     }
 
+    /** The member whose server is bound to {@code address}. */
+    String nodeAt(String address) {
+        return nodes.values().stream().filter(n -> n.address.equals(address)).map(n -> n.name).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no member at " + address));
+    }
+
     List<AgentNode> nodes() {
         return List.copyOf(nodes.values());
     }

@@ -16,6 +16,7 @@ import java.util.Optional;
  *   etcd/                   the etcd data directory
  *   members/dbN/agent.yaml  each agent's configuration; members/dbN/data its data directory
  *   haproxy.cfg             the HAProxy configuration
+ *   haproxy.sock            HAProxy's runtime API (admin level; only this user may open it)
  *   logs/NAME.log           one log per process (etcd, haproxy, db1, ...)
  * </pre>
  */
@@ -54,6 +55,15 @@ public record LocalLayout(Path root) {
 
     public Path haproxyConfig() {
         return root.resolve("haproxy.cfg");
+    }
+
+    /**
+     * HAProxy's runtime API, through which the agents move the primary backend at once on a hand-over; empty when the
+     * directory's path is too long for a Unix socket (107 bytes), and then HAProxy's checks alone route.
+     */
+    public Optional<Path> haproxySocket() {
+        Path socket = root.resolve("haproxy.sock");
+        return socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 107 ? Optional.of(socket) : Optional.empty();
     }
 
     public Path stateFile() {
