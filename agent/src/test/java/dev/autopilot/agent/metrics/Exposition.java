@@ -13,22 +13,22 @@ import java.util.regex.Pattern;
  * and value. Strict: a line that is neither a comment nor a well-formed sample is an error, so a malformed scrape fails
  * the test that reads it.
  */
-record Exposition(Map<String, Family> families, List<Sample> samples) {
+public record Exposition(Map<String, Family> families, List<Sample> samples) {
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)( -?[0-9]+)?");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
 
     /** One metric family as declared by its comments. */
-    record Family(String name, String type, String help) {
+    public record Family(String name, String type, String help) {
     }
 
     /** One line of data. */
-    record Sample(String name, Map<String, String> labels, double value) {
-        String label(String key) {
+    public record Sample(String name, Map<String, String> labels, double value) {
+        public String label(String key) {
             return labels.getOrDefault(key, "");
         }
     }
 
-    static Exposition parse(String text) {
+    public static Exposition parse(String text) {
         Map<String, String> types = new LinkedHashMap<>();
         Map<String, String> helps = new LinkedHashMap<>();
         List<Sample> samples = new ArrayList<>();
@@ -90,7 +90,7 @@ record Exposition(Map<String, Family> families, List<Sample> samples) {
     }
 
     /** The single sample named {@code name} whose labels include {@code labels} (key, value, key, value...). */
-    Optional<Sample> sample(String name, String... labels) {
+    public Optional<Sample> sample(String name, String... labels) {
         List<Sample> found = samples.stream().filter(s -> s.name().equals(name)).filter(s -> {
             for (int i = 0; i < labels.length; i += 2) {
                 if (!labels[i + 1].equals(s.label(labels[i]))) {
@@ -106,7 +106,7 @@ record Exposition(Map<String, Family> families, List<Sample> samples) {
     }
 
     /** The value of that sample; fails the caller when it is missing. */
-    double value(String name, String... labels) {
+    public double value(String name, String... labels) {
         return sample(name, labels).orElseThrow(() -> new AssertionError("no sample " + name + " " + List.of(labels)
                 + " in the exposition")).value();
     }
