@@ -24,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The meters an operator alerts on, for one member; {@code GET /metrics} serves them beside the supervisor's
@@ -67,6 +69,7 @@ import java.util.function.ToDoubleFunction;
  * since the last archive pass that left every closed binlog archived).
  */
 public final class ClusterMetrics {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterMetrics.class);
     /** Upper bounds of the HA cycle histogram: a cycle is a few store and database round trips; a promotion drains a relay log. */
     private static final Duration[] CYCLE_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
@@ -166,10 +169,6 @@ public final class ClusterMetrics {
         this(registry, cluster, member, zeroLoss, Clock.systemUTC());
     }
 
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     /**
      * The leader lock as this member's own clock sees it (no I/O): whether it holds it, how long until it would declare
      * the lease lost, and whether it leads on failsafe confirmations.
@@ -185,6 +184,16 @@ public final class ClusterMetrics {
 
     /** One completed HA cycle: counts what it did and keeps what the gauges show. Called on the loop's thread. */
     public void cycled(Cycle cycle) {
+        try {
+            count(cycle);
+        } catch (RuntimeException e) {
+            // A meter must never cost the HA loop a decision: the cycle's own work is done by now.
+            LOG.warn("metrics of an HA cycle ({}) not updated: {}", cycle.outcome().describe(), e.toString());
+        }
+        last = cycle;
+    }
+
+    private void count(Cycle cycle) {
         cycles.record(cycle.took());
         lastCycleEpochSeconds = clock.millis() / 1e3;
         switch (cycle.outcome()) {
@@ -210,7 +219,6 @@ public final class ClusterMetrics {
                 }
             }
         }
-        last = cycle;
     }
 
     /**

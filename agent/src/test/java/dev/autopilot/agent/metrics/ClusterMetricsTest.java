@@ -214,4 +214,17 @@ class ClusterMetricsTest {
         assertThat(e.value("autopilot_provisioning_received_bytes_total")).isEqualTo(3000);
         assertThat(e.value("autopilot_provisioning_expected_bytes")).isNaN();
     }
+
+    @Test
+    void theBytesOfASnapshotBeingRestoredAreCounted() throws IOException {
+        try (var store = metrics.provisioning().counted(new DirectorySnapshotStore(objects))) {
+            store.put("snapshots/s1", new ByteArrayInputStream(new byte[2048]), Map.of());
+            assertThat(scrape().value("autopilot_provisioning_received_bytes_total")).as("an upload is not received").isZero();
+            try (InputStream in = store.get("snapshots/s1")) {
+                in.readAllBytes();
+            }
+        }
+
+        assertThat(scrape().value("autopilot_provisioning_received_bytes_total")).isEqualTo(2048);
+    }
 }
