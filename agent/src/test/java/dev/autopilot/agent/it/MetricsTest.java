@@ -22,10 +22,12 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code GET /metrics} on a real two-member cluster (real etcd, two real mariadbd): the primary and the replica each
  * report their role, the lock, replication threads, lag and GTID position as they are, and a switchover moves the
- * counters on the member it promotes.
+ * counters on the member it promotes. A scrape answers while the database and the store are frozen.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class MetricsTest {
+    /** Far below the database's and the store's own timeouts: a scrape that waited for either would miss it. */
+    private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(3);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
@@ -83,12 +85,28 @@ class MetricsTest {
             assertThat(former.value("autopilot_switchovers_total")).isZero();
             assertThat(former.value("autopilot_last_promotion_duration_seconds")).isNaN();
             assertThat(former.value("autopilot_ha_cycle_seconds_count")).isGreaterThan(cyclesBefore);
+
+            // A scrape answers from memory: with the replica's database and every etcd member frozen, it still answers.
+            long server = primary.mariadbd().orElseThrow().pid();
+            FaultCluster.signal("STOP", server);
+            for (int i = 0; i < 3; i++) {
+                cluster.etcd.pause(i);
+            }
+            try {
+                assertThat(scrape(primary).value("autopilot_role", "role", "replica")).isEqualTo(1);
+                assertThat(scrape(replica).value("autopilot_role", "role", "primary")).isEqualTo(1);
+            } finally {
+                for (int i = 0; i < 3; i++) {
+                    cluster.etcd.resume(i);
+                }
+                FaultCluster.signal("CONT", server);
+            }
         }
     }
 
     private Exposition scrape(AgentNode node) throws IOException, InterruptedException {
         HttpResponse<String> reply = http.send(HttpRequest.newBuilder(URI.create("http://" + node.address + ":8008/metrics"))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(SCRAPE_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(reply.statusCode()).isEqualTo(200);
         return Exposition.parse(reply.body());
     }
