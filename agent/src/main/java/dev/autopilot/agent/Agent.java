@@ -26,6 +26,7 @@ import dev.autopilot.agent.lifecycle.MemberData;
 import dev.autopilot.agent.lifecycle.OrphanServer;
 import dev.autopilot.agent.lifecycle.Rebuild;
 import dev.autopilot.agent.lifecycle.SupervisedServer;
+import dev.autopilot.agent.metrics.ClusterMetrics;
 import dev.autopilot.agent.routing.HaproxyRuntimeApi;
 import dev.autopilot.agent.routing.PrimaryRouting;
 import dev.autopilot.backup.clone.CloneDonor;
@@ -75,6 +76,7 @@ public final class Agent implements AutoCloseable {
     private final EventBus bus = new EventBus();
     private final ChildProcesses children = new ChildProcesses();
     private final List<Consumer<Outcome>> observers = new CopyOnWriteArrayList<>();
+    private final ClusterMetrics clusterMetrics;
     private final CopyInProgress copyInProgress;
     private final AgentLifecycle lifecycle;
     private final Rebuild rebuild;
@@ -97,10 +99,16 @@ public final class Agent implements AutoCloseable {
         this.config = config;
         this.secrets = secrets;
         this.name = config.member().name();
+        this.clusterMetrics = new ClusterMetrics(metrics, config.cluster(), name, config.mysql().zeroLoss()); // first: it labels every meter
         this.copyInProgress = CopyInProgress.in(config.member().dataDir());
         this.lifecycle = new AgentLifecycle(name, metrics);
         this.rebuild = new Rebuild(name, lifecycle, REBUILD_BACKOFF);
         this.operator = new OperatorActions(name, metrics);
+        observers.add(outcome -> {
+            HaLoop l = loop;
+            clusterMetrics.cycled(new ClusterMetrics.Cycle(outcome, l.lastCycleDuration(), l.cycle().role(), l.cycle().diverged(),
+                    l.cycle().acknowledgesSemiSync(), l.lastReading(), Optional.ofNullable(l.lastView())));
+        });
         lifecycle.onChange(state -> {
             HaLoop l = loop;
             if (l != null) {
@@ -141,7 +149,7 @@ public final class Agent implements AutoCloseable {
         // Before anything else: a server left running by a killed agent may be writable, and it holds our port.
         new OrphanServer(name, db.dataDir(), db.server().settings().pidFile(), db.server().settings().socket()).takeOver(secrets.root());
         api = new RestApi(operator, config.api(), secrets.operatorToken()).start(); // early, so /health answers while provisioning
-        store = Coordinators.open(secrets.coordination(config.coordination()));
+        store = clusterMetrics.coordinationStore(Coordinators.open(secrets.coordination(config.coordination())));
         cluster = new ClusterStore(store);
         // The HA loop vouches for itself after every completed cycle: a loop that fails every cycle loses the lock
         // within this bound instead of keeping it alive by the renewal thread alone (issue 11, defect 9).
@@ -152,8 +160,11 @@ public final class Agent implements AutoCloseable {
         lock = store.leaderLock(ClusterStore.LEADER_LOCK, name, config.lock().ttl(), config.lock().safetyMargin(), confirmWithin,
                 new LeaseLossFence(name, this::onLeaseLost));
         operator.attach(cluster, lock);
+        LeaderLock held = lock;
+        clusterMetrics.leadership(held::isHeld, held::remainingLease,
+                () -> Optional.ofNullable(loop).map(l -> l.cycle().leadsUnderFailsafe()).orElse(false));
         server = new SupervisedServer(config, db, bus, metrics, children, copyInProgress);
-        data = new MemberData(config, secrets, db, cluster, copyInProgress);
+        data = new MemberData(config, secrets, db, cluster, copyInProgress, clusterMetrics.provisioning());
 
         MemberData.Start start = data.prepare();
         server.start(start.copy());
@@ -209,7 +220,7 @@ public final class Agent implements AutoCloseable {
         HaLoop l = loop;
         if (config.backup().isPresent()) {
             BackupJobs jobs = new BackupJobs(config, secrets, db, store, () -> l.cycle().role(), () -> Optional.ofNullable(l.lastView()),
-                    metrics);
+                    clusterMetrics);
             backups = jobs;
             api.withBackups(jobs);
             l.lastSnapshotFrom(() -> jobs.lastSnapshot().map(snap -> snap.created().toString()).orElse(""));

@@ -8,6 +8,7 @@ import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.agent.metrics.ClusterMetrics;
 import dev.autopilot.backup.binlog.BinlogArchiver;
 import dev.autopilot.backup.pitr.BackupService;
 import dev.autopilot.backup.pitr.Retention;
@@ -16,13 +17,12 @@ import dev.autopilot.backup.snapshot.SnapshotInfo;
 import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.storage.SnapshotStore;
 import dev.autopilot.storage.SnapshotStores;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,27 +58,29 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
     private final Semaphore wake = new Semaphore(0);
     private volatile boolean running = true;
     private volatile boolean snapshotRequested;
+    /** This member archives (it is the primary), and since when its archive holds every closed binlog. */
+    private volatile boolean archiving;
+    private volatile Instant archiveCompleteAt = Instant.now();
     private String lastProblem = "";
     private Thread thread;
 
     public BackupJobs(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, Coordinator coordinator,
-                      Supplier<Role> role, Supplier<Optional<ClusterView>> view, MeterRegistry metrics) throws IOException {
+                      Supplier<Role> role, Supplier<Optional<ClusterView>> view, ClusterMetrics metrics) throws IOException {
         this.config = config;
         this.settings = config.backup().orElseThrow();
         this.secrets = secrets;
         this.db = db;
         this.role = role;
         this.view = view;
-        this.store = SnapshotStores.open(settings.store());
+        this.store = metrics.objectStore(SnapshotStores.open(settings.store()));
         this.service = new BackupService(store, new StoreSnapshotCoordination(coordinator, config.member().name()),
                 new Retention(settings.keep()), Clock.systemUTC(), Duration.ofSeconds(10), Duration.ofMinutes(10));
         Path work = config.member().dataDir().resolve("backup-work");
         Files.createDirectories(work);
         this.archiver = BinlogArchiver.of(store, db.dataDir(), settings.archiveInterval(), work);
-        Gauge.builder("autopilot_backup_overdue", () -> service.overdue(settings.interval().multipliedBy(2)) ? 1 : 0)
-                .description("1 when the newest snapshot is older than twice backup.interval").register(metrics);
-        Gauge.builder("autopilot_backup_bytes_uploaded", () -> service.status().bytesUploaded())
-                .description("snapshot bytes this member uploaded").register(metrics);
+        // From what the service already knows: a scrape must not wait for the object store.
+        metrics.backups(() -> service.status().lastSnapshot().map(SnapshotInfo::created), settings.interval(),
+                () -> service.status().bytesUploaded(), () -> archiving ? Optional.of(archiveCompleteAt) : Optional.empty());
     }
 
     public void start() {
@@ -116,8 +118,15 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
     }
 
     private void tick() throws IOException, InterruptedException {
-        if (role.get() == Role.PRIMARY) {
+        boolean primary = role.get() == Role.PRIMARY;
+        if (primary && !archiving) {
+            archiveCompleteAt = Instant.now(); // a new primary's binlogs hold everything it replicated: the archive is its own from here
+        }
+        archiving = primary;
+        if (primary) {
+            Instant pass = Instant.now(); // every binlog closed before this instant is archived once the pass succeeds
             service.archiveBinlogs(archiver, db.admin());
+            archiveCompleteAt = pass;
         }
         boolean requested = snapshotRequested;
         if ((requested || designatedTaker()) && (requested || service.due(settings.interval(), service.binlogsSinceLast(), BINLOG_THRESHOLD))) {

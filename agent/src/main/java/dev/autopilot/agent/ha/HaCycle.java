@@ -137,6 +137,11 @@ public final class HaCycle {
         return !diverged.isEmpty();
     }
 
+    /** Whether this member acknowledges semi-sync writes now (zero-loss mode, a replica eligible for promotion). */
+    public boolean acknowledgesSemiSync() {
+        return Boolean.TRUE.equals(acknowledging);
+    }
+
     /** The role this member has now. */
     public Role role() {
         return role;

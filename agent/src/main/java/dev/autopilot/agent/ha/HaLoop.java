@@ -42,6 +42,8 @@ public final class HaLoop implements AutoCloseable {
     private volatile Outcome last;
     private volatile ClusterView lastView;
     private volatile MemberRecord lastRecord;
+    private volatile DatabaseReading lastReading;
+    private volatile Duration lastCycleDuration = Duration.ZERO;
     private Thread thread;
     private volatile java.util.function.Supplier<String> lastSnapshot = () -> "";
 
@@ -96,6 +98,16 @@ public final class HaLoop implements AutoCloseable {
         return lastRecord;
     }
 
+    /** The newest reading of the local database, taken by the last cycle (metrics read it instead of asking the server). */
+    public DatabaseReading lastReading() {
+        return lastReading;
+    }
+
+    /** How long the last cycle took, from reading the database to publishing the record. */
+    public Duration lastCycleDuration() {
+        return lastCycleDuration;
+    }
+
     public HaCycle cycle() {
         return cycle;
     }
@@ -129,6 +141,7 @@ public final class HaLoop implements AutoCloseable {
 
     /** One cycle: read, decide, publish. */
     synchronized void runOnce() {
+        long started = System.nanoTime();
         MemberState stateAtRead = state; // before the reading: a rebuild that ends during this cycle leaves it stale
         DatabaseReading local = db.read();
         Outcome outcome;
@@ -170,6 +183,8 @@ public final class HaLoop implements AutoCloseable {
             }
         }
         last = outcome;
+        lastReading = local;
+        lastCycleDuration = Duration.ofNanos(System.nanoTime() - started);
         observer.accept(outcome);
         if (outcome instanceof Outcome.PromotedSelf) {
             wake(); // finish the promotion's bookkeeping now, not a loop interval later

@@ -18,6 +18,11 @@ public sealed interface Outcome {
 
     /** This member took the free lock and opened writes. */
     record PromotedSelf(String previousLeader, String reason) implements Outcome {
+        /** Whether a primary handed over to this member (planned switchover, graceful stop), rather than a failover. */
+        public boolean planned() {
+            return reason.startsWith("planned switchover") && !previousLeader.isEmpty();
+        }
+
         public String describe() {
             return "promoted self to primary (" + reason + ")" + (previousLeader.isEmpty() ? "" : "; previous primary " + previousLeader);
         }

@@ -6,6 +6,7 @@ import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.agent.metrics.ProvisioningMeter;
 import dev.autopilot.backup.restore.ExistingData;
 import dev.autopilot.backup.restore.RestoredCopy;
 import dev.autopilot.backup.restore.Restorer;
@@ -53,14 +54,17 @@ public final class MemberData {
     private final LocalDatabase db;
     private final ClusterStore cluster;
     private final CopyInProgress copyInProgress;
+    private final ProvisioningMeter meter;
 
-    public MemberData(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, ClusterStore cluster, CopyInProgress copyInProgress) {
+    public MemberData(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, ClusterStore cluster, CopyInProgress copyInProgress,
+                      ProvisioningMeter meter) {
         this.config = config;
         this.secrets = secrets;
         this.name = config.member().name();
         this.db = db;
         this.cluster = cluster;
         this.copyInProgress = copyInProgress;
+        this.meter = meter;
     }
 
     /** Puts the member's data in place before its server first starts. */
@@ -138,11 +142,17 @@ public final class MemberData {
      *                  peer instead, whose copy is current (a snapshot older than the primary's binlogs would fail again)
      */
     public CopyToApply provision(ExistingData existing, boolean snapshots) throws IOException, InterruptedException {
+        try (ProvisioningMeter.Copying copying = meter.copying()) {
+            return copy(existing, snapshots);
+        }
+    }
+
+    private CopyToApply copy(ExistingData existing, boolean snapshots) throws IOException, InterruptedException {
         db.renewIdentity();
         copyInProgress.begin(config.backup().isPresent() ? "the newest snapshot or a live peer" : "a live peer");
         ExistingData inTarget = existing;
         var provisioning = new Provisioning(name, secrets, Restorer.withDefaults(),
-                config.mysql().tls().map(t -> t.context("mysql.tls")));
+                config.mysql().tls().map(t -> t.context("mysql.tls")), meter::counted);
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         boolean told = false;
         boolean snapshotTried = !snapshots;
@@ -218,7 +228,7 @@ public final class MemberData {
 
     /** The newest usable snapshot in the object store restored into the data directory, or empty (then: live clone). */
     private Optional<RestoredCopy> provisionFromSnapshot(ExistingData existing) throws IOException, InterruptedException {
-        try (SnapshotStore objects = SnapshotStores.open(config.backup().orElseThrow().store())) {
+        try (SnapshotStore objects = meter.counted(SnapshotStores.open(config.backup().orElseThrow().store()))) {
             LOG.info("{}: provisioning from the newest snapshot in {}", name, objects.location());
             return ProvisionFromSnapshots.of(objects, Restorer.withDefaults()).restore(db.dataDir(), existing);
         } catch (IOException e) {

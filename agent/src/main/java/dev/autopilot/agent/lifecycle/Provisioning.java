@@ -8,6 +8,7 @@ import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.backup.clone.CloneToken;
 import dev.autopilot.backup.clone.LiveCloneSource;
 import dev.autopilot.backup.restore.ExistingData;
+import dev.autopilot.backup.restore.ProvisionSource;
 import dev.autopilot.backup.restore.RestoredCopy;
 import dev.autopilot.backup.restore.Restorer;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,13 +33,19 @@ public final class Provisioning {
     private final ClusterSecrets secrets;
     private final Restorer restorer;
     private final Optional<SSLContext> cloneTls;
+    private final UnaryOperator<ProvisionSource> counted;
 
-    /** @param cloneTls the clone stream's TLS (the member's {@code mysql.tls}); empty: plain TCP */
-    public Provisioning(String member, ClusterSecrets secrets, Restorer restorer, Optional<SSLContext> cloneTls) {
+    /**
+     * @param cloneTls the clone stream's TLS (the member's {@code mysql.tls}); empty: plain TCP
+     * @param counted  the source with its bytes counted (metrics)
+     */
+    public Provisioning(String member, ClusterSecrets secrets, Restorer restorer, Optional<SSLContext> cloneTls,
+                        UnaryOperator<ProvisionSource> counted) {
         this.member = member;
         this.secrets = secrets;
         this.restorer = restorer;
         this.cloneTls = cloneTls;
+        this.counted = counted;
     }
 
     /** The best donor in the view: a healthy running replica, else the healthy primary. */
@@ -52,7 +60,7 @@ public final class Provisioning {
         LOG.info("{}: provisioning by live clone from {} ({}:{}) into {}", member, donor.name(), donor.address(), donor.clonePort(), datadir);
         var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(secrets.cloneToken()))
                 .withTls(cloneTls);
-        RestoredCopy copy = restorer.restore(source, datadir, existing);
+        RestoredCopy copy = restorer.restore(counted.apply(source), datadir, existing);
         LOG.info("{}: copy from {} ready: {} MB in {} s, GTID position {}; next: start the server and replicate",
                 member, donor.name(), copy.bytes() >> 20, copy.elapsed().toSeconds(), copy.gtidPosition());
         return copy;
