@@ -94,9 +94,12 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
         return archiver.archivedFiles(db.admin());
     }
 
-    /** The newest snapshot known, for the member record and status. */
+    /**
+     * The newest snapshot known, for the member record and status: what the jobs last read, never a read of the object
+     * store (the HA loop calls this every cycle, and a hung store must not hold it up; the jobs refresh it).
+     */
     public Optional<SnapshotInfo> lastSnapshot() {
-        return service.lastSnapshot();
+        return service.status().lastSnapshot();
     }
 
     private void loop() {
@@ -118,6 +121,7 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
     }
 
     private void tick() throws IOException, InterruptedException {
+        service.lastSnapshot(); // reads the store's catalog when a minute has passed: snapshots other members took
         boolean primary = role.get() == Role.PRIMARY;
         if (primary && !archiving) {
             archiveCompleteAt = Instant.now(); // a new primary's binlogs hold everything it replicated: the archive is its own from here
