@@ -88,7 +88,7 @@ public final class MantaSnapshotStore implements SnapshotStore {
         MantaFailures failures = new MantaFailures(location, user, signer.keyPath());
         MantaHttp http = new MantaHttp(settings.url(), signer, settings.connectTimeout(), settings.readTimeout(), failures);
         return new MantaSnapshotStore(http, settings.root(), topOf(settings.root(), settings.account()), location,
-                settings.readTimeout(), settings.maxObjectGiB() << 30);
+                settings.readTimeout(), (long) settings.maxObjectGiB() << 30);
     }
 
     /** {@code /<account>/stor} (or {@code public}): the directory that always exists and is never created. */
