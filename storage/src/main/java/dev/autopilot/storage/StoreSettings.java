@@ -200,18 +200,18 @@ public sealed interface StoreSettings {
                 }
             }
             if (key == null) {
-                out.add(p + "key-file: missing; the SSH private key (PEM) whose fingerprint is the key id"
+                out.add(p + "keyFile: missing; the SSH private key (PEM) whose fingerprint is the key id"
                         + " (or MANTA_PRIVATE_KEY with the key itself)");
             }
             out.addAll(dev.autopilot.storage.manta.SigningKey.problems(p, keyId, key));
             if (connectTimeout == null || !connectTimeout.isPositive()) {
-                out.add(p + "connect-timeout: must be positive");
+                out.add(p + "connectTimeout: must be positive");
             }
             if (readTimeout == null || !readTimeout.isPositive()) {
-                out.add(p + "read-timeout: must be positive");
+                out.add(p + "readTimeout: must be positive");
             }
             if (maxObjectGiB < 1 || maxObjectGiB > 16384) {
-                out.add(p + "max-object-gib: " + maxObjectGiB + " is out of range 1..16384");
+                out.add(p + "maxObjectGib: " + maxObjectGiB + " is out of range 1..16384");
             }
             return out;
         }

@@ -132,10 +132,10 @@ public final class SigningKey {
         List<String> out = new ArrayList<>();
         boolean idValid = keyId != null && (MD5_ID.matcher(keyId).matches() || SHA256_ID.matcher(keyId).matches());
         if (keyId == null || keyId.isBlank()) {
-            out.add(prefix + "key-id: missing; the key's fingerprint as registered with the account, e.g. the MD5 one"
+            out.add(prefix + "keyId: missing; the key's fingerprint as registered with the account, e.g. the MD5 one"
                     + " ssh-keygen -l -E md5 -f <key> prints (MANTA_KEY_ID)");
         } else if (!idValid) {
-            out.add(prefix + "key-id: '" + keyId + "' is not a key fingerprint: use the MD5 one (aa:bb:...:ff, 16 pairs)"
+            out.add(prefix + "keyId: '" + keyId + "' is not a key fingerprint: use the MD5 one (aa:bb:...:ff, 16 pairs)"
                     + " or SHA256:<base64> (ssh-keygen -l -f <key>)");
         }
         if (key == null) {
@@ -149,14 +149,14 @@ public final class SigningKey {
             return out;
         }
         if (idValid && !signing.matches(keyId)) {
-            out.add(prefix + "key-id: '" + keyId + "' is not the fingerprint of the private key in "
+            out.add(prefix + "keyId: '" + keyId + "' is not the fingerprint of the private key in "
                     + describe(key) + " (" + signing.md5() + ", " + signing.sha256() + "); give the matching key or id");
         }
         return out;
     }
 
     private static String keySetting(StoreSettings.MantaKey key) {
-        return key instanceof StoreSettings.MantaKey.KeyText(var pem, var variable) ? "key (" + variable + ")" : "key-file";
+        return key instanceof StoreSettings.MantaKey.KeyText(var pem, var variable) ? "key (" + variable + ")" : "keyFile";
     }
 
     private static String describe(StoreSettings.MantaKey key) {

@@ -92,15 +92,15 @@ class SigningKeyTest {
                 .anySatisfy(p -> assertThat(p).startsWith("storage.manta.user: missing"))
                 .anySatisfy(p -> assertThat(p).startsWith("storage.manta.subuser: 'bad sub'"))
                 .anySatisfy(p -> assertThat(p).startsWith("storage.manta.role: 'no way'"))
-                .anySatisfy(p -> assertThat(p).startsWith("storage.manta.key-id: 'SHA1:abc' is not a key fingerprint"))
-                .anySatisfy(p -> assertThat(p).contains("storage.manta.key-file: '" + unreadable + "' does not exist"));
+                .anySatisfy(p -> assertThat(p).startsWith("storage.manta.keyId: 'SHA1:abc' is not a key fingerprint"))
+                .anySatisfy(p -> assertThat(p).contains("storage.manta.keyFile: '" + unreadable + "' does not exist"));
 
         KeyPair pair = TestKeys.rsa();
         String other = TestKeys.keyId(TestKeys.rsa());
         var mismatched = new StoreSettings.Manta(URI.create("https://us-central.manta.mnx.io"), "ops", null, List.of(),
                 other, new StoreSettings.MantaKey.KeyText(new Secret(TestKeys.pem(pair)), "MANTA_PRIVATE_KEY"),
                 "/ops/public/elsewhere/../x");
-        assertThat(mismatched.problems("backup")).anySatisfy(p -> assertThat(p).startsWith("backup.manta.key-id: '" + other
+        assertThat(mismatched.problems("backup")).anySatisfy(p -> assertThat(p).startsWith("backup.manta.keyId: '" + other
                         + "' is not the fingerprint of the private key in MANTA_PRIVATE_KEY"))
                 .anySatisfy(p -> assertThat(p).startsWith("backup.manta.directory"));
         assertThat(mismatched.toString()).doesNotContain(TestKeys.pem(pair).substring(40, 80));
