@@ -276,8 +276,8 @@ class AgentConfigLoaderTest {
 
     @Test
     void theOriginalImagesMantaVariablesSelectMantaForBackupsAndTheKeyStaysSecret() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
         String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(generator.generateKeyPair()
                 .getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
         String keyId = SigningKey.load(new StoreSettings.MantaKey.KeyText(new Secret(pem), "test")).md5();

@@ -134,8 +134,7 @@ class MantaSnapshotStoreTest extends SnapshotStoreContract {
 
     @Test
     void aSignatureByAnotherKeyIsRefusedWithAnErrorNamingKeyIdAndUser() throws IOException {
-        KeyPair stranger = TestKeys.rsa();
-        SigningKey wrong = SigningKey.parse(TestKeys.pem(stranger), "stranger");
+        SigningKey wrong = SigningKey.load(new StoreSettings.MantaKey.KeyFile(TestKeys.fixture("rsa-pkcs8.pem")));
         String registeredId = TestKeys.keyId(RSA);
         // Signs with a key that is not the one the key id names, as a stolen id with another key would.
         RequestSigner signer = new RequestSigner(wrong, ACCOUNT, null, registeredId, List.of(), Clock.systemUTC());

@@ -96,7 +96,7 @@ class SigningKeyTest {
                 .anySatisfy(p -> assertThat(p).contains("storage.manta.keyFile: '" + unreadable + "' does not exist"));
 
         KeyPair pair = TestKeys.rsa();
-        String other = TestKeys.keyId(TestKeys.rsa());
+        String other = "01:65:1a:04:26:13:e7:c8:40:63:27:43:73:12:24:df"; // the fixture RSA key's
         var mismatched = new StoreSettings.Manta(URI.create("https://us-central.manta.mnx.io"), "ops", null, List.of(),
                 other, new StoreSettings.MantaKey.KeyText(new Secret(TestKeys.pem(pair)), "MANTA_PRIVATE_KEY"),
                 "/ops/public/elsewhere/../x");

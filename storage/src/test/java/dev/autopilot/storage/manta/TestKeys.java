@@ -18,13 +18,22 @@ final class TestKeys {
     private TestKeys() {
     }
 
+    /** One RSA pair for the whole test run: making a 2048-bit key takes seconds on a loaded machine. */
     static KeyPair rsa() {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-            g.initialize(2048);
-            return g.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+        return Rsa.PAIR;
+    }
+
+    private static final class Rsa {
+        private static final KeyPair PAIR = generate();
+
+        private static KeyPair generate() {
+            try {
+                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+                g.initialize(2048);
+                return g.generateKeyPair();
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
         }
     }
 
