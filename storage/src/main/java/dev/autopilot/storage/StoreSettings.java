@@ -1,5 +1,7 @@
 package dev.autopilot.storage;
 
+import dev.autopilot.storage.manta.SigningKey;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -203,7 +205,7 @@ public sealed interface StoreSettings {
                 out.add(p + "keyFile: missing; the SSH private key (PEM) whose fingerprint is the key id"
                         + " (or MANTA_PRIVATE_KEY with the key itself)");
             }
-            out.addAll(dev.autopilot.storage.manta.SigningKey.problems(p, keyId, key));
+            out.addAll(SigningKey.problems(p, keyId, key));
             if (connectTimeout == null || !connectTimeout.isPositive()) {
                 out.add(p + "connectTimeout: must be positive");
             }

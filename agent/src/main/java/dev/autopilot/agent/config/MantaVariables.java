@@ -46,8 +46,8 @@ final class MantaVariables {
             try {
                 url = URI.create(urlText.get());
             } catch (IllegalArgumentException e) {
+                // Reported here; the default only stands in so that the store's own checks do not report it twice.
                 s.problem(p + "url: '" + urlText.get() + "' is not a URL (e.g. https://us-central.manta.mnx.io)");
-                url = null;
             }
         }
         List<String> roles = s.optional(p + "role").or(() -> variable("MANTA_ROLE"))
