@@ -40,7 +40,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Objects in a Manta directory ({@link StoreSettings.Manta#root()}): {@code <root>/<key>} holds the content and
  * {@code <root>/<key>.manifest.json} its size, SHA-256 and metadata, written last. Key segments are Manta
- * sub-directories, created (with every missing parent) before the first object goes into them.
+ * sub-directories, created (with every missing parent) before the first object goes into them, and deleted again
+ * when their last object is.
  *
  * <p>Objects smaller than {@value #SINGLE_PUT} bytes are one PUT with a length, repeated on transient failures.
  * Larger ones stream in one chunked PUT, never staged: Manta stores an object only when its upload completes, so a
@@ -250,7 +251,29 @@ public final class MantaSnapshotStore implements SnapshotStore {
         }
         deleteObject("delete of " + key, path + ObjectKeys.MANIFEST_SUFFIX);
         deleteObject("delete of " + key, path);
+        removeEmptyDirectories(parentOf(path));
         return head.statusCode() == 200;
+    }
+
+    /**
+     * Deletes {@code directory} and its parents up to the root while they are empty (Manta refuses to delete one that
+     * is not): every snapshot is a directory, and the empty ones left by retention would make each listing slower.
+     * A failure here is harmless, the object is gone already.
+     */
+    private void removeEmptyDirectories(String directory) {
+        for (String d = directory; d.length() > root.length(); d = parentOf(d)) {
+            directories.remove(d);
+            try {
+                HttpResponse<byte[]> response = http.send("delete of directory " + d, http.request(d, null).DELETE(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                if (response.statusCode() / 100 != 2) {
+                    return; // DirectoryNotEmptyError, or gone already
+                }
+            } catch (IOException | StoreUnavailableException e) {
+                log.debug("{}: could not remove the empty directory {} ({}); it stays", location, d, e.getMessage());
+                return;
+            }
+        }
     }
 
     @Override

@@ -210,6 +210,25 @@ class MantaSnapshotStoreTest extends SnapshotStoreContract {
     }
 
     @Test
+    void aDirectoryIsCreatedForTheFirstObjectAndRemovedWithTheLast() throws IOException {
+        store.put("snapshots/1/backup.xbstream.zst", new ByteArrayInputStream(new byte[] {1}), Map.of());
+        store.put("snapshots/1/meta.json", new ByteArrayInputStream(new byte[] {2}), Map.of());
+        store.put("binlogs/7/b.000001", new ByteArrayInputStream(new byte[] {3}), Map.of());
+        store.put("binlogs/7/b.000002", new ByteArrayInputStream(new byte[] {4}), Map.of());
+
+        store.delete("snapshots/1/backup.xbstream.zst");
+        assertThat(fileOf("snapshots/1")).as("still holds meta.json").isDirectory();
+        store.delete("snapshots/1/meta.json");
+        store.delete("binlogs/7/b.000001");
+
+        assertThat(fileOf("snapshots")).as("emptied, so removed up to the store's directory").doesNotExist();
+        assertThat(fileOf("binlogs/7")).isDirectory();
+        assertThat(fileOf("")).isDirectory();
+        StoredObject again = store.put("snapshots/1/meta.json", new ByteArrayInputStream(new byte[] {5}), Map.of());
+        assertThat(store.list("")).extracting(StoredObject::key).containsExactly("binlogs/7/b.000002", again.key());
+    }
+
+    @Test
     void listingsReadEveryPageOfALargeDirectory() throws IOException {
         manta.pageSize(3);
         try {
