@@ -59,7 +59,10 @@ public interface SnapshotStore extends AutoCloseable {
     /** Deletes the object; {@code true} if there was a complete one. The object is invisible from the first step. */
     boolean delete(String key) throws IOException;
 
-    /** Where the objects are, for log lines: {@code dir:/backups} or {@code s3://bucket/prefix/ (endpoint)}. */
+    /**
+     * Where the objects are, for log lines: {@code dir:/backups}, {@code s3://bucket/prefix/ (endpoint)} or
+     * {@code manta:/account/stor/dir at https://endpoint}.
+     */
     String location();
 
     @Override

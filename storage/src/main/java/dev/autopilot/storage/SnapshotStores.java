@@ -1,6 +1,7 @@
 package dev.autopilot.storage;
 
 import dev.autopilot.storage.fs.DirectorySnapshotStore;
+import dev.autopilot.storage.manta.MantaSnapshotStore;
 import dev.autopilot.storage.s3.S3SnapshotStore;
 
 import java.util.List;
@@ -24,6 +25,7 @@ public final class SnapshotStores {
         return switch (settings) {
             case StoreSettings.Directory d -> new DirectorySnapshotStore(d.path());
             case StoreSettings.S3 s3 -> S3SnapshotStore.open(s3);
+            case StoreSettings.Manta manta -> MantaSnapshotStore.open(manta);
         };
     }
 }

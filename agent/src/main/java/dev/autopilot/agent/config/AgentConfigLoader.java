@@ -44,9 +44,13 @@ public final class AgentConfigLoader {
             "api.address", "api.port", "api.tls.caFile", "api.tls.certFile", "api.tls.keyFile",
             "clone.port",
             "backup.directory", "backup.s3.bucket", "backup.s3.prefix", "backup.s3.endpoint", "backup.s3.region",
-            "backup.s3.pathStyle", "backup.interval", "backup.archiveInterval", "backup.keep",
+            "backup.s3.pathStyle", "backup.manta.url", "backup.manta.user", "backup.manta.subuser", "backup.manta.role",
+            "backup.manta.keyId", "backup.manta.keyFile", "backup.manta.directory", "backup.manta.maxObjectGib",
+            "backup.interval", "backup.archiveInterval", "backup.keep",
             "bootstrap.fromBackup", "bootstrap.directory", "bootstrap.s3.bucket", "bootstrap.s3.prefix", "bootstrap.s3.endpoint",
-            "bootstrap.s3.region", "bootstrap.s3.pathStyle",
+            "bootstrap.s3.region", "bootstrap.s3.pathStyle", "bootstrap.manta.url", "bootstrap.manta.user", "bootstrap.manta.subuser",
+            "bootstrap.manta.role", "bootstrap.manta.keyId", "bootstrap.manta.keyFile", "bootstrap.manta.directory",
+            "bootstrap.manta.maxObjectGib",
             "haproxy.runtimeApi", "haproxy.backend", "haproxy.server",
             "secrets.dir");
 
@@ -210,18 +214,31 @@ public final class AgentConfigLoader {
 
 
     /**
-     * An object store under {@code prefix}: {@code <prefix>.directory} or {@code <prefix>.s3.bucket} (credentials: the
-     * AWS SDK's standard chain); empty when neither is set.
+     * An object store under {@code prefix}: {@code <prefix>.directory}, {@code <prefix>.s3.bucket} (credentials: the
+     * AWS SDK's standard chain) or {@code <prefix>.manta.user} (for {@code backup}, also the original image's
+     * {@code MANTA_*} variables, see {@link MantaVariables}); empty when none is set.
      */
-    private static Optional<StoreSettings> objectStore(SettingsTree s, String prefix) {
+    private static Optional<StoreSettings> objectStore(SettingsTree s, String prefix, MantaVariables original) {
         Optional<String> dir = s.optional(prefix + ".directory");
         Optional<String> bucket = s.optional(prefix + ".s3.bucket");
-        if (dir.isPresent() && bucket.isPresent()) {
-            s.problem(prefix + ".directory, " + prefix + ".s3.bucket: choose one object store, not both");
+        Optional<String> manta = s.optional(prefix + ".manta.user").or(original::user);
+        List<String> chosen = new ArrayList<>();
+        dir.ifPresent(d -> chosen.add(prefix + ".directory"));
+        bucket.ifPresent(b -> chosen.add(prefix + ".s3.bucket"));
+        manta.ifPresent(m -> chosen.add(prefix + ".manta.user" + (s.optional(prefix + ".manta.user").isEmpty() ? " (MANTA_USER)" : "")));
+        if (chosen.size() > 1) {
+            s.problem(String.join(", ", chosen) + ": choose one object store, not " + chosen.size());
+            return Optional.empty();
+        }
+        if (manta.isEmpty() && SETTINGS.stream().anyMatch(p -> p.startsWith(prefix + ".manta.") && s.optional(p).isPresent())) {
+            s.problem(prefix + ".manta.user: missing; the other " + prefix + ".manta.* settings name a Manta store, which"
+                    + " needs the account (" + (prefix.equals("backup") ? "or MANTA_USER" : "the old cluster's") + ")");
             return Optional.empty();
         }
         StoreSettings store;
-        if (dir.isPresent()) {
+        if (manta.isPresent()) {
+            store = original.settings(s, prefix);
+        } else if (dir.isPresent()) {
             store = new StoreSettings.Directory(Path.of(dir.get()));
         } else if (bucket.isPresent()) {
             URI endpoint = null;
@@ -241,8 +258,8 @@ public final class AgentConfigLoader {
     }
 
     /** Snapshots and the binlog archive, when {@code backup.*} names an object store. */
-    private static Optional<AgentConfig.Backup> backup(SettingsTree s) {
-        Optional<StoreSettings> objects = objectStore(s, "backup");
+    private static Optional<AgentConfig.Backup> backup(SettingsTree s, MantaVariables original) {
+        Optional<StoreSettings> objects = objectStore(s, "backup", original);
         if (objects.isEmpty()) {
             return Optional.empty();
         }
@@ -331,7 +348,7 @@ public final class AgentConfigLoader {
         secrets.filter(p -> !Files.isDirectory(p))
                 .ifPresent(p -> s.problem("secrets.dir: '" + p + "' is not a directory"));
 
-        Optional<AgentConfig.Backup> backup = backup(s);
+        Optional<AgentConfig.Backup> backup = backup(s, new MantaVariables(env));
         backup.filter(b -> !mysql.binlogRetention().isZero() && mysql.binlogRetention().compareTo(b.interval().multipliedBy(2)) < 0)
                 .ifPresent(b -> s.problem("mysql.binlogRetention: " + Durations.write(mysql.binlogRetention())
                         + " must be at least twice backup.interval (" + Durations.write(b.interval()) + "): a member restored"
@@ -350,11 +367,11 @@ public final class AgentConfigLoader {
      * binlogs would continue a history the archive already has a different continuation of.
      */
     private static Optional<AgentConfig.Bootstrap> bootstrap(SettingsTree s, Optional<AgentConfig.Backup> backup) {
-        Optional<StoreSettings> own = objectStore(s, "bootstrap");
+        Optional<StoreSettings> own = objectStore(s, "bootstrap", MantaVariables.NONE);
         Optional<String> from = s.optional("bootstrap.fromBackup");
         if (from.isEmpty()) {
             if (own.isPresent()) {
-                s.problem("bootstrap.fromBackup: missing; bootstrap.directory / bootstrap.s3.* name a backup to start from, "
+                s.problem("bootstrap.fromBackup: missing; bootstrap.directory / bootstrap.s3.* / bootstrap.manta.* name a backup to start from, "
                         + "so say which point of it: latest, a UTC time (2026-11-25T12:00:00Z) or a GTID position (0-1-42)");
             }
             return Optional.empty();
@@ -368,7 +385,7 @@ public final class AgentConfigLoader {
         }
         Optional<StoreSettings> source = own.or(() -> backup.map(AgentConfig.Backup::store));
         if (source.isEmpty()) {
-            s.problem("bootstrap.fromBackup: no object store to restore from; set bootstrap.directory or bootstrap.s3.bucket "
+            s.problem("bootstrap.fromBackup: no object store to restore from; set bootstrap.directory, bootstrap.s3.bucket or bootstrap.manta.user "
                     + "(the old cluster's backups), or backup.*");
             return Optional.empty();
         }

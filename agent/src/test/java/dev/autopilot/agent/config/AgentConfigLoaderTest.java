@@ -3,7 +3,12 @@ package dev.autopilot.agent.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.autopilot.storage.Secret;
+import dev.autopilot.storage.StoreSettings;
+import dev.autopilot.storage.manta.SigningKey;
 import java.nio.file.Files;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -280,6 +285,47 @@ class AgentConfigLoaderTest {
         AgentConfig etcd = withSecretsDir(secrets);
         assertThat(problems(() -> ClusterSecrets.load(Map.of(), etcd)))
                 .singleElement().satisfies(p -> assertThat(p).startsWith("secrets.coordination-token: a Consul ACL token, but coordination.backend is etcd"));
+    }
+
+    @Test
+    void theOriginalImagesMantaVariablesSelectMantaForBackupsAndTheKeyStaysSecret() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(256);
+        String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(generator.generateKeyPair()
+                .getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        String keyId = SigningKey.load(new StoreSettings.MantaKey.KeyText(new Secret(pem), "test")).md5();
+        var env = Map.of("MANTA_URL", "https://us-central.manta.mnx.io", "MANTA_USER", "ops", "MANTA_SUBUSER", "backups",
+                "MANTA_ROLE", "writer, reader", "MANTA_KEY_ID", keyId, "MANTA_PRIVATE_KEY", pem.replace('\n', '#'),
+                "MANTA_BUCKET", "/ops/stor/mysql", "MANTA_TLS_INSECURE", "0");
+
+        AgentConfig c = load("cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n", env);
+
+        assertThat(c.backup()).hasValueSatisfying(b -> assertThat(b.store()).isInstanceOfSatisfying(StoreSettings.Manta.class, m -> {
+            assertThat(m.url()).hasToString("https://us-central.manta.mnx.io");
+            assertThat(m.account()).isEqualTo("ops");
+            assertThat(m.subuser()).isEqualTo("backups");
+            assertThat(m.roles()).containsExactly("writer", "reader");
+            assertThat(m.root()).isEqualTo("/ops/stor/mysql");
+            assertThat(m.key()).isInstanceOf(StoreSettings.MantaKey.KeyText.class);
+        }));
+        assertThat(c.toString()).doesNotContain(pem.substring(40, 90));
+    }
+
+    @Test
+    void mantaProblemsAreAllListedByTheirSettingOrVariable() {
+        String base = "cluster: orders\nmember: {name: db1, address: 10.0.0.5, dataDir: /d}\n";
+        assertThatThrownBy(() -> load(base + "backup: {directory: /b}\n", Map.of("MANTA_USER", "ops")))
+                .hasMessageContaining("backup.directory, backup.manta.user (MANTA_USER): choose one object store, not 2");
+        assertThatThrownBy(() -> load(base + "backup: {manta: {user: ops, keyId: 'aa:bb', keyFile: /nonexistent/id.pem, url: 'ftp://m'}}\n",
+                Map.of("MANTA_TLS_INSECURE", "true", "MANTA_PRIVATE_KEY", "x")))
+                .hasMessageContainingAll("backup.manta.url: 'ftp://m' must be an http:// or https:// URL",
+                        "backup.manta.keyId: 'aa:bb' is not a key fingerprint",
+                        "backup.manta.keyFile: '/nonexistent/id.pem' does not exist",
+                        "backup.manta.keyFile: set, and MANTA_PRIVATE_KEY holds a key too",
+                        "MANTA_TLS_INSECURE: 'true': certificate checks are never turned off");
+        assertThatThrownBy(() -> load(base + "backup: {manta: {keyId: 'aa:bb'}}\n", Map.of()))
+                .as("a Manta setting without the user is not silently ignored")
+                .hasMessageContaining("backup.manta.user: missing");
     }
 
     @Test

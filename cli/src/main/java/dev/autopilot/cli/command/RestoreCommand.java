@@ -95,7 +95,7 @@ public final class RestoreCommand extends CliCommand {
         }
         try {
             return new AgentConfigLoader(env()).load(Optional.of(config)).backup()
-                    .orElseThrow(() -> CommandFailure.usage(config + " configures no object store (backup.directory or backup.s3.bucket)"))
+                    .orElseThrow(() -> CommandFailure.usage(config + " configures no object store (backup.directory, backup.s3.bucket or backup.manta.user)"))
                     .store();
         } catch (InvalidConfigException e) {
             throw CommandFailure.usage(config + " is invalid: " + String.join("; ", e.problems()));

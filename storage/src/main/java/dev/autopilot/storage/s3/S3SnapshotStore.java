@@ -2,6 +2,7 @@ package dev.autopilot.storage.s3;
 
 import dev.autopilot.storage.CorruptObjectException;
 import dev.autopilot.storage.Manifest;
+import dev.autopilot.storage.ManifestedObjects;
 import dev.autopilot.storage.ObjectKeys;
 import dev.autopilot.storage.ObjectNotFoundException;
 import dev.autopilot.storage.ProgressListener;
@@ -26,20 +27,13 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 
 /**
  * Objects in an S3 bucket: {@code <prefix><key>} holds the content and {@code <prefix><key>.manifest.json} its
@@ -53,7 +47,6 @@ import java.util.concurrent.Semaphore;
 public final class S3SnapshotStore implements SnapshotStore {
 
     private static final Logger log = LoggerFactory.getLogger(S3SnapshotStore.class);
-    private static final int LIST_CONCURRENCY = 8;
 
     private final S3Client s3;
     private final String bucket;
@@ -171,48 +164,7 @@ public final class S3SnapshotStore implements SnapshotStore {
             throw failures.translate("list of '" + keyPrefix + "'", e);
         }
         // A manifest without its content is not an object; read the rest concurrently (one GET each).
-        List<StoredObject> out = new ArrayList<>();
-        Semaphore permits = new Semaphore(LIST_CONCURRENCY);
-        try (ExecutorService readers = Executors.newThreadPerTaskExecutor(
-                Thread.ofVirtual().name("s3-list-", 1).factory())) {
-            List<Future<Optional<StoredObject>>> stats = new ArrayList<>();
-            for (String key : manifested) {
-                if (!contentSizes.containsKey(key) || !key.startsWith(keyPrefix)) {
-                    continue;
-                }
-                try {
-                    ObjectKeys.requireValid(key);
-                } catch (IllegalArgumentException invalid) {
-                    skipped.skip(key, invalid.getMessage());
-                    continue;
-                }
-                stats.add(readers.submit(() -> {
-                    permits.acquire();
-                    try {
-                        return stat(key);
-                    } catch (CorruptObjectException e) {
-                        skipped.skip(key, e.getMessage());
-                        return Optional.<StoredObject>empty();
-                    } finally {
-                        permits.release();
-                    }
-                }));
-            }
-            for (Future<Optional<StoredObject>> f : stats) {
-                f.get().filter(o -> o.size() == contentSizes.get(o.key())).ifPresent(out::add);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while listing " + location);
-        } catch (ExecutionException e) {
-            switch (e.getCause()) {
-                case IOException io -> throw io;
-                case RuntimeException r -> throw r;
-                default -> throw new IOException(e.getCause());
-            }
-        }
-        out.sort(Comparator.comparing(StoredObject::key));
-        return out;
+        return ManifestedObjects.read(keyPrefix, contentSizes, manifested, this::stat, skipped, location);
     }
 
     @Override
