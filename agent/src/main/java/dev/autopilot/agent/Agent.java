@@ -182,7 +182,7 @@ public final class Agent implements AutoCloseable {
                 DeadlineAlarm.ownThread("failsafe-deadline-" + name, HaClock.system()));
         // The dead-man switch inside mariadbd is re-armed every 100 ms to how long this member may still write.
         db.deadManSwitch().keepArmedWhile(cycle::writeAuthorityRemaining);
-        return new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
+        return new HaLoop(name, cycle, db::read, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
     }
 
