@@ -89,6 +89,8 @@ class ScaleBench {
         final int handovers;
         final List<SimMember> members = Collections.synchronizedList(new ArrayList<>());
         final Map<String, SimulatedDatabase> databases = new ConcurrentHashMap<>();
+        /** Outcomes other than Leading and Following, by kind: in a steady state there are none. */
+        final Map<String, java.util.concurrent.atomic.AtomicInteger> unsteady = new ConcurrentHashMap<>();
 
         Run(int m, Duration window, int handovers) {
             this.m = m;
@@ -121,7 +123,7 @@ class ScaleBench {
                 starts.add(starter.submit(() -> {
                     connecting.acquire();
                     try {
-                        members.add(SimMember.start(index, etcd.endpoints(), dir, databases));
+                        members.add(SimMember.start(index, etcd.endpoints(), dir, databases, this::observe));
                     } finally {
                         connecting.release();
                     }
@@ -130,6 +132,12 @@ class ScaleBench {
             }
             for (Future<?> f : starts) {
                 f.get();
+            }
+        }
+
+        private void observe(Outcome outcome) {
+            if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {
+                unsteady.computeIfAbsent(outcome.getClass().getSimpleName(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
             }
         }
 
@@ -162,6 +170,7 @@ class ScaleBench {
         }
 
         private void steadyState(EtcdCluster etcd) throws Exception {
+            unsteady.clear();
             Map<String, Double> before = EtcdMetrics.scrape(etcd);
             long cpuBefore = EtcdMetrics.cpuTicks(etcd);
             long jvmCpuBefore = jvmCpuNanos();
@@ -192,6 +201,8 @@ class ScaleBench {
                     after.get("db_size") / 1e6, after.get("db_size_in_use") / 1e6, after.get("keys"), after.get("watchers"),
                     (after.get("proposals") - before.get("proposals")) / seconds,
                     (jvmCpuAfter - jvmCpuBefore) / 1e9 / seconds, threadCount(), threadCount() / (double) m);
+            System.out.printf("BENCH M=%d cycles other than leading/following during the window: %s%n", m,
+                    unsteady.isEmpty() ? "none" : new java.util.TreeMap<>(unsteady));
             report("M=" + m + " watch notification (put -> a member's listener)", watch);
         }
 
@@ -297,7 +308,8 @@ class ScaleBench {
         }
 
         /** Member {@code index}: cluster index/3, address 127.0.9{1..4}.x (nothing listens there), as Agent.start wires it. */
-        static SimMember start(int index, List<URI> endpoints, Path dir, Map<String, SimulatedDatabase> databases) throws Exception {
+        static SimMember start(int index, List<URI> endpoints, Path dir, Map<String, SimulatedDatabase> databases,
+                              java.util.function.Consumer<Outcome> observer) throws Exception {
             int cluster = index / CLUSTER_SIZE;
             String name = "db" + (index % CLUSTER_SIZE + 1);
             String address = "127.0.9" + (1 + index / 250 % 4) + "." + (1 + index % 250);
@@ -328,7 +340,7 @@ class ScaleBench {
             cycle[0] = new HaCycle(config, REPLICATION, db, lock, clusterStore, HaClock.system(), (primary, reason) -> { },
                     (primary, peers, window, timeout) -> Set.of(), DeadlineAlarm.ownThread("failsafe-deadline-" + name, HaClock.system()));
             loop[0] = new HaLoop(name, cycle[0], db::read, clusterStore, lock, config.lock().ttl(), config.failover().loopInterval(),
-                    outcome -> { });
+                    observer);
             store.watchPrefix("locks/", event -> loop[0].wake());
             store.watchPrefix(ClusterStore.SWITCHOVER, event -> loop[0].wake());
             store.watchPrefix(ClusterStore.PAUSE, event -> loop[0].wake());
