@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +38,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,7 +93,7 @@ class ScaleBench {
         final List<SimMember> members = Collections.synchronizedList(new ArrayList<>());
         final Map<String, SimulatedDatabase> databases = new ConcurrentHashMap<>();
         /** Outcomes other than Leading and Following, by kind: in a steady state there are none. */
-        final Map<String, java.util.concurrent.atomic.AtomicInteger> unsteady = new ConcurrentHashMap<>();
+        final Map<String, AtomicInteger> unsteady = new ConcurrentHashMap<>();
 
         Run(int m, Duration window, int handovers) {
             this.m = m;
@@ -137,7 +140,7 @@ class ScaleBench {
 
         private void observe(Outcome outcome) {
             if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {
-                unsteady.computeIfAbsent(outcome.getClass().getSimpleName(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                unsteady.computeIfAbsent(outcome.getClass().getSimpleName(), k -> new AtomicInteger()).incrementAndGet();
             }
         }
 
@@ -182,7 +185,7 @@ class ScaleBench {
             long jvmCpuAfter = jvmCpuNanos();
             Map<String, Double> after = EtcdMetrics.scrape(etcd);
             double seconds = elapsed / 1e9;
-            Map<String, Double> rate = new java.util.TreeMap<>();
+            Map<String, Double> rate = new TreeMap<>();
             after.forEach((k, v) -> rate.put(k, (v - before.getOrDefault(k, 0.0)) / seconds / m));
             rate.merge("Put", -probes / seconds / m, Double::sum); // the probe's own puts are not the members' cost
             double reads = rate.getOrDefault("Range", 0.0);
@@ -202,7 +205,7 @@ class ScaleBench {
                     (after.get("proposals") - before.get("proposals")) / seconds,
                     (jvmCpuAfter - jvmCpuBefore) / 1e9 / seconds, threadCount(), threadCount() / (double) m);
             System.out.printf("BENCH M=%d cycles other than leading/following during the window: %s%n", m,
-                    unsteady.isEmpty() ? "none" : new java.util.TreeMap<>(unsteady));
+                    unsteady.isEmpty() ? "none" : new TreeMap<>(unsteady));
             report("M=" + m + " watch notification (put -> a member's listener)", watch);
         }
 
@@ -309,7 +312,7 @@ class ScaleBench {
 
         /** Member {@code index}: cluster index/3, address 127.0.9{1..4}.x (nothing listens there), as Agent.start wires it. */
         static SimMember start(int index, List<URI> endpoints, Path dir, Map<String, SimulatedDatabase> databases,
-                              java.util.function.Consumer<Outcome> observer) throws Exception {
+                              Consumer<Outcome> observer) throws Exception {
             int cluster = index / CLUSTER_SIZE;
             String name = "db" + (index % CLUSTER_SIZE + 1);
             String address = "127.0.9" + (1 + index / 250 % 4) + "." + (1 + index % 250);
