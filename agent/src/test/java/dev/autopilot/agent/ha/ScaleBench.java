@@ -108,8 +108,9 @@ class ScaleBench {
                 startMembers(etcd, starter);
                 long started = System.nanoTime();
                 awaitSettled(Duration.ofSeconds(60 + m / 10));
-                System.out.printf("BENCH M=%d started in %.1f s, settled in %.1f s (one primary and two replicas in each of %d clusters)%n",
-                        m, (started - t0) / 1e9, (System.nanoTime() - started) / 1e9, m / CLUSTER_SIZE);
+                System.out.printf("BENCH M=%d started in %.1f s, settled in %.1f s (one primary and two replicas in each of %d clusters);"
+                                + " load average %s%n",
+                        m, (started - t0) / 1e9, (System.nanoTime() - started) / 1e9, m / CLUSTER_SIZE, loadAverage());
                 Thread.sleep(5_000); // past the first records' 5 s republish, into steady state
                 steadyState(etcd);
                 handOvers(etcd);
