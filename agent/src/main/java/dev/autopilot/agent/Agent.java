@@ -201,7 +201,7 @@ public final class Agent implements AutoCloseable {
             routing = r;
             observers.add(outcome -> r.writesOpen(cycle.role() == Role.PRIMARY));
         });
-        return new HaLoop(name, cycle, db, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
+        return new HaLoop(name, cycle, db::read, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
     }
 

@@ -5,7 +5,6 @@ import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.db.DatabaseReading;
-import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
 import java.time.Duration;
@@ -16,6 +15,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,8 @@ public final class HaLoop implements AutoCloseable {
 
     private final String member;
     private final HaCycle cycle;
-    private final LocalDatabase db;
+    /** Reads the local database (the agent's LocalDatabase; the scale bench's simulated one). */
+    private final Supplier<DatabaseReading> db;
     private final ClusterStore store;
     private final LeaderLock lock;
     private final MemberPresence presence;
@@ -45,9 +46,9 @@ public final class HaLoop implements AutoCloseable {
     private volatile DatabaseReading lastReading;
     private volatile Duration lastCycleDuration = Duration.ZERO;
     private Thread thread;
-    private volatile java.util.function.Supplier<String> lastSnapshot = () -> "";
+    private volatile Supplier<String> lastSnapshot = () -> "";
 
-    public HaLoop(String member, HaCycle cycle, LocalDatabase db, ClusterStore store, LeaderLock lock, Duration presenceTtl,
+    public HaLoop(String member, HaCycle cycle, Supplier<DatabaseReading> db, ClusterStore store, LeaderLock lock, Duration presenceTtl,
                   Duration interval, Consumer<Outcome> observer) {
         this.member = member;
         this.cycle = cycle;
@@ -113,7 +114,7 @@ public final class HaLoop implements AutoCloseable {
     }
 
     /** Where the newest snapshot's time comes from, once backups run. */
-    public void lastSnapshotFrom(java.util.function.Supplier<String> source) {
+    public void lastSnapshotFrom(Supplier<String> source) {
         lastSnapshot = source;
     }
 
@@ -143,7 +144,7 @@ public final class HaLoop implements AutoCloseable {
     synchronized void runOnce() {
         long started = System.nanoTime();
         MemberState stateAtRead = state; // before the reading: a rebuild that ends during this cycle leaves it stale
-        DatabaseReading local = db.read();
+        DatabaseReading local = db.get();
         Outcome outcome;
         try {
             MemberRecord before = cycle.record(local, effectiveState(local, null)).withLastSnapshot(lastSnapshot.get());
@@ -160,7 +161,7 @@ public final class HaLoop implements AutoCloseable {
             boolean provisioning = stateAtRead == MemberState.PROVISIONING || state == MemberState.PROVISIONING;
             outcome = provisioning ? new Outcome.Provisioning() : cycle.run(local, view);
             if (!(outcome instanceof Outcome.Leading) && !(outcome instanceof Outcome.Following)) {
-                local = db.read();
+                local = db.get();
             }
             MemberRecord after = cycle.record(local, effectiveState(local, outcome)).withLastSnapshot(lastSnapshot.get());
             presence.publish(after, true);

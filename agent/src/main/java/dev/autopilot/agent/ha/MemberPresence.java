@@ -9,6 +9,7 @@ import dev.autopilot.coordination.MemberRegistration;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,12 +31,21 @@ final class MemberPresence implements AutoCloseable {
     private MemberRecord lastPublished;
     private long lastPublishNanos;
     private long lastPassNanos;
+    /** Health last reported to the service registration, and when. */
+    private boolean serviceHealthy;
+    private long servicePassNanos;
+    private final LongSupplier nanoTime;
     private static final Duration PASS_EVERY = Duration.ofSeconds(1);
 
     MemberPresence(Coordinator store, String cluster, Duration ttl) {
+        this(store, cluster, ttl, System::nanoTime);
+    }
+
+    MemberPresence(Coordinator store, String cluster, Duration ttl, LongSupplier nanoTime) {
         this.store = store;
         this.cluster = cluster;
         this.ttl = ttl;
+        this.nanoTime = nanoTime;
     }
 
     /**
@@ -50,15 +60,15 @@ final class MemberPresence implements AutoCloseable {
         if (decided) {
             updateService(record); // first: after a promotion, clients are waiting for it; peers can wait a round trip
         }
-        if (System.nanoTime() - lastPassNanos > PASS_EVERY.toNanos()) {
+        if (nanoTime.getAsLong() - lastPassNanos > PASS_EVERY.toNanos()) {
             presence.pass(); // a heartbeat per second is plenty for a TTL of seconds, and keeps round trips off hand-overs
-            lastPassNanos = System.nanoTime();
+            lastPassNanos = nanoTime.getAsLong();
         }
         boolean changed = lastPublished == null || !sameContent(lastPublished, record);
-        if (changed || System.nanoTime() - lastPublishNanos > Duration.ofSeconds(5).toNanos()) {
+        if (changed || nanoTime.getAsLong() - lastPublishNanos > Duration.ofSeconds(5).toNanos()) {
             presence.putBound(ClusterStore.MEMBERS + record.name(), ClusterStore.encode(record));
             lastPublished = record;
-            lastPublishNanos = System.nanoTime();
+            lastPublishNanos = nanoTime.getAsLong();
         }
     }
 
@@ -77,9 +87,15 @@ final class MemberPresence implements AutoCloseable {
                 String name = cluster + "-" + wanted.name().toLowerCase();
                 service = store.register(new Member(record.name(), name, record.address(), record.mysqlPort(),
                         Set.of(wanted.name().toLowerCase()), Map.of("api", record.apiUrl())), ttl);
+                serviceHealthy = true;
+                servicePassNanos = nanoTime.getAsLong();
                 LOG.info("{} joined service {} at {}:{}", record.name(), name, record.address(), record.mysqlPort());
-            } else {
-                service.heartbeat(record.healthy()); // a registration made just now needs none
+            } else if (record.healthy() != serviceHealthy || nanoTime.getAsLong() - servicePassNanos > PASS_EVERY.toNanos()) {
+                // A change of health at once (clients must leave an unhealthy member now); the same health once a second,
+                // as the presence: every cycle (twice a second by default) doubled the store's lease traffic for nothing.
+                service.heartbeat(record.healthy());
+                serviceHealthy = record.healthy();
+                servicePassNanos = nanoTime.getAsLong();
             }
         }
         // Left after joining the new one: a promoted member's clients find it one round trip sooner.

@@ -136,7 +136,9 @@ public final class EtcdCoordinator implements Coordinator {
                 .retryMaxAttempts(1)
                 .retryDelay(50)
                 .retryMaxDelay(200)
-                .retryMaxDuration(s.requestTimeout());
+                .retryMaxDuration(s.requestTimeout())
+                // one keep-alive per renewal, not jetcd's two (see OneKeepAlivePerRenewal)
+                .interceptor(new OneKeepAlivePerRenewal());
         if (s.user().isPresent()) {
             b.user(bytes(s.user().get())).password(ByteSequence.from(s.password().orElseThrow().utf8()));
         }
