@@ -186,6 +186,9 @@ final class LocalUp extends LocalMemberCommand {
                 "--listen-client-urls", state.etcdEndpoint(), "--advertise-client-urls", state.etcdEndpoint(),
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "local=" + peer,
                 "--snapshot-count", "5000", "--quota-backend-bytes", String.valueOf(128L << 20),
+                // Member records are rewritten every few seconds; without compaction their history fills the quota in days
+                // and etcd then refuses every write (and every primary fences).
+                "--auto-compaction-mode", "periodic", "--auto-compaction-retention", "1h",
                 "--log-level", "warn", "--logger", "zap"), layout.log("etcd"), Map.of());
     }
 
