@@ -425,8 +425,10 @@ class ComposeDeploymentTest {
         }
         assertThat(docker("inspect", "-f", "{{.State.ExitCode}}", stopped)).as("the agent exits 0 after a graceful stop, not 137 (SIGKILL)")
                 .isEqualTo("0");
-        assertThat(logs(stopped)).contains(oldPrimary + ": received SIGTERM; stopping gracefully", "stepped down for switchover to ",
+        String log = logs(stopped);
+        assertThat(log).contains(oldPrimary + ": received SIGTERM; stopping gracefully", "stepped down for switchover to ",
                 "job mariadbd: stopped (exit status 0)");
+        System.out.println("the stopped primary's log from SIGTERM on:\n" + log.substring(log.indexOf("received SIGTERM")));
         try (Connection db = throughHaproxy()) {
             Set<Long> present = ids(db);
             assertThat(present).as("every acknowledged write is on the new primary (errors the writer saw: %s)", errors)
