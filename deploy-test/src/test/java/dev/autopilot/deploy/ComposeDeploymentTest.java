@@ -66,6 +66,7 @@ class ComposeDeploymentTest {
     private static Path work;
     private static Path deployDir;
     private static String netns;
+    private static Path runDir;
     private static DockerEngine engine;
     private static NamespaceRelay relay;
     private static String appPassword;
@@ -89,6 +90,7 @@ class ComposeDeploymentTest {
         work = Path.of("target", "compose").toAbsolutePath();
         // Sockets have a 108-byte path limit: the engines' run directories are short, one per checkout.
         Path run = Path.of("/tmp", "autopilot-compose-" + Integer.toHexString(work.hashCode()));
+        runDir = run;
         netns = "autopilot-compose-" + Integer.toHexString(work.hashCode());
         removeLeftovers(run);
         shutdownHook = new Thread(ComposeDeploymentTest::tearDown, "compose-test-teardown");
@@ -184,6 +186,16 @@ class ComposeDeploymentTest {
             DockerEngine.killProcessesIn(netns);
             command(List.of("ip", "netns", "delete", netns));
         }
+        if (runDir != null) {
+            DockerEngine.unmountUnder(runDir);
+            try {
+                TestImages.delete(runDir);
+            } catch (IOException e) {
+                System.out.println("cannot delete " + runDir + ": " + e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** What a run killed before its teardown left: its daemons (by the pid files in its run directory), its namespace. */
@@ -202,6 +214,7 @@ class ComposeDeploymentTest {
             DockerEngine.killProcessesIn(netns);
             command(List.of("ip", "netns", "delete", netns));
         }
+        DockerEngine.unmountUnder(run);
         TestImages.delete(run);
     }
 

@@ -147,6 +147,25 @@ final class DockerEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         netns.ifPresent(DockerEngine::killProcessesIn);
+        unmountUnder(runDir);
+    }
+
+    /**
+     * Unmounts whatever is still mounted under {@code dir}: dockerd 20.10 leaves the bind mount of its network namespace
+     * ({@code exec-root/netns/default}) behind when it stops.
+     */
+    static void unmountUnder(Path dir) {
+        try {
+            List<String> points = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream().map(l -> l.split(" ")[4])
+                    .filter(p -> p.startsWith(dir + "/")).sorted(java.util.Comparator.reverseOrder()).toList();
+            for (String point : points) {
+                new ProcessBuilder("umount", "-l", point).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            // Best effort: reported by the next run's clean-up, which tries again.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Kills, by pid, every process still in network namespace {@code netns} (a container's shim left behind). */

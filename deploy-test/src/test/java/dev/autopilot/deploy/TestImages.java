@@ -38,8 +38,8 @@ final class TestImages {
 
     /** Builds every image; {@code context} holds deploy/ and cli/target/autopilot.jar as in the repository. */
     void build(Path context) throws Exception {
-        await(CompletableFuture.allOf(async(this::base), async(this::jre)));
-        await(CompletableFuture.allOf(async(() -> member(context)), async(this::tools)));
+        await(CompletableFuture.allOf(async("base", this::base), async("jre", this::jre)));
+        await(CompletableFuture.allOf(async("member", () -> member(context)), async("tools", this::tools)));
     }
 
     private boolean exists(String image) throws IOException, InterruptedException {
@@ -106,10 +106,12 @@ final class TestImages {
     }
 
     /** On a thread of its own: the common pool has one thread on two cores, and these steps mostly wait. */
-    private static CompletableFuture<Void> async(Step step) {
+    private static CompletableFuture<Void> async(String name, Step step) {
         return CompletableFuture.runAsync(() -> {
             try {
+                long t0 = System.nanoTime();
                 step.run();
+                System.out.printf("image step %s done in %d s%n", name, (System.nanoTime() - t0) / 1_000_000_000);
             } catch (Exception e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
