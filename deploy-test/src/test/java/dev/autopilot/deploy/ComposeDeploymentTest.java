@@ -177,6 +177,8 @@ class ComposeDeploymentTest {
         if (engine != null) {
             try {
                 engine.compose(deployDir, COMMAND, "down", "-v", "--remove-orphans");
+                // 'down' without -v (as the last test runs it) leaves the members' anonymous volumes in the data root.
+                engine.docker(COMMAND, "volume", "prune", "-f");
             } catch (Exception e) {
                 System.out.println("docker-compose down at teardown: " + e);
             }

@@ -40,6 +40,8 @@ final class TestImages {
     void build(Path context) throws Exception {
         await(CompletableFuture.allOf(async("base", this::base), async("jre", this::jre)));
         await(CompletableFuture.allOf(async("member", () -> member(context)), async("tools", this::tools)));
+        // The member image of the previous jar, now untagged: the data root would grow by its layers every run.
+        engine.docker(BUILD, "image", "prune", "-f");
     }
 
     private boolean exists(String image) throws IOException, InterruptedException {
