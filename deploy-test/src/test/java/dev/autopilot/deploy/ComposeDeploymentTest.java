@@ -3,7 +3,6 @@ package dev.autopilot.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.abort;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,6 +39,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The original's deployment, run as its users run it: in a copy of deploy/ with the secrets generated as
@@ -49,10 +49,11 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Images are built by a dockerd in the host's network namespace without networking of its own; the containers run
  * under a second dockerd inside a network namespace this test creates, and the checks reach them through
- * {@link NamespaceRelay}. Skipped, with the reason, where no Docker engine can run (not root, packages missing,
- * dockerd refusing to start); {@code bin/prerequisites} installs them. The scenarios build on each other, in order.
+ * {@link NamespaceRelay}. Skipped, with the reason, where no Docker engine can run (not root, packages missing:
+ * {@link EngineRequirements}; dockerd refusing to start); {@code bin/prerequisites} installs them. The scenarios build on each other, in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(EngineRequirements.class)
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class ComposeDeploymentTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,16 +78,8 @@ class ComposeDeploymentTest {
 
     @BeforeAll
     static void buildImagesAndStartTheEngine() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "a Docker engine of the test's own needs root (running as "
-                + System.getProperty("user.name") + ")");
-        for (Path tool : List.of(DockerEngine.DOCKERD, DockerEngine.DOCKER, DockerEngine.COMPOSE, Path.of("/usr/sbin/debootstrap"),
-                Path.of("/usr/bin/nsenter"))) {
-            assumeTrue(Files.isExecutable(tool), tool + " missing: install docker.io docker-compose debootstrap (bin/prerequisites does)");
-        }
-        Path repo = Path.of("..").toAbsolutePath().normalize();
-        Path jar = repo.resolve("cli/target/autopilot.jar");
-        assumeTrue(Files.isRegularFile(jar), jar + " missing: the image needs the agent's jar, which cli's package phase writes"
-                + " (run 'mvn package' or bin/test, not 'mvn test')");
+        Path repo = EngineRequirements.REPOSITORY;
+        Path jar = EngineRequirements.JAR;
         work = Path.of("target", "compose").toAbsolutePath();
         // Sockets have a 108-byte path limit: the engines' run directories are short, one per checkout.
         Path run = Path.of("/tmp", "autopilot-compose-" + Integer.toHexString(work.hashCode()));
@@ -141,6 +134,7 @@ class ComposeDeploymentTest {
             return how.start();
         } catch (DockerEngine.Unavailable e) {
             tearDown();
+            System.out.println("ComposeDeploymentTest skipped: no Docker engine can run here: " + e.getMessage());
             return abort("no Docker engine can run here: " + e.getMessage());
         }
     }
