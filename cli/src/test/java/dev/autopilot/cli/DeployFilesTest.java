@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * deploy/ cannot be run here (no Docker engine), so its consistency with the agent is checked: every
- * AUTOPILOT_* variable the files set is one the agent reads, and the wiring HAProxy and the image depend on is there.
+ * deploy/'s consistency with the agent, checked in a second: every AUTOPILOT_* variable the files set is one the agent
+ * reads, and the wiring HAProxy and the image depend on is there. ComposeDeploymentTest (deploy-test/) runs the files.
  */
 class DeployFilesTest {
     private static final Path DEPLOY = Path.of("..", "deploy").toAbsolutePath().normalize();
