@@ -6,6 +6,8 @@ import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.config.AgentConfig;
+import dev.autopilot.agent.history.EventKind;
+import dev.autopilot.agent.history.History;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.backup.binlog.BinlogArchiver;
@@ -60,6 +62,7 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
     private volatile boolean snapshotRequested;
     private String lastProblem = "";
     private Thread thread;
+    private volatile History history = History.NONE;
 
     public BackupJobs(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, Coordinator coordinator,
                       Supplier<Role> role, Supplier<Optional<ClusterView>> view, MeterRegistry metrics) throws IOException {
@@ -79,6 +82,11 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
                 .description("1 when the newest snapshot is older than twice backup.interval").register(metrics);
         Gauge.builder("autopilot_backup_bytes_uploaded", () -> service.status().bytesUploaded())
                 .description("snapshot bytes this member uploaded").register(metrics);
+    }
+
+    /** Where snapshots taken and backup failures (an archive gap among them) are recorded. */
+    public void recordTo(History events) {
+        this.history = events;
     }
 
     public void start() {
@@ -125,6 +133,8 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
             var target = BackupTarget.of(config.member().name(), config.member().address(), config.mysql().port(), secrets.backup(),
                     db.dataDir(), config.member().dataDir().resolve("backup-work")).withTls(config.mysql().tls().map(t -> t.caFile()));
             service.takeSnapshot(target).ifPresent(s -> {
+                history.record(EventKind.SNAPSHOT_TAKEN, config.member().name() + " took snapshot " + s.id() + " at GTID position "
+                        + s.gtidPosition().format(), Map.of("id", s.id(), "bytes", s.size(), "durationMillis", s.duration().toMillis()));
                 try {
                     service.applyRetention();
                 } catch (IOException e) {
@@ -154,6 +164,9 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
                 LOG.info("{}: backups working again", config.member().name());
             } else {
                 LOG.warn("{}: backup job failed: {}; retrying with backoff (database health is not affected)", config.member().name(), now);
+                // The archiver names a binlog purged before it was archived this way (BinlogArchiver).
+                history.record(now.contains("archive has a gap") ? EventKind.ARCHIVE_GAP : EventKind.SNAPSHOT_FAILED,
+                        config.member().name() + ": " + now);
             }
             lastProblem = now;
         }

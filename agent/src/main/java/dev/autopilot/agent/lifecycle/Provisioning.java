@@ -5,6 +5,8 @@ import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.config.ClusterSecrets;
+import dev.autopilot.agent.history.EventKind;
+import dev.autopilot.agent.history.History;
 import dev.autopilot.backup.clone.CloneToken;
 import dev.autopilot.backup.clone.LiveCloneSource;
 import dev.autopilot.backup.restore.ExistingData;
@@ -14,6 +16,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -31,10 +34,12 @@ public final class Provisioning {
     private final ClusterSecrets secrets;
     private final Restorer restorer;
     private final Optional<SSLContext> cloneTls;
+    private final History history;
 
     /** @param cloneTls the clone stream's TLS (the member's {@code mysql.tls}); empty: plain TCP */
-    public Provisioning(String member, ClusterSecrets secrets, Restorer restorer, Optional<SSLContext> cloneTls) {
+    public Provisioning(String member, ClusterSecrets secrets, Restorer restorer, Optional<SSLContext> cloneTls, History history) {
         this.member = member;
+        this.history = history;
         this.secrets = secrets;
         this.restorer = restorer;
         this.cloneTls = cloneTls;
@@ -50,11 +55,17 @@ public final class Provisioning {
     /** Clones {@code donor} into {@code datadir}; {@code existing} says whether old files may be discarded. */
     public RestoredCopy cloneFrom(MemberRecord donor, Path datadir, ExistingData existing) throws IOException, InterruptedException {
         LOG.info("{}: provisioning by live clone from {} ({}:{}) into {}", member, donor.name(), donor.address(), donor.clonePort(), datadir);
+        history.record(EventKind.PROVISIONING_STARTED, member + " copies its data by live clone from " + donor.name(),
+                Map.of("source", "live clone from " + donor.name()));
         var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(secrets.cloneToken()))
                 .withTls(cloneTls);
         RestoredCopy copy = restorer.restore(source, datadir, existing);
         LOG.info("{}: copy from {} ready: {} MB in {} s, GTID position {}; next: start the server and replicate",
                 member, donor.name(), copy.bytes() >> 20, copy.elapsed().toSeconds(), copy.gtidPosition());
+        history.record(EventKind.PROVISIONING_FINISHED, member + " has its copy from " + donor.name() + " at GTID position "
+                + copy.gtidPosition(), Map.of("source", "live clone from " + donor.name(), "bytes", copy.bytes(),
+                "durationMillis", copy.elapsed().toMillis(),
+                "bytesPerSecond", copy.bytes() * 1000 / Math.max(1, copy.elapsed().toMillis())));
         return copy;
     }
 }
