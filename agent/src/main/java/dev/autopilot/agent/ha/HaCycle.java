@@ -993,13 +993,14 @@ public final class HaCycle {
             return new Outcome.LostRace(lock.holder().orElse("?"));
         }
         String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
+        String previous = view.lastPromotion().map(Promotion::member).orElse("");
         history.record(EventKind.LOCK_TAKEN, self + " took the leader lock (" + reason + ")", Map.of("reason", reason,
+                "previous", planned != null ? planned.from() : previous,
                 "lockFreeMillis", lockFreeSinceNanos == 0 ? 0 : (clock.nanoTime() - lockFreeSinceNanos) / 1_000_000));
         Optional<String> failed = openWrites(local, epoch);
         if (failed.isPresent()) {
             return new Outcome.PromotionAbandoned(failed.get());
         }
-        String previous = view.lastPromotion().map(Promotion::member).orElse("");
         // Bookkeeping waits for the next cycle, which the loop runs at once: clients first learn of the new primary.
         afterPromotion = new Promotion(self, previous, reason, clock.currentTimeMillis());
         return new Outcome.PromotedSelf(planned != null ? planned.from() : previous, reason);

@@ -1,26 +1,23 @@
 package dev.autopilot.agent.history;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.autopilot.coordination.BoundedLog;
 import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.coordination.Versioned;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The cluster's history in the coordination store: one key per event,
- * {@code history/<epoch millis, 13 digits>-<member>-<sequence>}, so the store's key order (both backends list keys
- * sorted) is time order, no two members ever write the same key, and appending needs one unconditional put — no
- * compare-and-set a busy cluster would contend on, and nothing to repair when a writer dies half-way. The newest
- * {@code limit} events are kept: {@link #trim()} deletes the oldest beyond it (writers trim every few appends, so the
- * store holds at most {@code limit} plus those few per member), and {@link #read} never returns more than
- * {@code limit}. Works on any {@link Coordinator} (etcd, Consul) through its plain key-value calls.
+ * The cluster's history in the coordination store: a {@link BoundedLog} of the newest {@value #DEFAULT_LIMIT} events
+ * under {@code history/}, one key per event in time order, each a JSON {@link HistoryEvent}. Keys outside what the
+ * HA rules read: {@link dev.autopilot.agent.cluster.ClusterStore#read()} skips them.
  *
- * <p>Store errors propagate as {@link dev.autopilot.coordination.CoordinationException}; an unreadable event (a
- * malformed value) is skipped.
+ * <p>Store errors propagate as {@link dev.autopilot.coordination.CoordinationException}; an event that cannot be
+ * decoded (malformed) is skipped, one with fields this version does not know is read without them.
  */
 public final class HistoryLog {
     /** Where the events live, relative to the cluster scope. */
@@ -28,10 +25,9 @@ public final class HistoryLog {
     /** How many events a cluster keeps. */
     public static final int DEFAULT_LIMIT = 1000;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private final Coordinator store;
-    private final int limit;
+    private final BoundedLog log;
 
     public HistoryLog(Coordinator store) {
         this(store, DEFAULT_LIMIT);
@@ -39,29 +35,18 @@ public final class HistoryLog {
 
     /** @param limit how many events to keep, at least 1 */
     public HistoryLog(Coordinator store, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("history limit must be at least 1, got " + limit);
-        }
-        this.store = store;
-        this.limit = limit;
+        this.log = new BoundedLog(store, PREFIX, limit);
     }
 
     /** Writes one event; {@code sequence} tells apart events of one member within one millisecond. */
     public void append(HistoryEvent event, long sequence) {
-        store.put(key(event, sequence), encode(event));
-    }
-
-    /** The store key of an event: sorts by time, then member, then sequence. */
-    static String key(HistoryEvent event, long sequence) {
-        return String.format(Locale.ROOT, "%s%013d-%s-%06d", PREFIX, Math.max(0, event.atMillis()), event.member(),
-                Math.floorMod(sequence, 1_000_000L));
+        log.append(event.atMillis(), event.member(), sequence, encode(event));
     }
 
     /** The newest events (at most the limit), oldest first. */
     public List<HistoryEvent> read() {
-        List<Versioned> stored = store.list(PREFIX);
         List<HistoryEvent> out = new ArrayList<>();
-        for (Versioned v : stored.subList(Math.max(0, stored.size() - limit), stored.size())) {
+        for (Versioned v : log.newest()) {
             decode(v).ifPresent(out::add);
         }
         return out;
@@ -77,16 +62,7 @@ public final class HistoryLog {
 
     /** Deletes the oldest events beyond the limit; returns how many went. */
     public int trim() {
-        List<Versioned> stored = store.list(PREFIX);
-        int excess = stored.size() - limit;
-        int deleted = 0;
-        for (int i = 0; i < excess; i++) {
-            // Another member trimming at the same time may have deleted it first: false, not an error.
-            if (store.delete(stored.get(i).key())) {
-                deleted++;
-            }
-        }
-        return deleted;
+        return log.trim();
     }
 
     static byte[] encode(HistoryEvent event) {
@@ -97,7 +73,7 @@ public final class HistoryLog {
         }
     }
 
-    private static Optional<HistoryEvent> decode(Versioned v) {
+    static Optional<HistoryEvent> decode(Versioned v) {
         try {
             HistoryEvent e = JSON.readValue(v.value(), HistoryEvent.class);
             return e == null || e.kind() == null || e.member() == null ? Optional.empty() : Optional.of(e);

@@ -52,13 +52,18 @@ public final class HistoryWriter implements History, AutoCloseable {
 
     @Override
     public void record(EventKind kind, String message, Map<String, ?> details) {
+        enqueue(kind, message, details, true);
+    }
+
+    /** @param evict drop the oldest waiting event when the buffer is full (every event but the notice of drops) */
+    private void enqueue(EventKind kind, String message, Map<String, ?> details, boolean evict) {
         HistoryEvent event = new HistoryEvent(clock.millis(), member, kind.wire(), message, new LinkedHashMap<>(details));
         lock.lock();
         try {
             if (closed) {
                 return;
             }
-            if (buffer.size() >= capacity) {
+            if (evict && buffer.size() >= capacity) {
                 buffer.pollFirst();
                 dropped++;
             }
@@ -110,8 +115,8 @@ public final class HistoryWriter implements History, AutoCloseable {
                 }
                 long lost = removeWritten(next);
                 if (lost > 0) {
-                    record(EventKind.HISTORY_DROPPED, lost + " event(s) of " + member + " were dropped while the store did not"
-                            + " answer (the buffer holds " + capacity + ")", Map.of("dropped", lost));
+                    enqueue(EventKind.HISTORY_DROPPED, lost + " event(s) of " + member + " were dropped while the store did not"
+                            + " answer (the buffer holds " + capacity + ")", Map.of("dropped", lost), false);
                 }
             } catch (CoordinationException | java.io.UncheckedIOException e) {
                 if (!unreachable) {
@@ -136,6 +141,8 @@ public final class HistoryWriter implements History, AutoCloseable {
         try {
             if (buffer.peekFirst() == event) {
                 buffer.pollFirst();
+            } else if (dropped > 0) {
+                dropped--; // it overflowed while being written, and was written after all
             }
             long lost = dropped;
             dropped = 0;

@@ -124,7 +124,9 @@ public final class ClusterConnection implements AutoCloseable {
      * first agent that answers {@code GET /history}, else from the store.
      */
     public List<HistoryEvent> history(long sinceMillis, Optional<String> member) {
-        String query = "/history?since=" + sinceMillis + member.map(m -> "&member=" + URLEncoder.encode(m, StandardCharsets.UTF_8)).orElse("");
+        // since= is epoch milliseconds here (13 digits); left out for the whole history
+        String query = "/history?" + (sinceMillis > 0 ? "since=" + sinceMillis : "")
+                + member.map(m -> "&member=" + URLEncoder.encode(m, StandardCharsets.UTF_8)).orElse("");
         for (URI agent : agents) {
             try {
                 JsonNode events = client.get(agent, query, AGENT_TIMEOUT).path("events");

@@ -4,11 +4,16 @@
 "use strict";
 
 (function () {
+  // Once a second; four times a second while the cluster is changing (no writable primary, a switchover under way, the
+  // agent or its store lost), so that a failover shows within a fraction of a second of happening.
   const POLL_MILLIS = 1000;
-  const BACKUPS_EVERY = 10;
+  const FAST_POLL_MILLIS = 250;
+  const BACKUPS_EVERY_MILLIS = 10000;
+  let changing = true;
+  let backupsAt = 0;
   const TOKEN_KEY = "autopilot.token";
   let cluster = null;
-  let ticks = 0;
+  let events = [];
 
   const $ = (id) => document.getElementById(id);
 
@@ -56,7 +61,8 @@
     try {
       answer = await get("/cluster");
     } catch (e) {
-      connection("Lost the agent: it does not answer (stopped, or the network is down). Retrying every second.", "bad");
+      connection("Lost the agent: it does not answer (stopped, or the network is down). Retrying.", "bad");
+      changing = true;
       return;
     }
     if (answer.status !== 200) {
@@ -64,6 +70,8 @@
       return;
     }
     cluster = answer.body;
+    changing = cluster.stale || !!cluster.switchover
+      || !(cluster.members || []).some((m) => m.name === cluster.leader && m.role === "PRIMARY");
     if (cluster.stale) {
       connection(`Agent ${cluster.answeredBy} has lost the coordination store: showing its last reading, which may be out of date.`, "bad");
     } else {
@@ -72,13 +80,23 @@
     renderCluster(cluster);
   }
 
+  // The lock holder opened writes: its promoted event follows its latest lock-taken event. The history has it a moment
+  // before the holder's member record says PRIMARY (the record is published after the promotion's cycle).
+  function writesOpen(leader) {
+    let taken = -1;
+    events.forEach((e, i) => { if (e.kind === "lock-taken" && e.member === leader) taken = i; });
+    return taken >= 0 && events.slice(taken).some((e) => e.kind === "promoted" && e.member === leader);
+  }
+
   function renderCluster(c) {
     const members = c.members || [];
     const primary = members.find((m) => m.name === c.leader && m.role === "PRIMARY");
+    const opened = !primary && c.leader && writesOpen(c.leader) ? members.find((m) => m.name === c.leader) : null;
     $("cluster-line").textContent = c.paused ? "— automatic failover PAUSED" : "";
     $("primary-line").textContent = primary ? `Primary: ${primary.name} (${primary.address}:${primary.mysqlPort})`
+      : opened ? `Primary: ${opened.name} (${opened.address}:${opened.mysqlPort}) — writes open, publishing its new role`
       : c.leader ? `Lock held by ${c.leader}, not (yet) a writable primary` : "No primary";
-    $("primary-line").className = primary ? "primary-line" : "primary-line unhealthy";
+    $("primary-line").className = primary || opened ? "primary-line" : "primary-line unhealthy";
     const body = $("members").tBodies[0];
     const rows = [];
     const names = new Set(members.map((m) => m.name));
@@ -111,6 +129,9 @@
     body.replaceChildren(...rows);
     const select = $("switchover-target");
     const chosen = select.value;
+    const replicas = members.filter((m) => m.role === "REPLICA").map((m) => m.name).join(" ");
+    if (select.dataset.replicas === replicas) return; // unchanged: leave an open list and the keyboard focus alone
+    select.dataset.replicas = replicas;
     const options = [el("option", "best replica")];
     options[0].value = "";
     for (const m of members.filter((m) => m.role === "REPLICA")) {
@@ -131,7 +152,8 @@
       return; // the banner already says the agent is gone
     }
     if (answer.status !== 200) return;
-    const events = answer.body.events || [];
+    events = answer.body.events || [];
+    if (cluster) renderCluster(cluster);
     renderTimeline(events);
     renderFailovers(events);
   }
@@ -163,7 +185,10 @@
       const after = events.slice(i + 1).filter((x) => x.atMillis <= e.atMillis + 60000);
       const promoted = after.find((x) => x.kind === "promoted" && x.member === e.member);
       const stepped = before.filter((x) => x.kind === "stepped-down").pop();
-      const lost = before.filter((x) => x.kind !== "stepped-down").shift();
+      // The old primary's loss as the others saw it: before the lock moved (it stepped down, lost its lease), or its
+      // record expiring right after (a crash: the lease and the record expire together).
+      const lost = before.filter((x) => x.kind !== "stepped-down").shift()
+        || after.find((x) => x.kind === "member-left" && x.details && x.details.left !== e.member && x.atMillis <= e.atMillis + 10000);
       const repointed = after.filter((x) => x.kind === "repointed" && x.details && x.details.primary === e.member);
       out.push({ taken: e, promoted, stepped, lost, repointed, planned: /switchover/.test(e.details && e.details.reason || "") });
     });
@@ -180,11 +205,16 @@
     const items = failovers(events).slice(-10).reverse().map((f) => {
       const li = el("li");
       li.dataset.primary = f.taken.member;
-      const from = f.stepped ? f.stepped.member : f.lost ? f.lost.member : "";
+      const previous = f.taken.details && f.taken.details.previous;
+      const from = f.stepped ? f.stepped.member : previous && previous !== f.taken.member ? previous : "";
       const title = `${f.planned ? "Switchover" : "Failover"} to ${f.taken.member}${from ? ` from ${from}` : ""} at ${time(f.taken.atMillis)}`;
       li.append(el("div", title, "failover-title"));
       const phases = el("div", null, "phases");
-      if (f.lost) phases.append(phase(`${f.lost.kind} ${f.lost.member}`, `${f.taken.atMillis - f.lost.atMillis} ms before lock taken`));
+      if (f.lost) {
+        const who = f.lost.kind === "member-left" ? f.lost.details.left : f.lost.member;
+        const delta = f.taken.atMillis - f.lost.atMillis;
+        phases.append(phase(`${f.lost.kind} ${who}`, delta >= 0 ? `${delta} ms before lock taken` : `${-delta} ms after lock taken`));
+      }
       if (f.stepped) {
         const d = f.stepped.details || {};
         phases.append(phase("old primary read-only in", `${d.readOnlyMillis} ms`), phase("position handed over in", `${d.handOverMillis} ms`));
@@ -304,9 +334,10 @@
   }
 
   async function poll() {
-    await Promise.all([refreshCluster(), refreshHistory(), ticks % BACKUPS_EVERY === 0 ? refreshBackups() : null]);
-    ticks++;
-    setTimeout(poll, POLL_MILLIS);
+    const backups = Date.now() - backupsAt >= BACKUPS_EVERY_MILLIS;
+    if (backups) backupsAt = Date.now();
+    await Promise.all([refreshCluster(), refreshHistory(), backups ? refreshBackups() : null]);
+    setTimeout(poll, changing ? FAST_POLL_MILLIS : POLL_MILLIS);
   }
 
   wire();
