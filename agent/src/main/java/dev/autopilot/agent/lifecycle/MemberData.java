@@ -228,7 +228,8 @@ public final class MemberData {
             LOG.info("{}: provisioning from the newest snapshot in {}", name, objects.location());
             String source = "newest snapshot in " + objects.location();
             history.record(EventKind.PROVISIONING_STARTED, name + " copies its data from the " + source, Map.of("source", source));
-            Optional<RestoredCopy> copy = ProvisionFromSnapshots.of(objects, Restorer.withDefaults()).restore(db.dataDir(), existing);
+            Optional<RestoredCopy> copy = ProvisionFromSnapshots.of(objects, Restorer.withDefaults()
+                    .withProgress(new CopyProgress(name, source, history))).restore(db.dataDir(), existing);
             copy.ifPresent(c -> history.record(EventKind.PROVISIONING_FINISHED, name + " restored the " + source + " at GTID position "
                     + c.gtidPosition(), Map.of("source", source, "bytes", c.bytes(), "durationMillis", c.elapsed().toMillis(),
                     "bytesPerSecond", c.bytes() * 1000 / Math.max(1, c.elapsed().toMillis()))));

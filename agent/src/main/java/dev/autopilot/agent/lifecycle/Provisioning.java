@@ -55,15 +55,16 @@ public final class Provisioning {
     /** Clones {@code donor} into {@code datadir}; {@code existing} says whether old files may be discarded. */
     public RestoredCopy cloneFrom(MemberRecord donor, Path datadir, ExistingData existing) throws IOException, InterruptedException {
         LOG.info("{}: provisioning by live clone from {} ({}:{}) into {}", member, donor.name(), donor.address(), donor.clonePort(), datadir);
-        history.record(EventKind.PROVISIONING_STARTED, member + " copies its data by live clone from " + donor.name(),
-                Map.of("source", "live clone from " + donor.name()));
+        String from = "live clone from " + donor.name();
+        history.record(EventKind.PROVISIONING_STARTED, member + " copies its data by " + from, Map.of("source", from));
         var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(secrets.cloneToken()))
                 .withTls(cloneTls);
-        RestoredCopy copy = restorer.restore(source, datadir, existing);
+        RestoredCopy copy = restorer.withProgress(new CopyProgress(member, from, history))
+                .restore(source, datadir, existing);
         LOG.info("{}: copy from {} ready: {} MB in {} s, GTID position {}; next: start the server and replicate",
                 member, donor.name(), copy.bytes() >> 20, copy.elapsed().toSeconds(), copy.gtidPosition());
         history.record(EventKind.PROVISIONING_FINISHED, member + " has its copy from " + donor.name() + " at GTID position "
-                + copy.gtidPosition(), Map.of("source", "live clone from " + donor.name(), "bytes", copy.bytes(),
+                + copy.gtidPosition(), Map.of("source", from, "bytes", copy.bytes(),
                 "durationMillis", copy.elapsed().toMillis(),
                 "bytesPerSecond", copy.bytes() * 1000 / Math.max(1, copy.elapsed().toMillis())));
         return copy;

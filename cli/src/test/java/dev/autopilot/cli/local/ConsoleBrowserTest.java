@@ -223,7 +223,7 @@ class ConsoleBrowserTest {
 
     /** Picks the switchover target the way a user does: the option of the select element. */
     private static void choose(String target) {
-        browser.findElement(By.cssSelector("#switchover-target option[value='" + to + "']")).click();
+        browser.findElement(By.cssSelector("#switchover-target option[value='" + target + "']")).click();
     }
 
     private static String text(String id) {
