@@ -98,6 +98,14 @@ public abstract class CoordinatorConformance {
         assertThat(c.get("log/0000000003000-db1-000000").orElseThrow().value()).isEqualTo(utf8(text));
         assertThatThrownBy(() -> log.append(1, "db1/../x", 0, utf8("x"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("log writer 'db1/../x'");
+
+        // The rest of the scope without the log, around it in key order ("log/" sorts between these).
+        c.put("a", utf8("1"));
+        c.put("log", utf8("2"));
+        c.put("log0", utf8("3"));
+        c.put("members/db1", utf8("4"));
+        assertThat(c.listExcept("log/")).extracting(Versioned::key).containsExactly("a", "log", "log0", "members/db1");
+        assertThat(c.list("")).hasSize(9);
     }
 
     @Test

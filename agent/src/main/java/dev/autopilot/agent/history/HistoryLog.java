@@ -13,15 +13,15 @@ import java.util.Optional;
 
 /**
  * The cluster's history in the coordination store: a {@link BoundedLog} of the newest {@value #DEFAULT_LIMIT} events
- * under {@code history/}, one key per event in time order, each a JSON {@link HistoryEvent}. Keys outside what the
- * HA rules read: {@link dev.autopilot.agent.cluster.ClusterStore#read()} skips them.
+ * under {@code history/}, one key per event in time order, each a JSON {@link HistoryEvent}. Outside what the HA
+ * rules read: {@link dev.autopilot.agent.cluster.ClusterStore#read()} leaves them out.
  *
  * <p>Store errors propagate as {@link dev.autopilot.coordination.CoordinationException}; an event that cannot be
  * decoded (malformed) is skipped, one with fields this version does not know is read without them.
  */
 public final class HistoryLog {
     /** Where the events live, relative to the cluster scope. */
-    public static final String PREFIX = "history/";
+    public static final String PREFIX = dev.autopilot.agent.cluster.ClusterStore.HISTORY;
     /** How many events a cluster keeps. */
     public static final int DEFAULT_LIMIT = 1000;
 

@@ -112,12 +112,12 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
     private long unpack(ProvisionSource source, Path staging) throws IOException, InterruptedException {
         try (ProvisionStream stream = source.open()) {
             log.info("receiving {} into {}", stream.origin(), staging);
-            TransferProgress progress = new TransferProgress(log, "receiving " + stream.origin(),
+            TransferProgress transfer = new TransferProgress(log, "receiving " + stream.origin(),
                     stream.expectedBytes(), progressInterval, progress);
             // The source's own exceptions (corrupt object, clone error) pass unchanged: callers act on their type.
-            new XbstreamExtractor(staging, WRITERS, BUFFERS).extract(stream.xbstream(), progress::add);
-            log.info("received {}: {}; next: prepare", stream.origin(), progress.summary());
-            return progress.bytes();
+            new XbstreamExtractor(staging, WRITERS, BUFFERS).extract(stream.xbstream(), transfer::add);
+            log.info("received {}: {}; next: prepare", stream.origin(), transfer.summary());
+            return transfer.bytes();
         }
     }
 

@@ -179,15 +179,19 @@
   // the new primary's promoted event (relay log drain, opening writes) and the replicas re-pointing after.
   function failovers(events) {
     const out = [];
+    let previousTaken = -1;
     events.forEach((e, i) => {
       if (e.kind !== "lock-taken") return;
-      const before = events.slice(0, i).filter((x) => x.atMillis >= e.atMillis - 60000 && LOSS.includes(x.kind) && x.member !== e.member);
+      // What happened since the previous promotion, within a minute, belongs to this one.
+      const before = events.slice(previousTaken + 1, i)
+        .filter((x) => x.atMillis >= e.atMillis - 60000 && LOSS.includes(x.kind) && x.member !== e.member);
+      previousTaken = i;
       const after = events.slice(i + 1).filter((x) => x.atMillis <= e.atMillis + 60000);
       const promoted = after.find((x) => x.kind === "promoted" && x.member === e.member);
       const stepped = before.filter((x) => x.kind === "stepped-down").pop();
       // The old primary's loss as the others saw it: before the lock moved (it stepped down, lost its lease), or its
       // record expiring right after (a crash: the lease and the record expire together).
-      const lost = before.filter((x) => x.kind !== "stepped-down").shift()
+      const lost = stepped ? undefined : before.filter((x) => x.kind !== "stepped-down").shift()
         || after.find((x) => x.kind === "member-left" && x.details && x.details.left !== e.member && x.atMillis <= e.atMillis + 10000);
       const repointed = after.filter((x) => x.kind === "repointed" && x.details && x.details.primary === e.member);
       out.push({ taken: e, promoted, stepped, lost, repointed, planned: /switchover/.test(e.details && e.details.reason || "") });
@@ -206,14 +210,14 @@
       const li = el("li");
       li.dataset.primary = f.taken.member;
       const previous = f.taken.details && f.taken.details.previous;
-      const from = f.stepped ? f.stepped.member : previous && previous !== f.taken.member ? previous : "";
+      const lostWho = f.lost ? (f.lost.kind === "member-left" ? f.lost.details.left : f.lost.member) : "";
+      const from = f.stepped ? f.stepped.member : previous && previous !== f.taken.member ? previous : lostWho;
       const title = `${f.planned ? "Switchover" : "Failover"} to ${f.taken.member}${from ? ` from ${from}` : ""} at ${time(f.taken.atMillis)}`;
       li.append(el("div", title, "failover-title"));
       const phases = el("div", null, "phases");
       if (f.lost) {
-        const who = f.lost.kind === "member-left" ? f.lost.details.left : f.lost.member;
         const delta = f.taken.atMillis - f.lost.atMillis;
-        phases.append(phase(`${f.lost.kind} ${who}`, delta >= 0 ? `${delta} ms before lock taken` : `${-delta} ms after lock taken`));
+        phases.append(phase(`${f.lost.kind} ${lostWho}`, delta >= 0 ? `${delta} ms before lock taken` : `${-delta} ms after lock taken`));
       }
       if (f.stepped) {
         const d = f.stepped.details || {};
