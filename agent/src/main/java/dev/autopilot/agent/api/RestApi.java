@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's REST API (Patroni's idea): role checks for load balancers ({@code /health}, {@code /primary},
- * {@code /replica}; GET and HEAD), the topology ({@code /cluster}), Prometheus meters ({@code /metrics}), and
+ * {@code /replica}; GET and HEAD), the topology ({@code /cluster}), the cluster's history ({@code /history}), the web
+ * console ({@code /ui}, {@link Console}), Prometheus meters ({@code /metrics}), and
  * operator requests ({@code POST /switchover, /failover, /pause, /resume, /backup, /restore}) and a primary's failsafe
  * request to its peers ({@code POST /failsafe}), which need the
  * cluster token as {@code Authorization: Bearer <token>}: without it the answer is 401 and nothing happens.
