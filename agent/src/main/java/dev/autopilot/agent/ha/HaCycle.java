@@ -995,7 +995,8 @@ public final class HaCycle {
         String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
         String previous = view.lastPromotion().map(Promotion::member).orElse("");
         history.record(EventKind.LOCK_TAKEN, self + " took the leader lock (" + reason + ")", Map.of("reason", reason,
-                "previous", planned != null ? planned.from() : previous,
+                // the primary this member followed until now; a new cluster's first failover has no last promotion
+                "previous", planned != null ? planned.from() : following.isEmpty() ? previous : following,
                 "lockFreeMillis", lockFreeSinceNanos == 0 ? 0 : (clock.nanoTime() - lockFreeSinceNanos) / 1_000_000));
         Optional<String> failed = openWrites(local, epoch);
         if (failed.isPresent()) {

@@ -144,7 +144,8 @@ class ConsoleBrowserTest {
                 .untilAsserted(() -> {
                     assertThat(text("primary-line")).startsWith("Primary: ").doesNotContain(firstPrimary);
                     WebElement failover = browser.findElement(By.cssSelector("#failovers li"));
-                    assertThat(failover.getText()).contains("Failover to", "relay log applied in", "writes open in", " ms");
+                    assertThat(failover.getText()).contains("Failover to", " from " + firstPrimary, "relay log applied in",
+                            "writes open in", " ms");
                 });
         long seen = System.nanoTime();
         secondPrimary = browser.findElement(By.cssSelector("#failovers li")).getAttribute("data-primary");
@@ -198,7 +199,7 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("switchover")).click();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(text("action-result")).startsWith("Refused (401)"));
         assertThat(text("primary-line")).startsWith("Primary: " + secondPrimary);
-        shot("3-switchover-refused-without-token");
+        shot("3-switchover-refused-wrong-token");
 
         useToken(Files.readString(dir.resolve("secrets").resolve("cluster-token")).strip());
         choose(to);

@@ -106,9 +106,13 @@
       if (primary && m.name === primary.name) row.className = "primary";
       row.append(el("td", m.name));
       const role = el("td");
-      role.append(el("span", m.role === "PRIMARY" ? "primary" : m.role === "REPLICA" ? "replica" : "none", `role ${m.role.toLowerCase()}`));
+      // A record still saying primary after the lock moved on: the old primary's, until its registration expires.
+      const stale = m.role === "PRIMARY" && m.name !== c.leader;
+      role.append(stale ? el("span", "old primary", "role gone")
+        : el("span", m.role === "PRIMARY" ? "primary" : m.role === "REPLICA" ? "replica" : "none", `role ${m.role.toLowerCase()}`));
       row.append(role);
-      row.append(el("td", `${m.state.toLowerCase()}${m.healthy ? "" : " (unhealthy)"}`, m.healthy ? "" : "unhealthy"));
+      row.append(stale ? el("td", "lost the lock; its record expires soon", "unhealthy")
+        : el("td", `${m.state.toLowerCase()}${m.healthy ? "" : " (unhealthy)"}`, m.healthy ? "" : "unhealthy"));
       row.append(el("td", m.replicatingFrom || (m.role === "PRIMARY" ? "—" : "")));
       row.append(el("td", m.role === "PRIMARY" ? "" : lag(m.lagMillis)));
       row.append(el("td", m.gtidPosition, "gtid"));
