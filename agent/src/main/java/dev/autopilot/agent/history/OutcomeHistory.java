@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 /**
  * Turns the HA loop's outcomes into history: an event when the outcome changes kind (fenced, lock released,
  * switchover refused, errant transactions found, store unreachable and back, re-pointed), not every cycle. Members
- * joining and leaving are recorded from the cluster views by one member only — the primary, or the first member by
- * name while there is none — so each change is recorded once, not once per member.
+ * joining and leaving are recorded from the cluster views by one member only — the lock holder, or the first live
+ * member by name while no live member holds the lock — so each change is recorded once, not once per member.
  */
 public final class OutcomeHistory implements Consumer<Outcome> {
     private final String self;
@@ -69,7 +69,10 @@ public final class OutcomeHistory implements Consumer<Outcome> {
         Set<String> now = new TreeSet<>(view.members().keySet());
         Set<String> before = members;
         members = now;
-        boolean recorder = view.leader().map(self::equals).orElseGet(() -> !now.isEmpty() && now.iterator().next().equals(self));
+        // The lock holder records; while there is none with a record (a dead primary's lock outlives its record by up to
+        // a TTL), the first live member by name does.
+        boolean recorder = view.leader().filter(now::contains).map(self::equals)
+                .orElseGet(() -> !now.isEmpty() && now.iterator().next().equals(self));
         if (before == null || !recorder) {
             return;
         }

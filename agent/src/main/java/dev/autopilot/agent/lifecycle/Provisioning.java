@@ -35,6 +35,8 @@ public final class Provisioning {
     private final Restorer restorer;
     private final Optional<SSLContext> cloneTls;
     private final History history;
+    /** The source whose start was recorded last: a clone retried every second from one donor is one start, not many. */
+    private String announced = "";
 
     /** @param cloneTls the clone stream's TLS (the member's {@code mysql.tls}); empty: plain TCP */
     public Provisioning(String member, ClusterSecrets secrets, Restorer restorer, Optional<SSLContext> cloneTls, History history) {
@@ -56,7 +58,10 @@ public final class Provisioning {
     public RestoredCopy cloneFrom(MemberRecord donor, Path datadir, ExistingData existing) throws IOException, InterruptedException {
         LOG.info("{}: provisioning by live clone from {} ({}:{}) into {}", member, donor.name(), donor.address(), donor.clonePort(), datadir);
         String from = "live clone from " + donor.name();
-        history.record(EventKind.PROVISIONING_STARTED, member + " copies its data by " + from, Map.of("source", from));
+        if (!from.equals(announced)) {
+            announced = from;
+            history.record(EventKind.PROVISIONING_STARTED, member + " copies its data by " + from, Map.of("source", from));
+        }
         var source = LiveCloneSource.of(new InetSocketAddress(donor.address(), donor.clonePort()), CloneToken.of(secrets.cloneToken()))
                 .withTls(cloneTls);
         RestoredCopy copy = restorer.withProgress(new CopyProgress(member, from, history))

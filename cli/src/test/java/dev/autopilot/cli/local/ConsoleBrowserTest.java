@@ -184,14 +184,8 @@ class ConsoleBrowserTest {
     @Test
     @Order(4)
     void aSwitchoverFromThePageIsRefusedWithAWrongTokenAndWorksWithTheClusterToken() throws Exception {
-        String target = null;
-        for (JsonNode m : status().path("members")) {
-            if (m.path("role").asText().equals("replica") && m.path("healthy").asBoolean()) {
-                target = m.path("name").asText();
-            }
-        }
-        assertThat(target).as("a healthy replica to switch over to").isNotNull();
-        String to = target;
+        // Right after the failover the remaining replica may still be re-pointing (unhealthy for a moment).
+        String to = await().atMost(Duration.ofSeconds(15)).until(ConsoleBrowserTest::healthyReplica, n -> !n.isEmpty());
         useToken("not-the-token");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(browser.findElements(By.cssSelector("#switchover-target option[value='" + to + "']"))).hasSize(1));
@@ -212,6 +206,15 @@ class ConsoleBrowserTest {
         });
         assertThat(browser.getCurrentUrl()).doesNotContain("token");
         shot("4-switchover-done");
+    }
+
+    private static String healthyReplica() throws Exception {
+        for (JsonNode m : status().path("members")) {
+            if (m.path("role").asText().equals("replica") && m.path("healthy").asBoolean()) {
+                return m.path("name").asText();
+            }
+        }
+        return "";
     }
 
     private static void useToken(String token) {
