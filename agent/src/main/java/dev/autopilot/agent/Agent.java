@@ -17,6 +17,10 @@ import dev.autopilot.agent.ha.LeaseLossFence;
 import dev.autopilot.agent.ha.LocalDatabaseControl;
 import dev.autopilot.agent.ha.Outcome;
 import dev.autopilot.agent.ha.RestFailsafePeers;
+import dev.autopilot.agent.history.EventKind;
+import dev.autopilot.agent.history.HistoryLog;
+import dev.autopilot.agent.history.HistoryWriter;
+import dev.autopilot.agent.history.OutcomeHistory;
 import dev.autopilot.agent.lifecycle.AgentLifecycle;
 import dev.autopilot.agent.lifecycle.AgentState;
 import dev.autopilot.agent.lifecycle.Backoff;
@@ -49,6 +53,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,6 +72,8 @@ public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     /** The longest an HA loop may go without completing a cycle before this member gives up the lock. */
     private static final Duration LOOP_STALL_BOUND = Duration.ofSeconds(10);
+    /** History events held in memory while the store does not answer. */
+    private static final int HISTORY_BUFFER = 500;
     private static final Backoff REBUILD_BACKOFF = new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(5));
 
     private final AgentConfig config;
@@ -94,6 +101,7 @@ public final class Agent implements AutoCloseable {
     private volatile BackupJobs backups;
     private volatile BinlogRetention binlogRetention;
     private volatile PrimaryRouting routing;
+    private volatile HistoryWriter history;
 
     public Agent(AgentConfig config, ClusterSecrets secrets) {
         this.config = config;
@@ -151,6 +159,7 @@ public final class Agent implements AutoCloseable {
         api = new RestApi(operator, config.api(), secrets.operatorToken()).start(); // early, so /health answers while provisioning
         store = clusterMetrics.coordinationStore(Coordinators.open(secrets.coordination(config.coordination())));
         cluster = new ClusterStore(store);
+        history = new HistoryWriter(name, new HistoryLog(store), Clock.systemUTC(), HISTORY_BUFFER).start();
         // The HA loop vouches for itself after every completed cycle: a loop that fails every cycle loses the lock
         // within this bound instead of keeping it alive by the renewal thread alone (issue 11, defect 9).
         Duration confirmWithin = config.lock().ttl().minus(config.lock().safetyMargin());
@@ -159,12 +168,12 @@ public final class Agent implements AutoCloseable {
         }
         lock = store.leaderLock(ClusterStore.LEADER_LOCK, name, config.lock().ttl(), config.lock().safetyMargin(), confirmWithin,
                 new LeaseLossFence(name, this::onLeaseLost));
-        operator.attach(cluster, lock);
+        operator.attach(cluster, lock, history);
         LeaderLock held = lock;
         clusterMetrics.leadership(held::isHeld, held::remainingLease,
                 () -> Optional.ofNullable(loop).map(l -> l.cycle().leadsUnderFailsafe()).orElse(false));
         server = new SupervisedServer(config, db, bus, metrics, children, copyInProgress);
-        data = new MemberData(config, secrets, db, cluster, copyInProgress, clusterMetrics.provisioning());
+        data = new MemberData(config, secrets, db, cluster, copyInProgress, clusterMetrics.provisioning(), history);
 
         MemberData.Start start = data.prepare();
         server.start(start.copy());
@@ -175,6 +184,8 @@ public final class Agent implements AutoCloseable {
         cluster.joinRoster(name);
         startDonor();
         loop = newHaLoop();
+        HaLoop started = loop;
+        observers.add(new OutcomeHistory(name, history, () -> Optional.ofNullable(started.lastView())));
         operator.attach(loop);
         bus.subscribe("ha-loop", event -> loop.wake());
         store.watchPrefix("locks/", event -> loop.wake());
@@ -196,6 +207,7 @@ public final class Agent implements AutoCloseable {
                 DeadlineAlarm.ownThread("failsafe-deadline-" + name, HaClock.system()));
         // The dead-man switch inside mariadbd is re-armed every 100 ms to how long this member may still write.
         db.deadManSwitch().keepArmedWhile(cycle::writeAuthorityRemaining);
+        cycle.recordTo(history);
         config.haproxy().ifPresent(h -> {
             PrimaryRouting r = new PrimaryRouting(name, h.runtimeApis().stream().map(HaproxyRuntimeApi::of).toList(), h.backend(), h.server());
             routing = r;
@@ -206,6 +218,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void onLeaseLost(String why) {
+        history.record(EventKind.LOCK_LOST, name + " lost the leader lock: " + why, Map.of("reason", why));
         HaLoop l = loop;
         if (l == null) {
             // Only the bootstrap takes the lock before the loop exists, and its server has not opened writes yet.
@@ -222,6 +235,7 @@ public final class Agent implements AutoCloseable {
             BackupJobs jobs = new BackupJobs(config, secrets, db, store, () -> l.cycle().role(), () -> Optional.ofNullable(l.lastView()),
                     clusterMetrics);
             backups = jobs;
+            jobs.recordTo(history);
             api.withBackups(jobs);
             l.lastSnapshotFrom(() -> jobs.lastSnapshot().map(snap -> snap.created().toString()).orElse(""));
             jobs.start();
@@ -257,7 +271,7 @@ public final class Agent implements AutoCloseable {
             case BINLOGS_PURGED -> "primary " + primary + " purged the binlogs it needs";
             case BINLOG_UNREADABLE -> "primary " + primary + " cannot send its binlog from this member's position";
         };
-        rebuild.start(why,
+        boolean started = rebuild.start(why,
                 () -> {
                     server.stop();
                     if (!ownDataCleared.get()) {
@@ -269,7 +283,14 @@ public final class Agent implements AutoCloseable {
                     CopyToApply copy = data.provision(ExistingData.REFUSE, diverged);
                     server.start(copy);
                 },
-                () -> loop.wake());
+                () -> {
+                    history.record(EventKind.REBUILD_FINISHED, name + " was rebuilt and runs again", Map.of("primary", primary));
+                    loop.wake();
+                });
+        if (started) {
+            history.record(EventKind.REBUILD_STARTED, name + " is being rebuilt: " + why, Map.of("primary", primary,
+                    "reason", reason.name().toLowerCase(java.util.Locale.ROOT)));
+        }
     }
 
     private boolean hasHealthyReplica() {
@@ -332,6 +353,9 @@ public final class Agent implements AutoCloseable {
         }
         if (db != null) {
             db.close();
+        }
+        if (history != null) {
+            history.close(); // what is buffered goes to the store first, briefly
         }
         if (store != null) {
             store.close();

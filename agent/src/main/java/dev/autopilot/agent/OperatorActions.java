@@ -8,10 +8,16 @@ import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.agent.ha.HaLoop;
 import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.agent.history.EventKind;
+import dev.autopilot.agent.history.History;
+import dev.autopilot.agent.history.HistoryEvent;
+import dev.autopilot.agent.history.HistoryLog;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,6 +30,8 @@ final class OperatorActions implements AgentControl {
     private final PrometheusMeterRegistry metrics;
     private volatile ClusterStore cluster;
     private volatile LeaderLock lock;
+    private volatile History history = History.NONE;
+    private volatile HistoryLog historyLog;
     private volatile HaLoop loop;
 
     OperatorActions(String name, PrometheusMeterRegistry metrics) {
@@ -32,9 +40,11 @@ final class OperatorActions implements AgentControl {
     }
 
     /** The store is open: requests can be written. */
-    void attach(ClusterStore cluster, LeaderLock lock) {
+    void attach(ClusterStore cluster, LeaderLock lock, History history) {
         this.cluster = cluster;
         this.lock = lock;
+        this.history = history;
+        this.historyLog = new HistoryLog(cluster.coordinator());
     }
 
     /** The HA loop runs: reads come from its latest cycle. */
@@ -110,7 +120,10 @@ final class OperatorActions implements AgentControl {
             }
         }
         store.requestSwitchover(new SwitchoverRequest(primary, target.orElse(""), System.currentTimeMillis(), ""));
-        return "switchover requested: " + primary + " hands over to " + target.orElse("the best replica");
+        String requested = "switchover requested: " + primary + " hands over to " + target.orElse("the best replica");
+        history.record(EventKind.SWITCHOVER_REQUESTED, requested + " (asked through " + name + ")",
+                Map.of("from", primary, "to", target.orElse("")));
+        return requested;
     }
 
     @Override
@@ -126,12 +139,23 @@ final class OperatorActions implements AgentControl {
         }
         store.coordinator().delete(ClusterStore.LAST_PROMOTION);
         store.requestSwitchover(new SwitchoverRequest(view.leader().orElse(""), target, System.currentTimeMillis(), ""));
+        history.record(EventKind.FAILOVER_FORCED, "failover to " + target + " requested by an operator (asked through " + name + ")",
+                Map.of("to", target, "from", view.leader().orElse(""), "force", force));
         return "failover requested: " + target + " becomes primary" + view.leader().map(l -> " (" + l + " steps down)").orElse("");
     }
 
     @Override
     public void pause(boolean paused) {
         store().setPaused(paused);
+        history.record(paused ? EventKind.PAUSED : EventKind.RESUMED, paused
+                ? "automatic failover paused by an operator (asked through " + name + ")"
+                : "automatic failover resumed by an operator (asked through " + name + ")");
+    }
+
+    @Override
+    public List<HistoryEvent> history(long sinceMillis, Optional<String> member) {
+        store();
+        return historyLog.read(sinceMillis, member);
     }
 
     private ClusterStore store() {

@@ -5,6 +5,7 @@ import dev.autopilot.cli.command.BackupCommand;
 import dev.autopilot.cli.command.BackupsCommand;
 import dev.autopilot.cli.command.CtlCommand;
 import dev.autopilot.cli.command.FailoverCommand;
+import dev.autopilot.cli.command.HistoryCommand;
 import dev.autopilot.cli.command.PauseCommand;
 import dev.autopilot.cli.command.RestoreCommand;
 import dev.autopilot.cli.command.ResumeCommand;
@@ -40,12 +41,13 @@ public final class Main implements Runnable {
     private static final Map<String, Supplier<Object>> COMMANDS = commands();
 
     /** Commands whose output is their answer: the libraries' INFO lines (a store connection opened) would only be noise. */
-    private static final Set<String> QUIET = Set.of("status", "switchover", "failover", "pause", "resume", "backups");
+    private static final Set<String> QUIET = Set.of("status", "history", "switchover", "failover", "pause", "resume", "backups");
 
     private static Map<String, Supplier<Object>> commands() {
         var m = new LinkedHashMap<String, Supplier<Object>>();
         m.put("agent", AgentCommand::new);
         m.put("status", StatusCommand::new);
+        m.put("history", HistoryCommand::new);
         m.put("switchover", SwitchoverCommand::new);
         m.put("failover", FailoverCommand::new);
         m.put("pause", PauseCommand::new);

@@ -59,6 +59,18 @@ public interface Coordinator extends AutoCloseable {
     List<Versioned> list(String keyPrefix);
 
     /**
+     * Every key of the cluster scope except those under {@code excludedPrefix} (relative), sorted by key: the scope's
+     * small keys in one read while a large, rarely read subtree (the cluster history) stays out of it. One consistent
+     * read where the store allows it (etcd: two ranges in one transaction, never transferring the excluded keys); by
+     * default, and on Consul, the whole scope read at once and the excluded keys dropped.
+     *
+     * @throws CoordinationException store unreachable
+     */
+    default List<Versioned> listExcept(String excludedPrefix) {
+        return list("").stream().filter(v -> !v.key().startsWith(excludedPrefix)).toList();
+    }
+
+    /**
      * Watches every key under {@code keyPrefix}. Changes arrive in store order with push latency (etcd watch stream,
      * Consul blocking query), starting after this method returns, and resume after reconnects without losing one.
      *

@@ -1,6 +1,7 @@
 package dev.autopilot.coordination;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
@@ -63,6 +64,48 @@ public abstract class CoordinatorConformance {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The bounded log the cluster history is kept in: entries of several writers, appended out of time order and two in
+     * one millisecond, list in time order; the newest {@code limit} are returned and kept by trimming (by any
+     * writer, the second finding less to do); values come back byte for byte.
+     */
+    @Test
+    void aBoundedLogKeepsItsNewestEntriesInTimeOrder() {
+        Coordinator c = open();
+        Coordinator other = open();
+        BoundedLog log = new BoundedLog(c, "log/", 5);
+        String text = "{\"message\": \"über \\\"quoted\\\"\\n<b>&</b>\"}";
+        log.append(1_000, "db2", 0, utf8("b0"));
+        log.append(3_000, "db1", 0, utf8(text));
+        log.append(2_000, "db1", 1, utf8("a1"));
+        log.append(2_000, "db2", 1, utf8("b1"));
+        log.append(2_000, "db2", 1_000_002, utf8("b2"));
+        for (int i = 0; i < 4; i++) {
+            new BoundedLog(other, "log/", 5).append(10_000 + i, "db3", i, utf8("c" + i));
+        }
+        assertThat(c.list("log/")).extracting(Versioned::key).containsExactly("log/0000000001000-db2-000000",
+                "log/0000000002000-db1-000001", "log/0000000002000-db2-000001", "log/0000000002000-db2-000002",
+                "log/0000000003000-db1-000000", "log/0000000010000-db3-000000", "log/0000000010001-db3-000001",
+                "log/0000000010002-db3-000002", "log/0000000010003-db3-000003");
+        assertThat(log.newest()).extracting(Versioned::text).containsExactly(text, "c0", "c1", "c2", "c3");
+
+        int deleted = log.trim() + new BoundedLog(other, "log/", 5).trim();
+        assertThat(deleted).isEqualTo(4);
+        assertThat(c.list("log/")).extracting(Versioned::text).containsExactly(text, "c0", "c1", "c2", "c3");
+        assertThat(log.trim()).isZero();
+        assertThat(c.get("log/0000000003000-db1-000000").orElseThrow().value()).isEqualTo(utf8(text));
+        assertThatThrownBy(() -> log.append(1, "db1/../x", 0, utf8("x"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("log writer 'db1/../x'");
+
+        // The rest of the scope without the log, around it in key order ("log/" sorts between these).
+        c.put("a", utf8("1"));
+        c.put("log", utf8("2"));
+        c.put("log0", utf8("3"));
+        c.put("members/db1", utf8("4"));
+        assertThat(c.listExcept("log/")).extracting(Versioned::key).containsExactly("a", "log", "log0", "members/db1");
+        assertThat(c.list("")).hasSize(9);
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.autopilot.agent.api;
 import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.agent.history.HistoryEvent;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -68,4 +70,14 @@ public interface AgentControl {
 
     /** Sets or clears the cluster-wide maintenance flag (no automatic failover while set). */
     void pause(boolean paused);
+
+    /**
+     * The cluster's history read from the store now: events at or after {@code sinceMillis}, of {@code member} when
+     * given, oldest first. Empty where no history is kept (API tests' stand-ins).
+     *
+     * @throws dev.autopilot.coordination.CoordinationException store unreachable
+     */
+    default List<HistoryEvent> history(long sinceMillis, Optional<String> member) {
+        return List.of();
+    }
 }

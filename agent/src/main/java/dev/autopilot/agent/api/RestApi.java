@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's REST API (Patroni's idea): role checks for load balancers ({@code /health}, {@code /primary},
- * {@code /replica}; GET and HEAD), the topology ({@code /cluster}), Prometheus meters ({@code /metrics}), and
+ * {@code /replica}; GET and HEAD), the topology ({@code /cluster}), the cluster's history ({@code /history}), the web
+ * console ({@code /ui}, {@link Console}), Prometheus meters ({@code /metrics}), and
  * operator requests ({@code POST /switchover, /failover, /pause, /resume, /backup, /restore}) and a primary's failsafe
  * request to its peers ({@code POST /failsafe}), which need the
  * cluster token as {@code Authorization: Bearer <token>}: without it the answer is 401 and nothing happens.
@@ -165,6 +166,21 @@ public final class RestApi implements AutoCloseable {
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         boolean read = method.equals("GET") || method.equals("HEAD");
         switch (path) {
+            case "/ui", "/ui/", "/ui/console.css", "/ui/console.js" -> {
+                if (!read) {
+                    return notAllowed(exchange, "GET, HEAD");
+                }
+                exchange.getResponseHeaders().set("Content-Security-Policy", Console.POLICY);
+                exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+                exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+                return Console.file(path).orElseThrow();
+            }
+            case "/history" -> {
+                if (!read) {
+                    return notAllowed(exchange, "GET, HEAD");
+                }
+                return history(query);
+            }
             case "/health", "/primary", "/replica", "/cluster", "/metrics", "/backups" -> {
                 if (!read) {
                     return notAllowed(exchange, "GET, HEAD");
@@ -193,7 +209,7 @@ public final class RestApi implements AutoCloseable {
                 return path.equals("/failsafe") ? failsafe(params) : mutate(path, params);
             }
             default -> {
-                return Reply.message(404, "no such endpoint " + path + " (try /health, /primary, /replica, /cluster, /metrics)");
+                return Reply.message(404, "no such endpoint " + path + " (try /health, /primary, /replica, /cluster, /history, /metrics, /ui)");
             }
         }
     }
@@ -278,6 +294,45 @@ public final class RestApi implements AutoCloseable {
         }).toList());
         json.put("roster", v.roster());
         return Reply.json(200, json);
+    }
+
+    /**
+     * {@code GET /history?since=1h&member=db2}: the cluster's events, oldest first. {@code since} is a duration back from
+     * now in the configuration's grammar, or epoch milliseconds; messages and text details are cut like member errors.
+     */
+    private Reply history(Map<String, String> query) {
+        long since = Optional.ofNullable(query.get("since")).filter(s -> !s.isBlank()).map(RestApi::since).orElse(0L);
+        Optional<String> member = Optional.ofNullable(query.get("member")).filter(s -> !s.isBlank());
+        var events = agent.history(since, member).stream().map(e -> {
+            Map<String, Object> details = new LinkedHashMap<>();
+            e.details().forEach((k, v) -> details.put(PublicText.of(k), v instanceof String text ? PublicText.of(text) : v));
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("atMillis", e.atMillis());
+            json.put("at", java.time.Instant.ofEpochMilli(e.atMillis()).toString());
+            json.put("member", PublicText.of(e.member()));
+            json.put("kind", PublicText.of(e.kind()));
+            json.put("message", PublicText.of(e.message()));
+            json.put("details", details);
+            return json;
+        }).toList();
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("answeredBy", agent.memberName());
+        json.put("events", events);
+        return Reply.json(200, json);
+    }
+
+    /** {@code ?since=}: epoch milliseconds (13 digits), or a duration back from now ({@code 90s}, {@code 1h}; a bare number is seconds). */
+    static long since(String text) {
+        String t = text.strip();
+        if (t.matches("\\d{13}")) {
+            return Long.parseLong(t);
+        }
+        try {
+            return System.currentTimeMillis() - Durations.read(t.matches("\\d+") ? t + "s" : t).toMillis();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("since: " + e.getMessage().replace(Durations.EXAMPLES, "since=30m, since=1h, since=90")
+                    + " or epoch milliseconds");
+        }
     }
 
     private static Reply notAllowed(HttpExchange exchange, String allowed) {

@@ -6,6 +6,8 @@ import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.config.AgentConfig;
+import dev.autopilot.agent.history.EventKind;
+import dev.autopilot.agent.history.History;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.agent.metrics.ClusterMetrics;
@@ -63,6 +65,7 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
     private volatile Instant archiveCompleteAt = Instant.now();
     private String lastProblem = "";
     private Thread thread;
+    private volatile History history = History.NONE;
 
     public BackupJobs(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, Coordinator coordinator,
                       Supplier<Role> role, Supplier<Optional<ClusterView>> view, ClusterMetrics metrics) throws IOException {
@@ -81,6 +84,11 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
         // From what the service already knows: a scrape must not wait for the object store.
         metrics.backups(() -> service.status().lastSnapshot().map(SnapshotInfo::created), settings.interval(),
                 () -> service.status().bytesUploaded(), () -> archiving ? Optional.of(archiveCompleteAt) : Optional.empty());
+    }
+
+    /** Where snapshots taken and backup failures (an archive gap among them) are recorded. */
+    public void recordTo(History events) {
+        this.history = events;
     }
 
     public void start() {
@@ -138,6 +146,8 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
             var target = BackupTarget.of(config.member().name(), config.member().address(), config.mysql().port(), secrets.backup(),
                     db.dataDir(), config.member().dataDir().resolve("backup-work")).withTls(config.mysql().tls().map(t -> t.caFile()));
             service.takeSnapshot(target).ifPresent(s -> {
+                history.record(EventKind.SNAPSHOT_TAKEN, config.member().name() + " took snapshot " + s.id() + " at GTID position "
+                        + s.gtidPosition().format(), Map.of("id", s.id(), "bytes", s.size(), "durationMillis", s.duration().toMillis()));
                 try {
                     service.applyRetention();
                 } catch (IOException e) {
@@ -167,6 +177,9 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
                 LOG.info("{}: backups working again", config.member().name());
             } else {
                 LOG.warn("{}: backup job failed: {}; retrying with backoff (database health is not affected)", config.member().name(), now);
+                // The archiver names a binlog purged before it was archived this way (BinlogArchiver).
+                history.record(now.contains("archive has a gap") ? EventKind.ARCHIVE_GAP : EventKind.SNAPSHOT_FAILED,
+                        config.member().name() + ": " + now);
             }
             lastProblem = now;
         }

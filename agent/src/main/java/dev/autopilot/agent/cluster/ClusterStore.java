@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  *   pause             present while automatic failover is paused
  *   switchover        SwitchoverRequest while a planned switchover runs
  *   last-promotion    Promotion
+ *   history/...       the cluster's history (HistoryLog): up to ~1000 events, never part of {@link #read()}
  * </pre>
  * Store errors propagate as {@link dev.autopilot.coordination.CoordinationException}. A record that cannot be
  * decoded (a value this version does not know — a newer agent's enum constant during a rolling upgrade —, malformed
@@ -45,6 +46,8 @@ public final class ClusterStore implements ClusterWrites {
     public static final String SWITCHOVER = "switchover";
     public static final String LAST_PROMOTION = "last-promotion";
     public static final String FAILSAFE = "failsafe";
+    /** The cluster's history ({@link dev.autopilot.agent.history.HistoryLog}), relative to the scope. */
+    public static final String HISTORY = "history/";
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterStore.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,7 +66,9 @@ public final class ClusterStore implements ClusterWrites {
 
     /**
      * Reads every key the HA rules look at in one consistent range read of the cluster scope (one round trip,
-     * one store revision), so the cycle decides on a single snapshot and a hand-over costs one read, not six.
+     * one store revision), so the cycle decides on a single snapshot and a hand-over costs one read, not six. The
+     * history is left out of it (on etcd it is not even transferred): a full one is ~200 KB, and reading it with every
+     * cycle took the median read from 4 to 16 ms on a loaded machine.
      */
     public ClusterView read() {
         var members = new TreeMap<String, MemberRecord>();
@@ -75,7 +80,7 @@ public final class ClusterStore implements ClusterWrites {
         Optional<String> initializedBy = Optional.empty();
         Optional<FailsafeRoster> failsafeRoster = Optional.empty();
         var roster = new TreeSet<String>();
-        for (Versioned v : store.list("")) {
+        for (Versioned v : store.listExcept(HISTORY)) {
             String key = v.key();
             if (key.startsWith(MEMBERS)) {
                 readable(key, v.value(), bytes -> memberRecord(key, bytes), unreadable).ifPresent(r -> members.put(r.name(), r));

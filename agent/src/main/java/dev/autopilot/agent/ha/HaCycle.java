@@ -10,6 +10,8 @@ import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.db.DatabaseReading;
+import dev.autopilot.agent.history.EventKind;
+import dev.autopilot.agent.history.History;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
 import dev.autopilot.mysql.auth.Credentials;
@@ -20,6 +22,7 @@ import dev.autopilot.mysql.gtid.GtidPosition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -68,6 +71,7 @@ public final class HaCycle {
     private final Failsafe failsafe;
     private final FailsafePeers peers;
     private final DeadlineAlarm alarm;
+    private volatile History history = History.NONE;
 
     private volatile boolean leaseLost;
     /** The lease is gone and writes stay open on failsafe confirmations alone. */
@@ -130,6 +134,11 @@ public final class HaCycle {
         this.failsafe = new Failsafe(config.lock().ttl(), config.lock().safetyMargin());
         this.peers = peers;
         this.alarm = alarm;
+    }
+
+    /** Where this cycle records the events it causes (lock taken, promotion timings, step-down, semi-sync fallback). */
+    public void recordTo(History events) {
+        this.history = events;
     }
 
     /** Whether this member holds transactions the primary never had and is held for an operator (failover.onErrant: hold). */
@@ -530,10 +539,17 @@ public final class HaCycle {
             } else {
                 LOG.info("{}: semi-sync acknowledgements are back: writes are on a replica before they are acknowledged", self);
             }
+            history.record(fellBack ? EventKind.SEMI_SYNC_FALLBACK : EventKind.SEMI_SYNC_BACK, self + (fellBack
+                    ? ": semi-sync fell back to asynchronous replication (no eligible replica acknowledged in time)"
+                    : ": semi-sync acknowledgements are back"));
         }
         if (afterPromotion != null) {
-            if (view.switchover().filter(s -> s.to().equals(self)).isPresent()) {
+            Optional<SwitchoverRequest> completed = view.switchover().filter(s -> s.to().equals(self));
+            if (completed.isPresent()) {
                 store.clearSwitchover();
+                history.record(EventKind.SWITCHOVER_COMPLETED, "switchover from " + completed.get().from() + " to " + self
+                        + " completed", Map.of("from", completed.get().from(), "requestedToLeadingMillis",
+                        clock.currentTimeMillis() - completed.get().requestedAtMillis()));
             }
             store.recordPromotion(afterPromotion);
             afterPromotion = null;
@@ -581,9 +597,13 @@ public final class HaCycle {
         store.requestSwitchover(new SwitchoverRequest(request.from(), target, request.requestedAtMillis(), finalPosition.format(), true));
         long handedAt = clock.nanoTime();
         releaseLock();
+        long releasedAt = clock.nanoTime();
         LOG.info("{}: step-down steps: read-only in {} ms, final position {} handed to {} in {} ms, lock released in {} ms",
                 self, (fencedAt - start) / 1_000_000, finalPosition, target, (handedAt - fencedAt) / 1_000_000,
-                (clock.nanoTime() - handedAt) / 1_000_000);
+                (releasedAt - handedAt) / 1_000_000);
+        history.record(EventKind.STEPPED_DOWN, self + " stepped down for " + target + " at GTID position " + finalPosition,
+                Map.of("target", target, "readOnlyMillis", (fencedAt - start) / 1_000_000, "handOverMillis",
+                        (handedAt - fencedAt) / 1_000_000, "releaseMillis", (releasedAt - handedAt) / 1_000_000));
         role = Role.NONE;
         following = "";
         return new Outcome.SteppedDown(target);
@@ -611,8 +631,11 @@ public final class HaCycle {
             }
             role = Role.PRIMARY;
             following = "";
+            long openedAt = clock.nanoTime();
             LOG.info("{}: writes open: relay log applied in {} ms, writes open in {} ms", self, (appliedAt - start) / 1_000_000,
-                    (clock.nanoTime() - appliedAt) / 1_000_000);
+                    (openedAt - appliedAt) / 1_000_000);
+            history.record(EventKind.PROMOTED, self + " is the primary: relay log applied, writes open", Map.of(
+                    "drainMillis", (appliedAt - start) / 1_000_000, "openMillis", (openedAt - appliedAt) / 1_000_000));
             return Optional.empty();
         } catch (RuntimeException e) {
             return Optional.of(abandon("promotion step failed: " + e.getMessage()));
@@ -974,12 +997,16 @@ public final class HaCycle {
         if (!lock.tryAcquire()) {
             return new Outcome.LostRace(lock.holder().orElse("?"));
         }
+        String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
+        String previous = view.lastPromotion().map(Promotion::member).orElse("");
+        history.record(EventKind.LOCK_TAKEN, self + " took the leader lock (" + reason + ")", Map.of("reason", reason,
+                // the primary this member followed until now; a new cluster's first failover has no last promotion
+                "previous", planned != null ? planned.from() : following.isEmpty() ? previous : following,
+                "lockFreeMillis", lockFreeSinceNanos == 0 ? 0 : (clock.nanoTime() - lockFreeSinceNanos) / 1_000_000));
         Optional<String> failed = openWrites(local, epoch);
         if (failed.isPresent()) {
             return new Outcome.PromotionAbandoned(failed.get());
         }
-        String previous = view.lastPromotion().map(Promotion::member).orElse("");
-        String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
         // Bookkeeping waits for the next cycle, which the loop runs at once: clients first learn of the new primary.
         afterPromotion = new Promotion(self, previous, reason, clock.currentTimeMillis());
         return new Outcome.PromotedSelf(planned != null ? planned.from() : previous, reason);

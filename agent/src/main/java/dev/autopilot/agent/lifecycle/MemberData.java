@@ -7,6 +7,8 @@ import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.LocalDatabase;
 import dev.autopilot.agent.metrics.ProvisioningMeter;
+import dev.autopilot.agent.history.EventKind;
+import dev.autopilot.agent.history.History;
 import dev.autopilot.backup.restore.ExistingData;
 import dev.autopilot.backup.restore.RestoredCopy;
 import dev.autopilot.backup.restore.Restorer;
@@ -27,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,9 +58,11 @@ public final class MemberData {
     private final ClusterStore cluster;
     private final CopyInProgress copyInProgress;
     private final ProvisioningMeter meter;
+    private final History history;
 
     public MemberData(AgentConfig config, ClusterSecrets secrets, LocalDatabase db, ClusterStore cluster, CopyInProgress copyInProgress,
-                      ProvisioningMeter meter) {
+                      ProvisioningMeter meter, History history) {
+        this.history = history;
         this.config = config;
         this.secrets = secrets;
         this.name = config.member().name();
@@ -152,7 +157,7 @@ public final class MemberData {
         copyInProgress.begin(config.backup().isPresent() ? "the newest snapshot or a live peer" : "a live peer");
         ExistingData inTarget = existing;
         var provisioning = new Provisioning(name, secrets, Restorer.withDefaults(),
-                config.mysql().tls().map(t -> t.context("mysql.tls")), meter::counted);
+                config.mysql().tls().map(t -> t.context("mysql.tls")), meter::counted, history);
         Instant deadline = Instant.now().plus(Duration.ofMinutes(10));
         boolean told = false;
         boolean snapshotTried = !snapshots;
@@ -230,7 +235,14 @@ public final class MemberData {
     private Optional<RestoredCopy> provisionFromSnapshot(ExistingData existing) throws IOException, InterruptedException {
         try (SnapshotStore objects = meter.counted(SnapshotStores.open(config.backup().orElseThrow().store()))) {
             LOG.info("{}: provisioning from the newest snapshot in {}", name, objects.location());
-            return ProvisionFromSnapshots.of(objects, Restorer.withDefaults()).restore(db.dataDir(), existing);
+            String source = "newest snapshot in " + objects.location();
+            history.record(EventKind.PROVISIONING_STARTED, name + " copies its data from the " + source, Map.of("source", source));
+            Optional<RestoredCopy> copy = ProvisionFromSnapshots.of(objects, Restorer.withDefaults()
+                    .withProgress(new CopyProgress(name, source, history))).restore(db.dataDir(), existing);
+            copy.ifPresent(c -> history.record(EventKind.PROVISIONING_FINISHED, name + " restored the " + source + " at GTID position "
+                    + c.gtidPosition(), Map.of("source", source, "bytes", c.bytes(), "durationMillis", c.elapsed().toMillis(),
+                    "bytesPerSecond", c.bytes() * 1000 / Math.max(1, c.elapsed().toMillis()))));
+            return copy;
         } catch (IOException e) {
             throw e;
         } catch (Exception e) {

@@ -3,9 +3,12 @@ package dev.autopilot.agent.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autopilot.agent.cluster.MemberState;
 import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.ha.Outcome;
+import dev.autopilot.agent.history.HistoryEvent;
 import dev.autopilot.mysql.auth.Secret;
 import java.io.FileInputStream;
 import java.io.InputStream;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The REST API over real HTTP on 127.0.7.200, in front of a stand-in agent whose readings each test sets. */
 class RestApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOKEN = "cluster-token-0123456789abcdef";
     private final HttpClient http = HttpClient.newHttpClient();
     private StandInAgent agent;
@@ -58,6 +62,46 @@ class RestApiTest {
 
     private int status(String method, String path) throws Exception {
         return call(method, path, null, null).statusCode();
+    }
+
+    @Test
+    void theConsoleIsServedFromTheJarWithAPolicyThatAllowsNoInlineScriptAndNothingFromElsewhere() throws Exception {
+        for (String path : List.of("/ui", "/ui/console.css", "/ui/console.js")) {
+            HttpResponse<String> r = call("GET", path, null, null);
+            assertThat(r.statusCode()).as(path).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Security-Policy").orElseThrow()).as(path)
+                    .contains("default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'")
+                    .doesNotContain("unsafe-inline", "unsafe-eval", "http:", "https:");
+            assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        }
+        HttpResponse<String> page = call("GET", "/ui", null, null);
+        assertThat(page.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
+        assertThat(page.body()).contains("<script src=\"/ui/console.js\" defer></script>", "/ui/console.css")
+                .doesNotContain("<script>", "http://", "https://", " style=\"", "onclick");
+        assertThat(call("GET", "/ui/console.js", null, null).body()).doesNotContain("innerHTML", "eval(", "localStorage")
+                .contains("textContent", "sessionStorage");
+        assertThat(status("POST", "/ui")).isEqualTo(405);
+        assertThat(status("GET", "/ui/other.js")).isEqualTo(404);
+    }
+
+    @Test
+    void historyIsReadableByAnyoneWithMemberTextCutToOnePrintableLine() throws Exception {
+        agent.events = List.of(
+                new HistoryEvent(1_000, "db1", "lock-taken", "db1 took the leader lock", Map.of("lockFreeMillis", 120)),
+                new HistoryEvent(2_000, "db2", "fenced", "db2 fenced\n\u001b[31m<script>", Map.of("reason", "a\nb")));
+        JsonNode all = JSON.readTree(call("GET", "/history", null, null).body());
+        assertThat(all.path("events")).hasSize(2);
+        assertThat(all.path("events").get(0).path("details").path("lockFreeMillis").asLong()).isEqualTo(120);
+        assertThat(all.path("events").get(0).path("at").asText()).isEqualTo("1970-01-01T00:00:01Z");
+        assertThat(all.path("events").get(1).path("message").asText()).isEqualTo("db2 fenced  [31m<script>");
+        assertThat(all.path("events").get(1).path("details").path("reason").asText()).isEqualTo("a b");
+        assertThat(JSON.readTree(call("GET", "/history?member=db2", null, null).body()).path("events")).hasSize(1);
+        assertThat(JSON.readTree(call("GET", "/history?since=0000000001500", null, null).body()).path("events")).hasSize(1);
+        assertThat(JSON.readTree(call("GET", "/history?since=1h", null, null).body()).path("events")).isEmpty();
+        assertThat(call("GET", "/history?since=soon", null, null)).satisfies(r -> {
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("since:", "since=1h");
+        });
     }
 
     @Test

@@ -23,6 +23,7 @@ final class StandInAgent implements AgentControl {
     volatile boolean lock;
     volatile Outcome outcome;
     volatile String refusal;
+    volatile java.util.List<dev.autopilot.agent.history.HistoryEvent> events = java.util.List.of();
 
     StandInAgent() {
         metrics.counter("autopilot_test_cycles").increment(3);
@@ -103,6 +104,11 @@ final class StandInAgent implements AgentControl {
         if (refusal != null) {
             throw new IllegalStateException(refusal);
         }
+    }
+
+    @Override
+    public java.util.List<dev.autopilot.agent.history.HistoryEvent> history(long sinceMillis, Optional<String> member) {
+        return events.stream().filter(e -> e.atMillis() >= sinceMillis).filter(e -> member.map(e.member()::equals).orElse(true)).toList();
     }
 
     @Override

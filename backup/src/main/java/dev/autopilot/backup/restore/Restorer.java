@@ -34,8 +34,9 @@ import java.util.stream.Stream;
  * @param mariabackup      the {@code mariabackup} command
  * @param prepareMemory    {@code --use-memory} for prepare, e.g. {@code 128M}
  * @param progressInterval how often the transfer logs its progress
+ * @param progress         told of the progress each time it is logged
  */
-public record Restorer(String mariabackup, String prepareMemory, Duration progressInterval) {
+public record Restorer(String mariabackup, String prepareMemory, Duration progressInterval, TransferProgress.Listener progress) {
 
     private static final Logger log = LoggerFactory.getLogger(Restorer.class);
     /** Two writers keep the disk busy while the reading thread decompresses (measured: bench/snapshot). */
@@ -43,8 +44,14 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
     /** 1 MiB each: the unpacked data in flight, off the reading thread. */
     private static final int BUFFERS = 16;
 
+    /** Progress only logged. */
+    public Restorer(String mariabackup, String prepareMemory, Duration progressInterval) {
+        this(mariabackup, prepareMemory, progressInterval, TransferProgress.Listener.NONE);
+    }
+
     public Restorer {
         Objects.requireNonNull(mariabackup, "mariabackup");
+        Objects.requireNonNull(progress, "progress");
         if (!prepareMemory.matches("[0-9]+[KMG]?")) {
             throw new IllegalArgumentException("prepare memory '" + prepareMemory + "' is not a size like 128M");
         }
@@ -56,6 +63,11 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
     /** The tools from {@code PATH}, 128 MiB for prepare, progress every 5 seconds. */
     public static Restorer withDefaults() {
         return new Restorer("mariabackup", "128M", Duration.ofSeconds(5));
+    }
+
+    /** The same restorer, telling {@code listener} of the transfer's progress each time it logs it. */
+    public Restorer withProgress(TransferProgress.Listener listener) {
+        return new Restorer(mariabackup, prepareMemory, progressInterval, listener);
     }
 
     /**
@@ -100,12 +112,12 @@ public record Restorer(String mariabackup, String prepareMemory, Duration progre
     private long unpack(ProvisionSource source, Path staging) throws IOException, InterruptedException {
         try (ProvisionStream stream = source.open()) {
             log.info("receiving {} into {}", stream.origin(), staging);
-            TransferProgress progress = new TransferProgress(log, "receiving " + stream.origin(),
-                    stream.expectedBytes(), progressInterval);
+            TransferProgress transfer = new TransferProgress(log, "receiving " + stream.origin(),
+                    stream.expectedBytes(), progressInterval, progress);
             // The source's own exceptions (corrupt object, clone error) pass unchanged: callers act on their type.
-            new XbstreamExtractor(staging, WRITERS, BUFFERS).extract(stream.xbstream(), progress::add);
-            log.info("received {}: {}; next: prepare", stream.origin(), progress.summary());
-            return progress.bytes();
+            new XbstreamExtractor(staging, WRITERS, BUFFERS).extract(stream.xbstream(), transfer::add);
+            log.info("received {}: {}; next: prepare", stream.origin(), transfer.summary());
+            return transfer.bytes();
         }
     }
 

@@ -14,7 +14,18 @@ import java.util.OptionalLong;
  */
 public final class TransferProgress {
 
+    /** Told of the progress each time it is logged (e.g. to record it in the cluster's history). */
+    @FunctionalInterface
+    public interface Listener {
+        /** Hears nothing. */
+        Listener NONE = (bytes, bytesPerSecond, expectedBytes) -> { };
+
+        /** @param expectedBytes the transfer's size when the source announced it */
+        void progress(long bytes, long bytesPerSecond, OptionalLong expectedBytes);
+    }
+
     private final Logger log;
+    private final Listener listener;
     private final String what;
     private final OptionalLong expectedBytes;
     private final long intervalNanos;
@@ -23,7 +34,13 @@ public final class TransferProgress {
     private long lastLogNanos;
 
     public TransferProgress(Logger log, String what, OptionalLong expectedBytes, Duration interval) {
+        this(log, what, expectedBytes, interval, Listener.NONE);
+    }
+
+    /** Also tells {@code listener} each time it logs. */
+    public TransferProgress(Logger log, String what, OptionalLong expectedBytes, Duration interval, Listener listener) {
         this.log = log;
+        this.listener = listener;
         this.what = what;
         this.expectedBytes = expectedBytes;
         this.intervalNanos = interval.toNanos();
@@ -38,6 +55,7 @@ public final class TransferProgress {
         if (now - lastLogNanos >= intervalNanos) {
             lastLogNanos = now;
             log.info("{}: {}", what, describe(now));
+            listener.progress(bytes, (long) (bytes / Math.max(1e-3, (now - startNanos) / 1e9)), expectedBytes);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.autopilot.cli.cluster;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autopilot.agent.cluster.ClusterStore;
@@ -7,13 +8,18 @@ import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.Promotion;
 import dev.autopilot.agent.cluster.SwitchoverRequest;
+import dev.autopilot.agent.history.HistoryEvent;
+import dev.autopilot.agent.history.HistoryLog;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.Coordinator;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -28,6 +34,7 @@ import java.util.function.Supplier;
 public final class ClusterConnection implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(2);
+    private static final TypeReference<Map<String, Object>> DETAILS = new TypeReference<>() { };
 
     private final ClusterTarget target;
     private final List<URI> agents;
@@ -110,6 +117,40 @@ public final class ClusterConnection implements AutoCloseable {
     private static <T> Optional<T> value(JsonNode body, String field, Class<T> type) throws com.fasterxml.jackson.core.JsonProcessingException {
         JsonNode n = body.path(field);
         return n.isObject() ? Optional.of(JSON.treeToValue(n, type)) : Optional.empty();
+    }
+
+    /**
+     * The cluster's history, oldest first: events at or after {@code sinceMillis}, of {@code member} when given. From the
+     * first agent that answers {@code GET /history}, else from the store.
+     */
+    public List<HistoryEvent> history(long sinceMillis, Optional<String> member) {
+        // since= is epoch milliseconds here (13 digits); left out for the whole history
+        String query = "/history?" + (sinceMillis > 0 ? "since=" + sinceMillis : "")
+                + member.map(m -> "&member=" + URLEncoder.encode(m, StandardCharsets.UTF_8)).orElse("");
+        for (URI agent : agents) {
+            try {
+                JsonNode events = client.get(agent, query, AGENT_TIMEOUT).path("events");
+                if (events.isArray()) {
+                    List<HistoryEvent> out = new ArrayList<>();
+                    for (JsonNode e : events) {
+                        out.add(new HistoryEvent(e.path("atMillis").asLong(), e.path("member").asText(), e.path("kind").asText(),
+                                e.path("message").asText(), JSON.convertValue(e.path("details"), DETAILS)));
+                    }
+                    return out;
+                }
+            } catch (CommandFailure | IllegalArgumentException f) {
+                // next agent, then the store
+            }
+        }
+        if (store == null) {
+            store = opener.get();
+        }
+        try {
+            return new HistoryLog(store).read(sinceMillis, member);
+        } catch (CoordinationException e) {
+            throw CommandFailure.unreachable("coordination store " + target.endpoints() + " unreachable while reading the history of"
+                    + " cluster '" + store.settings().cluster() + "' (" + e.getMessage() + ")");
+        }
     }
 
     private ClusterReading fromStore() {

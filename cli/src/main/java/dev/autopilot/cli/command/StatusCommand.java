@@ -1,12 +1,16 @@
 package dev.autopilot.cli.command;
 
+import dev.autopilot.agent.history.HistoryEvent;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
 import dev.autopilot.cli.cluster.ClusterConnection;
 import dev.autopilot.cli.cluster.ClusterReading;
+import dev.autopilot.cli.cluster.HistoryReport;
 import dev.autopilot.cli.cluster.StatusReport;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,6 +20,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show members, roles, positions and lag.")
 public final class StatusCommand extends ClusterCommand {
+    private static final int RECENT = 5;
+
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
 
@@ -27,7 +33,7 @@ public final class StatusCommand extends ClusterCommand {
     public Integer call() {
         try (ClusterConnection store = target().connect()) {
             if (watch == null) {
-                return show(store.read());
+                return show(store.read(), store);
             }
             return watch(store, watch, json, out(), err());
         }
@@ -42,7 +48,7 @@ public final class StatusCommand extends ClusterCommand {
                 if (terminal) {
                     out.print("\033[H\033[2J");
                 }
-                out.print(json ? StatusReport.json(c) : StatusReport.table(c));
+                out.print(json ? StatusReport.json(c) : StatusReport.table(c) + recent(store));
                 out.println();
                 out.flush();
             } catch (CommandFailure f) {
@@ -58,8 +64,28 @@ public final class StatusCommand extends ClusterCommand {
         return ExitCodes.OK;
     }
 
-    private int show(ClusterReading c) {
-        out().print(json ? StatusReport.json(c) : StatusReport.table(c));
+    /**
+     * Copies in progress (with a bar, bytes, rate and ETA) and the last {@value #RECENT} events of the history; empty when
+     * the history cannot be read (the table above still answers).
+     */
+    static String recent(ClusterConnection store) {
+        List<HistoryEvent> events;
+        try {
+            events = store.history(0, Optional.empty());
+        } catch (CommandFailure f) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        HistoryReport.provisioning(events, System.currentTimeMillis()).forEach(line -> out.append(line).append('\n'));
+        if (!events.isEmpty()) {
+            out.append("recent events ('autopilot history' for more):\n")
+                    .append(HistoryReport.lines(events.subList(Math.max(0, events.size() - RECENT), events.size())));
+        }
+        return out.toString();
+    }
+
+    private int show(ClusterReading c, ClusterConnection store) {
+        out().print(json ? StatusReport.json(c) : StatusReport.table(c) + recent(store));
         out().flush();
         if (!c.problems().isEmpty()) {
             err().println("autopilot status: not healthy: " + String.join("; ", c.problems())

@@ -1,5 +1,6 @@
 package dev.autopilot.cli.local;
 
+import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
 import dev.autopilot.cli.cluster.ClusterConnection;
@@ -97,6 +98,9 @@ final class LocalUp extends LocalMemberCommand {
             out().printf("local cluster '%s' is up after %s: primary %s%n", cluster, seconds(started), c.primary().orElseThrow().name());
             out().printf("  clients (primary):  mysql -h %s.1 -P 3306 -u app -p\"$(cat %s)\" app%n", base, layout.secrets().resolve("app-password"));
             out().printf("  clients (replicas): port 3307 on %s.1%n", base);
+            MemberRecord p = c.primary().orElseThrow();
+            out().printf("  console: http://%s:%d/ui   (every member serves it; the cluster token is in %s)%n", p.address(), p.apiPort(),
+                    layout.secrets().resolve("cluster-token"));
             out().printf("  status: autopilot status%s   failover demo: autopilot local kill %s   stop: autopilot local down%n",
                     dir == null ? "" : " --dir " + dir, c.primary().orElseThrow().name());
             out().flush();

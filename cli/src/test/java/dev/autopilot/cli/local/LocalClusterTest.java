@@ -59,6 +59,11 @@ class LocalClusterTest {
         if (!all.getFirst().equals("local")) {
             all.addAll(List.of("--dir", dir.toString()));
         }
+        return run(all);
+    }
+
+    /** Runs the CLI in-process with these arguments. */
+    static Run run(List<String> all) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cli = Main.commandLine(Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
@@ -83,14 +88,19 @@ class LocalClusterTest {
         if (Files.exists(dir.resolve("state.json"))) {
             cli("local", "down", "--dir", dir.toString());
         }
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        deleteTree(dir);
         Run r = cli("local", "up", "-n", "3", "--detach", "--address-base", BASE, "--dir", dir.toString(), "--timeout", "150s");
         assertThat(r.exit()).as(r + logs()).isEqualTo(ExitCodes.OK);
         assertThat(r.out()).contains("local cluster 'local' is up");
+    }
+
+    /** Deletes a directory and everything in it, if it exists. */
+    static void deleteTree(Path root) throws java.io.IOException {
+        if (Files.exists(root)) {
+            try (var walk = Files.walk(root)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     @AfterAll

@@ -262,6 +262,31 @@ public final class EtcdCoordinator implements Coordinator {
         return out;
     }
 
+    @Override
+    public List<Versioned> listExcept(String excludedPrefix) {
+        if (excludedPrefix.isEmpty()) {
+            return List.of();
+        }
+        String root = scope.absolute("");
+        String excluded = scope.absolute(excludedPrefix);
+        // [root, excluded) and [end of excluded, end of root): one transaction, so both ranges are read at one revision.
+        TxnResponse r = retrier.call("list " + root + " except " + excluded, ANY_TRANSPORT_ERROR, left -> client.getKVClient().txn()
+                .Then(Op.get(bytes(root), GetOption.builder().withSortField(GetOption.SortTarget.KEY).withRange(bytes(excluded)).build()),
+                        Op.get(prefixEnd(excluded), GetOption.builder().withSortField(GetOption.SortTarget.KEY)
+                                .withRange(prefixEnd(root)).build()))
+                .commit().get(left, TimeUnit.NANOSECONDS));
+        List<Versioned> out = new ArrayList<>();
+        r.getGetResponses().forEach(g -> g.getKvs().forEach(kv -> out.add(versioned(kv))));
+        return out;
+    }
+
+    /** The first key after every key that starts with {@code prefix} (its last byte plus one). */
+    private static ByteSequence prefixEnd(String prefix) {
+        byte[] b = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        b[b.length - 1]++;
+        return ByteSequence.from(b);
+    }
+
     Versioned versioned(KeyValue kv) {
         return new Versioned(scope.relative(kv.getKey().toString()), kv.getValue().getBytes(), kv.getModRevision());
     }
