@@ -29,8 +29,9 @@ final class AckedWriter implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, Ack> acked = new ConcurrentSkipListMap<>();
     private volatile boolean running = true;
     private final Thread thread;
-    // Ids unique across writers of one cluster: each scenario starts a new writer on the same table.
-    private long nextId = System.currentTimeMillis() * 1000;
+    // Ids unique across writers of one cluster, also of two writers started in the same millisecond (bench/failover
+    // --via-haproxy runs a direct and a proxied one side by side): one counter for the whole process.
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis() * 1000);
 
     /** Writes to whichever member {@code primary} names, connecting to it directly. */
     AckedWriter(Supplier<Optional<AgentNode>> primary) {
@@ -84,7 +85,7 @@ final class AckedWriter implements AutoCloseable {
             String member = session.get().member();
             try (Connection c = session.get().connection(); PreparedStatement ps = c.prepareStatement("INSERT INTO w VALUES (?, ?)")) {
                 while (running) {
-                    long id = nextId++;
+                    long id = IDS.getAndIncrement();
                     ps.setLong(1, id);
                     ps.setLong(2, System.currentTimeMillis());
                     ps.executeUpdate();
