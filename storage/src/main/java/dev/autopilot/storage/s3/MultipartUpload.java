@@ -152,12 +152,16 @@ final class MultipartUpload {
     }
 
     private void abort(String uploadId, ExecutorService uploads) {
-        uploads.shutdownNow();
+        // Let the part requests in flight finish before aborting, without interrupting them: an interrupted request
+        // leaves the store writing that part after the abort, which brought the upload back (s3proxy listed it open
+        // after a successful abort; CI), and a part racing the abort makes s3proxy refuse it (400). Bounded, then cut.
+        uploads.shutdown();
         try {
-            // A part still in flight when the abort arrives can make the store refuse it (s3proxy answers 400): let the
-            // part requests end first, then try the abort a few times.
-            uploads.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            if (!uploads.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                uploads.shutdownNow();
+            }
         } catch (InterruptedException e) {
+            uploads.shutdownNow();
             Thread.currentThread().interrupt();
         }
         SdkException last = null;
@@ -166,6 +170,9 @@ final class MultipartUpload {
                 s3.abortMultipartUpload(b -> b.bucket(bucket).key(objectKey).uploadId(uploadId));
                 return;
             } catch (SdkException e) {
+                if (attempt > 1 && e instanceof software.amazon.awssdk.services.s3.model.S3Exception s3e && s3e.statusCode() == 404) {
+                    return; // an earlier attempt removed it though its answer was an error
+                }
                 last = e;
                 if (S3Failures.unreachable(e)) {
                     break;
