@@ -994,15 +994,18 @@ public final class HaCycle {
                 return new Outcome.NotEligible("switchover target has not reached the old primary's final position " + target + " yet");
             }
         }
+        // Everything the event needs is built before the lock is taken: between taking it and opening writes nothing
+        // may fail except what releases it and fences (design rule 2).
+        String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
+        String previous = view.lastPromotion().map(Promotion::member).orElse("");
+        Map<String, Object> lockTaken = Map.of("reason", reason,
+                // the primary this member followed until now; a new cluster's first failover has no last promotion
+                "previous", planned != null ? planned.from() : following.isEmpty() ? previous : following,
+                "lockFreeMillis", lockFreeSinceNanos == 0 ? 0 : (clock.nanoTime() - lockFreeSinceNanos) / 1_000_000);
         if (!lock.tryAcquire()) {
             return new Outcome.LostRace(lock.holder().orElse("?"));
         }
-        String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
-        String previous = view.lastPromotion().map(Promotion::member).orElse("");
-        history.record(EventKind.LOCK_TAKEN, self + " took the leader lock (" + reason + ")", Map.of("reason", reason,
-                // the primary this member followed until now; a new cluster's first failover has no last promotion
-                "previous", planned != null ? planned.from() : following.isEmpty() ? previous : following,
-                "lockFreeMillis", lockFreeSinceNanos == 0 ? 0 : (clock.nanoTime() - lockFreeSinceNanos) / 1_000_000));
+        history.record(EventKind.LOCK_TAKEN, self + " took the leader lock (" + reason + ")", lockTaken);
         Optional<String> failed = openWrites(local, epoch);
         if (failed.isPresent()) {
             return new Outcome.PromotionAbandoned(failed.get());
