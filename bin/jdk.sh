@@ -1,12 +1,22 @@
 # Sourced by the bin/ scripts: finds a JDK 25 or says how to get one (sets JAVA_HOME and JAVA), and picks the
 # launcher's JVM flags per command (sets AUTOPILOT_JVM_FLAGS; benches use it to measure what runs in production).
 autopilot_find_jdk() {
-  local candidate version
-  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-25-openjdk-amd64 \
-                   "$(dirname "$(dirname "$(readlink -f "$(command -v java 2>/dev/null || echo /nonexistent)")")")"; do
+  local candidate version line
+  # No subprocess on the common path (a short command pays every fork: this function took 50-80 ms when it ran sed,
+  # readlink and dirname): the JDK's release file names its version, read with bash's own `read`; java on PATH is
+  # resolved only when JAVA_HOME and the usual places have no JDK 25.
+  for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/java-25-openjdk-amd64 PATH; do
+    if [ "$candidate" = PATH ]; then
+      candidate=$(command -v java 2>/dev/null) || continue
+      candidate=$(readlink -f "$candidate") && candidate=${candidate%/bin/java}
+    fi
     [ -n "$candidate" ] && [ -x "$candidate/bin/java" ] || continue
-    # The JDK's release file names its version without starting a JVM (that alone took a short command 0.1-0.3 s).
-    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$candidate/release" 2>/dev/null)
+    version=
+    if [ -r "$candidate/release" ]; then
+      while IFS= read -r line; do
+        case "$line" in JAVA_VERSION=*) version=${line#JAVA_VERSION=\"}; version=${version%%[.\"]*}; break ;; esac
+      done < "$candidate/release"
+    fi
     [ -n "$version" ] || version=$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
     if [ "${version%%.*}" -ge 25 ] 2>/dev/null; then
       export JAVA_HOME="$candidate"
@@ -36,16 +46,24 @@ autopilot_jvm_flags() {
     agent|restore) AUTOPILOT_JVM_FLAGS+=(-XX:CICompilerCount=2 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m) ;;
     *) AUTOPILOT_JVM_FLAGS+=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=32m) ;;
   esac
-  # Commands operators run in loops start from a class-data archive of their own (AppCDS): its first run writes it
-  # beside the jar, every later one maps the classes it loaded (picocli, Jackson, the HTTP call) instead of loading
-  # them again, a third less start-up CPU. The caller names a directory per build of the jar (an archive of another
-  # build is refused, and AutoCreateSharedArchive does not replace it). Skipped where
-  # the directory cannot be written; CDS never fails a command, so its log lines are off (they would go to stdout).
+  # Commands operators run in loops start from a class-data archive (AppCDS): the first of them to run writes it
+  # beside the jar, every later one maps the classes it loaded (Jackson, the HTTP call, the cluster view) instead of
+  # loading them again. One archive for all of them: they load nearly the same classes, so a switchover right after
+  # the first status already starts warm (one archive per command left each command's first run a second long). The
+  # caller names a directory per build of the jar (an archive of another build is refused, and
+  # AutoCreateSharedArchive does not replace it). Skipped where the directory cannot be written; CDS never fails a
+  # command, so its log lines are off (they would go to stdout). picocli's classes stay outside any archive: they are
+  # Java 5 class files, which CDS does not store once linked.
   local cds="${2:-}"
   case "${1:-}" in
-    status|switchover|failover|pause|resume|backups|ctl)
-      if [ -n "$cds" ] && mkdir -p "$cds" 2>/dev/null && [ -w "$cds" ]; then
-        AUTOPILOT_JVM_FLAGS+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$cds/$1.jsa" '-Xlog:cds*=off')
-      fi ;;
+    status|history|switchover|failover|pause|resume|backups|ctl)
+      if [ -n "$cds" ] && { [ -d "$cds" ] || mkdir -p "$cds" 2>/dev/null; } && [ -w "$cds" ]; then
+        AUTOPILOT_JVM_FLAGS+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$cds/quick.jsa" '-Xlog:cds*=off')
+      fi
+      # Classes from the archive were verified when it was written; what is left to verify at each run is picocli's
+      # Java 5 class files, through the JVM's slow type-inferring verifier: a quarter of the command's time. They come
+      # from the jar this script belongs to, so their verification is skipped (a diagnostic flag of HotSpot, hence the
+      # unlock). No perf-data file either: nobody attaches jcmd to a command that ends in a fraction of a second.
+      AUTOPILOT_JVM_FLAGS+=(-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote -XX:-UsePerfData) ;;
   esac
 }

@@ -15,12 +15,9 @@ import dev.autopilot.cli.command.SwitchoverCommand;
 import dev.autopilot.cli.local.LocalCommand;
 import java.io.PrintWriter;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,31 +33,35 @@ public final class Main implements Runnable {
     /**
      * Every subcommand, in the order usage lists them. Registered in code rather than in {@code @Command(subcommands)}
      * so that a process running one command builds the model of that one only: picocli's reflection over all of
-     * them was a third of a short command's start-up.
+     * them was a third of a short command's start-up. Made by {@link #command(String)}, a switch rather than a map of
+     * constructor references: each reference is a lambda class spun at start-up, before {@code main} runs.
      */
-    private static final Map<String, Supplier<Object>> COMMANDS = commands();
+    private static final List<String> COMMANDS = List.of("agent", "status", "history", "switchover", "failover", "pause", "resume",
+            "backup", "backups", "restore", "local", "supervise", "ctl", "help");
 
     /** Commands whose output is their answer: the libraries' INFO lines (a store connection opened) would only be noise. */
     private static final Set<String> QUIET = Set.of("status", "history", "switchover", "failover", "pause", "resume", "backups");
 
-    private static Map<String, Supplier<Object>> commands() {
-        var m = new LinkedHashMap<String, Supplier<Object>>();
-        m.put("agent", AgentCommand::new);
-        m.put("status", StatusCommand::new);
-        m.put("history", HistoryCommand::new);
-        m.put("switchover", SwitchoverCommand::new);
-        m.put("failover", FailoverCommand::new);
-        m.put("pause", PauseCommand::new);
-        m.put("resume", ResumeCommand::new);
-        m.put("backup", BackupCommand::new);
-        m.put("backups", BackupsCommand::new);
-        m.put("restore", RestoreCommand::new);
-        m.put("local", LocalCommand::new);
-        m.put("supervise", SuperviseCommand::new);
-        m.put("ctl", CtlCommand::new);
-        m.put("help", CommandLine.HelpCommand::new);
-        return Collections.unmodifiableMap(m);
+    private static Object command(String name) {
+        return switch (name) {
+            case "agent" -> new AgentCommand();
+            case "status" -> new StatusCommand();
+            case "history" -> new HistoryCommand();
+            case "switchover" -> new SwitchoverCommand();
+            case "failover" -> new FailoverCommand();
+            case "pause" -> new PauseCommand();
+            case "resume" -> new ResumeCommand();
+            case "backup" -> new BackupCommand();
+            case "backups" -> new BackupsCommand();
+            case "restore" -> new RestoreCommand();
+            case "local" -> new LocalCommand();
+            case "supervise" -> new SuperviseCommand();
+            case "ctl" -> new CtlCommand();
+            case "help" -> new CommandLine.HelpCommand();
+            default -> throw new IllegalArgumentException("no command " + name);
+        };
     }
+
     private final Map<String, String> env;
 
     @CommandLine.Spec
@@ -87,13 +88,15 @@ public final class Main implements Runnable {
 
     /** Builds the command line over {@code env}; tests run commands in-process through this. */
     public static CommandLine commandLine(Map<String, String> env) {
-        return commandLine(env, COMMANDS.keySet());
+        return commandLine(env, COMMANDS);
     }
 
     /** The command line with only {@code commands} registered (every one when {@code args} name no known command). */
     private static CommandLine commandLine(Map<String, String> env, Collection<String> commands) {
         CommandLine cli = new CommandLine(new Main(env));
-        commands.forEach(name -> cli.addSubcommand(name, COMMANDS.get(name).get()));
+        for (String name : commands) {
+            cli.addSubcommand(name, command(name));
+        }
         // After the subcommands: picocli hands converters and handlers to the subcommands registered at that moment.
         cli.registerConverter(java.time.Duration.class, new DurationConverter());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -112,10 +115,10 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        boolean one = args.length > 0 && COMMANDS.containsKey(args[0]) && !args[0].equals("help");
+        boolean one = args.length > 0 && COMMANDS.contains(args[0]) && !args[0].equals("help");
         if (one && QUIET.contains(args[0])) {
             System.setProperty(LogSetup.DEFAULT_LEVEL, "WARN"); // before anything logs: LogSetup reads it once
         }
-        System.exit(commandLine(System.getenv(), one ? List.of(args[0]) : COMMANDS.keySet()).execute(args));
+        System.exit(commandLine(System.getenv(), one ? List.of(args[0]) : COMMANDS).execute(args));
     }
 }

@@ -1,16 +1,16 @@
 package dev.autopilot.cli.cluster;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.cli.CommandFailure;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +32,6 @@ public final class AgentClient {
     private final Optional<SSLContext> tls;
     private final String scheme;
     private final String token;
-    private HttpClient http; // built on first use: reads through get(URI, ...) never need it
 
     /**
      * @param token the operator token, or null for read-only calls
@@ -44,40 +43,27 @@ public final class AgentClient {
         this.scheme = tls.isPresent() ? "https" : "http";
     }
 
-    private synchronized HttpClient http() {
-        if (http == null) {
-            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
-            tls.ifPresent(b::sslContext);
-            http = b.build();
-        }
-        return http;
+    /** The member's API root as this client calls it. */
+    private URI root(MemberRecord member) {
+        return URI.create(scheme + "://" + hostForUrl(member.address()) + ":" + member.apiPort() + "/");
     }
 
-    /** The member's API root as this client calls it. */
-    private String url(MemberRecord member, String path) {
-        return scheme + "://" + hostForUrl(member.address()) + ":" + member.apiPort() + path;
+    private static String who(MemberRecord member) {
+        return "agent " + member.name() + " at " + hostForUrl(member.address()) + ":" + member.apiPort();
     }
 
     private static String hostForUrl(String address) {
         return address.contains(":") && !address.startsWith("[") ? "[" + address + "]" : address;
     }
 
-    /** POSTs {@code body} to {@code path} on {@code member}; returns the agent's message. */
+    /** POSTs {@code body} (strings, numbers, booleans) to {@code path} on {@code member}; returns the agent's message. */
     public String post(MemberRecord member, String path, Map<String, Object> body) {
-        try {
-            var request = HttpRequest.newBuilder(URI.create(url(member, path))).timeout(Duration.ofSeconds(10))
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build();
-            return field(answer(member, path, request), "message");
-        } catch (IOException e) {
-            throw unreachable(member, e);
-        }
+        return field(exchange(root(member), path, body(body), Duration.ofSeconds(10), who(member)), "message");
     }
 
     /** GETs {@code path}; returns the JSON body of a 200. */
     public JsonNode get(MemberRecord member, String path) {
-        var request = HttpRequest.newBuilder(URI.create(url(member, path))).timeout(Duration.ofSeconds(10)).GET().build();
-        return answer(member, path, request);
+        return exchange(root(member), path, null, Duration.ofSeconds(10), who(member));
     }
 
     /**
@@ -85,9 +71,16 @@ public final class AgentClient {
      * configuration, a local cluster), waiting at most {@code timeout} for the answer; returns the JSON body of a 200.
      */
     public JsonNode get(URI api, String path, Duration timeout) {
-        // HttpURLConnection, not the HttpClient: a command that only reads starts in a fraction of the time without the
-        // HttpClient's selector thread and default TLS context (a trust-store load even for plain HTTP).
-        String where = "agent at " + api.getAuthority();
+        return exchange(api, path, null, timeout, "agent at " + api.getAuthority());
+    }
+
+    /**
+     * One request: a GET, or a POST of {@code body}. HttpURLConnection, not the HttpClient: a quick command starts in a
+     * fraction of the time without the HttpClient's selector thread and default TLS context (a trust-store load even
+     * for plain HTTP); for HTTPS the connection verifies the agent's certificate against the cluster's CA and the
+     * address called, as the HttpClient did.
+     */
+    private JsonNode exchange(URI api, String path, byte[] body, Duration timeout, String who) {
         HttpURLConnection c = null;
         try {
             c = (HttpURLConnection) api.resolve(path).toURL().openConnection();
@@ -97,18 +90,50 @@ public final class AgentClient {
             }
             c.setConnectTimeout((int) timeout.toMillis());
             c.setReadTimeout((int) timeout.toMillis());
+            if (body != null) {
+                c.setRequestMethod("POST");
+                c.setRequestProperty("Authorization", "Bearer " + token);
+                c.setRequestProperty("Content-Type", "application/json");
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(body.length);
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(body);
+                }
+            }
             int status = c.getResponseCode();
             try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
                 String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                return judge(where, path, status, text);
+                return judge(who, path, status, text);
             }
         } catch (IOException e) {
-            throw CommandFailure.unreachable(where + " unreachable (" + e + ")");
+            throw CommandFailure.unreachable(who + " unreachable (" + e + "); is it running?");
         } finally {
             if (c != null) {
                 c.disconnect();
             }
         }
+    }
+
+    /** A flat JSON object, written with the streaming generator (no data-binding machinery for a one-line request). */
+    private static byte[] body(Map<String, Object> fields) {
+        var bytes = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
+            g.writeStartObject();
+            for (Map.Entry<String, Object> e : fields.entrySet()) {
+                switch (e.getValue()) {
+                    case null -> g.writeNullField(e.getKey());
+                    case Boolean b -> g.writeBooleanField(e.getKey(), b);
+                    case Integer i -> g.writeNumberField(e.getKey(), i);
+                    case Long l -> g.writeNumberField(e.getKey(), l);
+                    case Number n -> g.writeNumberField(e.getKey(), n.doubleValue());
+                    default -> g.writeStringField(e.getKey(), e.getValue().toString());
+                }
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // writing to memory
+        }
+        return bytes.toByteArray();
     }
 
     /** Sends to the first of {@code agents} that answers at all; refusals are not retried elsewhere. */
@@ -125,25 +150,6 @@ public final class AgentClient {
             }
         }
         throw last;
-    }
-
-    private JsonNode answer(MemberRecord member, String path, HttpRequest request) {
-        try {
-            return answer(member.name(), path, request);
-        } catch (IOException e) {
-            throw unreachable(member, e);
-        }
-    }
-
-    private JsonNode answer(String who, String path, HttpRequest request) throws IOException {
-        HttpResponse<String> r;
-        try {
-            r = http().send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw CommandFailure.failed("interrupted while waiting for " + who);
-        }
-        return judge(who, path, r.statusCode(), r.body());
     }
 
     /** The JSON body of a 200; any other status as the failure that says why. */
@@ -164,11 +170,6 @@ public final class AgentClient {
             case 503 -> throw CommandFailure.unreachable(who + " cannot serve " + path + " now: " + error);
             default -> throw CommandFailure.failed(who + " answered " + status + " to " + path + ": " + error);
         };
-    }
-
-    private static CommandFailure unreachable(MemberRecord member, IOException e) {
-        return CommandFailure.unreachable("agent " + member.name() + " at " + member.address() + ":" + member.apiPort() + " unreachable (" + e
-                + "); is it running?");
     }
 
     private static String field(JsonNode body, String name) {

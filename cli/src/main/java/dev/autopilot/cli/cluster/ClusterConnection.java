@@ -1,8 +1,6 @@
 package dev.autopilot.cli.cluster;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.MemberRecord;
@@ -32,9 +30,7 @@ import java.util.function.Supplier;
  * start-up; a call to an agent costs milliseconds, which is what makes {@code status} quick enough to run in a loop.
  */
 public final class ClusterConnection implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(2);
-    private static final TypeReference<Map<String, Object>> DETAILS = new TypeReference<>() { };
 
     private final ClusterTarget target;
     private final List<URI> agents;
@@ -95,7 +91,7 @@ public final class ClusterConnection implements AutoCloseable {
         try {
             var members = new TreeMap<String, MemberRecord>();
             for (JsonNode m : body.path("members")) {
-                MemberRecord r = JSON.treeToValue(m, MemberRecord.class);
+                MemberRecord r = RecordJson.read(m, MemberRecord.class);
                 members.put(r.name(), r);
             }
             var roster = new TreeSet<String>();
@@ -104,9 +100,14 @@ public final class ClusterConnection implements AutoCloseable {
                     value(body, "switchover", SwitchoverRequest.class), value(body, "lastPromotion", Promotion.class),
                     text(body, "initializedBy"), new TreeMap<>(), Optional.empty(), roster);
             return Optional.of(new Answer(new ClusterReading(target.settings().cluster(), view, roster), body.path("stale").asBoolean(false)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             return Optional.empty(); // an answer this version cannot read (another version's agent): ask the store
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> details(JsonNode details) {
+        return details.isObject() ? (Map<String, Object>) RecordJson.plain(details) : Map.of();
     }
 
     private static Optional<String> text(JsonNode body, String field) {
@@ -114,9 +115,9 @@ public final class ClusterConnection implements AutoCloseable {
         return n.isTextual() ? Optional.of(n.asText()) : Optional.empty();
     }
 
-    private static <T> Optional<T> value(JsonNode body, String field, Class<T> type) throws com.fasterxml.jackson.core.JsonProcessingException {
+    private static <T extends Record> Optional<T> value(JsonNode body, String field, Class<T> type) {
         JsonNode n = body.path(field);
-        return n.isObject() ? Optional.of(JSON.treeToValue(n, type)) : Optional.empty();
+        return n.isObject() ? Optional.of(RecordJson.read(n, type)) : Optional.empty();
     }
 
     /**
@@ -134,7 +135,7 @@ public final class ClusterConnection implements AutoCloseable {
                     List<HistoryEvent> out = new ArrayList<>();
                     for (JsonNode e : events) {
                         out.add(new HistoryEvent(e.path("atMillis").asLong(), e.path("member").asText(), e.path("kind").asText(),
-                                e.path("message").asText(), JSON.convertValue(e.path("details"), DETAILS)));
+                                e.path("message").asText(), details(e.path("details"))));
                     }
                     return out;
                 }
