@@ -61,7 +61,10 @@ public final class AgentConfigLoader {
     static final List<String> OTHER_VARIABLES = List.of("AUTOPILOT_LOG_LEVEL", "AUTOPILOT_JAVA_OPTS", "AUTOPILOT_JVM_FLAGS",
             "AUTOPILOT_KEEP_TEST_DATA", "AUTOPILOT_PARENT_NETNS", "AUTOPILOT_PARENT_MNTNS");
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Built when a file is read, not when the class loads: quick CLI commands use {@link #environmentName} alone. */
+    private static final class Yaml {
+        static final ObjectMapper MAPPER = new ObjectMapper(new YAMLFactory());
+    }
 
     private final Map<String, String> env;
 
@@ -79,7 +82,7 @@ public final class AgentConfigLoader {
         JsonNode yaml = null;
         if (file.isPresent()) {
             try {
-                yaml = YAML.readTree(Files.readString(file.get()));
+                yaml = Yaml.MAPPER.readTree(Files.readString(file.get()));
             } catch (JacksonException e) {
                 throw new InvalidConfigException(List.of(file.get() + ": not valid YAML: " + e.getOriginalMessage()));
             } catch (IOException e) {

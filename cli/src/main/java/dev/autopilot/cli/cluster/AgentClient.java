@@ -2,7 +2,7 @@ package dev.autopilot.cli.cluster;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.cli.CommandFailure;
 import java.io.ByteArrayOutputStream;
@@ -28,7 +28,6 @@ import javax.net.ssl.SSLContext;
  * the network in clear to whatever address the record names (docs/security.md says when that is acceptable).
  */
 public final class AgentClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Optional<SSLContext> tls;
     private final String scheme;
     private final String token;
@@ -117,7 +116,7 @@ public final class AgentClient {
     /** A flat JSON object, written with the streaming generator (no data-binding machinery for a one-line request). */
     private static byte[] body(Map<String, Object> fields) {
         var bytes = new ByteArrayOutputStream();
-        try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
+        try (JsonGenerator g = JsonTree.FACTORY.createGenerator(bytes)) {
             g.writeStartObject();
             for (Map.Entry<String, Object> e : fields.entrySet()) {
                 switch (e.getValue()) {
@@ -156,19 +155,21 @@ public final class AgentClient {
     private static JsonNode judge(String who, String path, int status, String text) {
         JsonNode body;
         try {
-            body = JSON.readTree(text);
+            body = JsonTree.parse(text);
         } catch (IOException e) {
-            body = JSON.createObjectNode().put("error", text);
+            body = JsonNodeFactory.instance.objectNode().put("error", text);
         }
-        String error = field(body, "error");
-        return switch (status) {
-            case 200 -> body;
-            case 401 -> throw CommandFailure.refused(who + " refused the operator token (" + error
+        if (status == 200) {
+            return body;
+        }
+        String error = field(body, "error"); // not for a 200: writing a whole answer back out as text costs a quick command
+        throw switch (status) {
+            case 401 -> CommandFailure.refused(who + " refused the operator token (" + error
                     + "); check --token-file, AUTOPILOT_OPERATOR_TOKEN_FILE or AUTOPILOT_CLUSTER_TOKEN_FILE");
-            case 409, 400 -> throw CommandFailure.refused(who + " refused " + path + ": " + error);
-            case 501 -> throw CommandFailure.failed(who + ": " + error);
-            case 503 -> throw CommandFailure.unreachable(who + " cannot serve " + path + " now: " + error);
-            default -> throw CommandFailure.failed(who + " answered " + status + " to " + path + ": " + error);
+            case 409, 400 -> CommandFailure.refused(who + " refused " + path + ": " + error);
+            case 501 -> CommandFailure.failed(who + ": " + error);
+            case 503 -> CommandFailure.unreachable(who + " cannot serve " + path + " now: " + error);
+            default -> CommandFailure.failed(who + " answered " + status + " to " + path + ": " + error);
         };
     }
 

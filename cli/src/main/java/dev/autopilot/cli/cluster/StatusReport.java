@@ -17,7 +17,10 @@ import java.util.Optional;
 
 /** {@code autopilot status} output: the cluster line and a table per member, or the same as JSON. */
 public final class StatusReport {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** For {@code --json} only, built on first use: the table is on every quick command's path (see {@link JsonTree}). */
+    private static final class Writer {
+        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
     private static final String[] HEADER = {"NAME", "ADDRESS", "ROLE", "STATE", "GTID POSITION", "LAG", "LAST SNAPSHOT"};
 
@@ -102,7 +105,7 @@ public final class StatusReport {
         out.put("members", members);
         out.put("problems", c.problems());
         try {
-            return JSON.writeValueAsString(out) + "\n";
+            return Writer.JSON.writeValueAsString(out) + "\n";
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,6 +2,7 @@ package dev.autopilot.cli.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.autopilot.cli.cluster.JsonTree;
 import dev.autopilot.cli.cluster.RecordJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +23,10 @@ import java.util.Optional;
  * </pre>
  */
 public record LocalLayout(Path root) {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** For writing only, built on first write: reading the state is on every quick command's path (see JsonTree). */
+    private static final class Writer {
+        static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     /** {@code dir}, or {@code ./.local} when null. */
     public static LocalLayout of(Path dir) {
@@ -77,8 +81,8 @@ public record LocalLayout(Path root) {
             return Optional.empty();
         }
         try {
-            // By its components: binding the record with Jackson cost every quick command (status) a tenth of a second.
-            return Optional.of(RecordJson.read(JSON.readTree(stateFile().toFile()), LocalState.class));
+            // Tree and record built without Jackson's data binding: on every quick command's path (see JsonTree).
+            return Optional.of(RecordJson.read(JsonTree.parse(stateFile()), LocalState.class));
         } catch (IOException e) {
             throw new UncheckedIOException(unreadable(e), e);
         } catch (IllegalArgumentException e) {
@@ -93,7 +97,7 @@ public record LocalLayout(Path root) {
     public void writeState(LocalState state) {
         try {
             Path tmp = stateFile().resolveSibling("state.json.tmp");
-            JSON.writeValue(tmp.toFile(), state);
+            Writer.JSON.writeValue(tmp.toFile(), state);
             Files.move(tmp, stateFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + stateFile() + ": " + e.getMessage(), e);
