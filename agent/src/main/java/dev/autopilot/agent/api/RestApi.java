@@ -12,6 +12,7 @@ import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.support.PemTls;
 import dev.autopilot.mysql.auth.Secret;
 import dev.autopilot.supervisor.config.Durations;
+import dev.autopilot.agent.history.HistoryEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +22,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -303,7 +305,9 @@ public final class RestApi implements AutoCloseable {
     private Reply history(Map<String, String> query) {
         long since = Optional.ofNullable(query.get("since")).filter(s -> !s.isBlank()).map(RestApi::since).orElse(0L);
         Optional<String> member = Optional.ofNullable(query.get("member")).filter(s -> !s.isBlank());
-        var events = agent.history(since, member).stream().map(e -> {
+        int limit = Optional.ofNullable(query.get("limit")).filter(s -> !s.isBlank()).map(RestApi::limit).orElse(Integer.MAX_VALUE);
+        List<HistoryEvent> all = agent.history(since, member);
+        var events = all.subList(Math.max(0, all.size() - limit), all.size()).stream().map(e -> {
             Map<String, Object> details = new LinkedHashMap<>();
             e.details().forEach((k, v) -> details.put(PublicText.of(k), v instanceof String text ? PublicText.of(text) : v));
             Map<String, Object> json = new LinkedHashMap<>();
@@ -319,6 +323,19 @@ public final class RestApi implements AutoCloseable {
         json.put("answeredBy", agent.memberName());
         json.put("events", events);
         return Reply.json(200, json);
+    }
+
+    /** {@code ?limit=}: only the newest N events (still oldest first), for a view that shows the last few. */
+    static int limit(String text) {
+        try {
+            int n = Integer.parseInt(text.strip());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("limit: '" + text + "' is not a positive number of events (e.g. limit=50)");
     }
 
     /** {@code ?since=}: epoch milliseconds (13 digits), or a duration back from now ({@code 90s}, {@code 1h}; a bare number is seconds). */

@@ -98,6 +98,14 @@ class RestApiTest {
         assertThat(JSON.readTree(call("GET", "/history?member=db2", null, null).body()).path("events")).hasSize(1);
         assertThat(JSON.readTree(call("GET", "/history?since=0000000001500", null, null).body()).path("events")).hasSize(1);
         assertThat(JSON.readTree(call("GET", "/history?since=1h", null, null).body()).path("events")).isEmpty();
+        JsonNode newest = JSON.readTree(call("GET", "/history?limit=1", null, null).body()).path("events");
+        assertThat(newest).hasSize(1);
+        assertThat(newest.get(0).path("member").asText()).as("the newest event").isEqualTo("db2");
+        assertThat(JSON.readTree(call("GET", "/history?limit=5", null, null).body()).path("events")).hasSize(2);
+        assertThat(call("GET", "/history?limit=0", null, null)).satisfies(r -> {
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("limit:", "limit=50");
+        });
         assertThat(call("GET", "/history?since=soon", null, null)).satisfies(r -> {
             assertThat(r.statusCode()).isEqualTo(400);
             assertThat(r.body()).contains("since:", "since=1h");

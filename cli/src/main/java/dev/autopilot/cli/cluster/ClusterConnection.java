@@ -125,9 +125,18 @@ public final class ClusterConnection implements AutoCloseable {
      * first agent that answers {@code GET /history}, else from the store.
      */
     public List<HistoryEvent> history(long sinceMillis, Optional<String> member) {
+        return history(sinceMillis, member, 0);
+    }
+
+    /**
+     * The newest {@code limit} events of the history (all when 0), oldest first: {@code status} shows the last few, and
+     * a cluster's history holds up to a thousand, which a quick command should not fetch and parse.
+     */
+    public List<HistoryEvent> history(long sinceMillis, Optional<String> member, int limit) {
         // since= is epoch milliseconds here (13 digits); left out for the whole history
         String query = "/history?" + (sinceMillis > 0 ? "since=" + sinceMillis : "")
-                + member.map(m -> "&member=" + URLEncoder.encode(m, StandardCharsets.UTF_8)).orElse("");
+                + member.map(m -> "&member=" + URLEncoder.encode(m, StandardCharsets.UTF_8)).orElse("")
+                + (limit > 0 ? "&limit=" + limit : "");
         for (URI agent : agents) {
             try {
                 JsonNode events = client.get(agent, query, AGENT_TIMEOUT).path("events");
@@ -137,7 +146,7 @@ public final class ClusterConnection implements AutoCloseable {
                         out.add(new HistoryEvent(e.path("atMillis").asLong(), e.path("member").asText(), e.path("kind").asText(),
                                 e.path("message").asText(), details(e.path("details"))));
                     }
-                    return out;
+                    return newest(out, limit); // an agent of an earlier version ignores limit=
                 }
             } catch (CommandFailure | IllegalArgumentException f) {
                 // next agent, then the store
@@ -147,11 +156,15 @@ public final class ClusterConnection implements AutoCloseable {
             store = opener.get();
         }
         try {
-            return new HistoryLog(store).read(sinceMillis, member);
+            return newest(new HistoryLog(store).read(sinceMillis, member), limit);
         } catch (CoordinationException e) {
             throw CommandFailure.unreachable("coordination store " + target.endpoints() + " unreachable while reading the history of"
                     + " cluster '" + store.settings().cluster() + "' (" + e.getMessage() + ")");
         }
+    }
+
+    private static List<HistoryEvent> newest(List<HistoryEvent> events, int limit) {
+        return limit > 0 && events.size() > limit ? events.subList(events.size() - limit, events.size()) : events;
     }
 
     private ClusterReading fromStore() {

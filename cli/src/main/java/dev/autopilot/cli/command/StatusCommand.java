@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show members, roles, positions and lag.")
 public final class StatusCommand extends ClusterCommand {
     private static final int RECENT = 5;
+    private static final int RECENT_WINDOW = 200;
 
     @Option(names = "--json", description = "Machine-readable output.")
     boolean json;
@@ -71,7 +72,8 @@ public final class StatusCommand extends ClusterCommand {
     static String recent(ClusterConnection store) {
         List<HistoryEvent> events;
         try {
-            events = store.history(0, Optional.empty());
+            // The newest events only: enough for the last few lines and for any copy in progress (each reports every few seconds).
+            events = store.history(0, Optional.empty(), RECENT_WINDOW);
         } catch (CommandFailure f) {
             return "";
         }
