@@ -10,11 +10,7 @@ import dev.autopilot.coordination.Coordinators;
 import dev.autopilot.coordination.LeaderLock;
 import dev.autopilot.coordination.Secret;
 import dev.autopilot.testkit.etcd.EtcdCluster;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,15 +23,10 @@ class EtcdAuthTest {
     static EtcdCluster etcd;
 
     @BeforeAll
-    static void startWithAuth() throws Exception {
+    static void startWithAuth() {
         etcd = EtcdCluster.builder().addresses("127.0.2.10").start();
-        try (Client admin = Client.builder().endpoints(etcd.endpoints().toArray(java.net.URI[]::new)).build()) {
-            var auth = admin.getAuthClient();
-            auth.userAdd(bytes("root"), bytes("root-pw-123")).get(10, TimeUnit.SECONDS);
-            auth.roleAdd(bytes("root")).get(10, TimeUnit.SECONDS);
-            auth.userGrantRole(bytes("root"), bytes("root")).get(10, TimeUnit.SECONDS);
-            auth.authEnable().get(10, TimeUnit.SECONDS);
-        }
+        // root (every permission) is the user under test; the prefix user is only what enableAuth sets up besides
+        etcd.enableAuth("root-pw-123", "autopilot", "agent-pw-123", "/autopilot/");
     }
 
     @AfterAll
@@ -43,10 +34,6 @@ class EtcdAuthTest {
         if (etcd != null) {
             etcd.close();
         }
-    }
-
-    private static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
     }
 
     private static CoordinatorSettings settings(String password) {
