@@ -110,11 +110,6 @@ final class EtcdHttp implements AutoCloseable {
         this.client = b.build();
     }
 
-    /** Number of endpoints. */
-    int endpointCount() {
-        return endpoints.size();
-    }
-
     /**
      * One request and its answer (for the lease keep-alive stream: its first message), within {@code timeoutNanos}.
      *
