@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * etcd's v3 HTTP/JSON gateway (served on the client port next to gRPC) over {@link HttpClient}: POST a JSON message to
@@ -44,6 +46,8 @@ import javax.net.ssl.SSLParameters;
  * run on virtual threads, so idle it keeps one platform thread (the JDK client's selector).
  */
 final class EtcdHttp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdHttp.class);
 
     /** etcd answered with an error that repeating will not change (not found, permission denied, bad password...). */
     static final class Refused extends RuntimeException {
@@ -133,6 +137,7 @@ final class EtcdHttp implements AutoCloseable {
                 }
                 token = null; // the token expired or the member forgot it: once more with a new one
                 authenticated = true;
+                LOG.info("etcd calls the auth token invalid ({}); authenticating again as {}", r.getMessage(), user.get());
             }
         }
     }
