@@ -32,8 +32,10 @@ issue() { # issue NAME EXTRA_SAN
   [ -z "${EXTRA_SAN:-}" ] || san="$san,$EXTRA_SAN"
   printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=%s\n' \
     "$san" > "$dir/$name.ext"
+  # No Common Name: the names are in subjectAltName, and with --client-cert-auth and authentication on, etcd's JSON
+  # gateway (which the agents use) refuses every client certificate that has one.
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/$name.key" -out "$dir/$name.csr" \
-    -subj "/CN=$name" 2>/dev/null
+    -subj "/O=autopilot" 2>/dev/null
   openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -out "$dir/$name.pem" \
     -days "$days" -extfile "$dir/$name.ext" 2>/dev/null
   rm -f "$dir/$name.csr" "$dir/$name.ext"

@@ -20,8 +20,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     static final String DEFAULT_LEVEL = "autopilot.log.level";
 
     /** Libraries whose INFO lines are noise for operators. */
-    private static final Map<String, Level> QUIET = Map.of("io.grpc", Level.WARN, "io.netty", Level.WARN, "io.vertx", Level.WARN,
-            "io.etcd", Level.WARN, "software.amazon", Level.WARN, "org.mariadb", Level.ERROR);
+    private static final Map<String, Level> QUIET = Map.of("software.amazon", Level.WARN, "org.mariadb", Level.ERROR);
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {

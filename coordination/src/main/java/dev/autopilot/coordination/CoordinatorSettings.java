@@ -37,9 +37,10 @@ public record CoordinatorSettings(Backend backend, List<URI> endpoints, String c
      * @param caFile     certificates that sign the store's server certificate
      * @param certFile   client certificate, or null without client authentication
      * @param keyFile    client private key (PKCS#8), or null
-     * @param serverName the name every store member's certificate must be valid for, or null: the host of the first
-     *                   endpoint. etcd's gRPC client checks all members against one name, so with several endpoints
-     *                   give every member's certificate a common subjectAltName (e.g. {@code DNS:etcd}) and name it here
+     * @param serverName for endpoints given as IP addresses, the TLS server name sent to every store member and checked
+     *                   against its certificate (before the address), or null. With several members give every member's
+     *                   certificate a common subjectAltName (e.g. {@code DNS:etcd}) and name it here; endpoints given as
+     *                   host names are checked against their own host
      */
     public record Tls(Path caFile, Path certFile, Path keyFile, String serverName) {
         /** With the first endpoint's host as the server name. */

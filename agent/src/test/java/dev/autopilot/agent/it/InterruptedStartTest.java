@@ -16,14 +16,7 @@ import dev.autopilot.mysql.auth.Secret;
 import dev.autopilot.mysql.config.MemberIdentity;
 import dev.autopilot.mysql.config.ServerSettings;
 import dev.autopilot.mysql.server.LocalServer;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
-import io.etcd.jetcd.options.PutOption;
-import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,6 +24,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -152,8 +147,7 @@ class InterruptedStartTest {
      */
     @Test
     void aBootstrapKilledAfterTakingTheLockIsRedoneOnceTheDeadRunsLeaseExpires() throws Exception {
-        try (TestCluster cluster = new TestCluster("unfinishedlock", "127.0.32", TestCluster.tempRoot("InterruptedStartTest-lock"));
-             Client etcd = Client.builder().endpoints(cluster.etcd.endpoints().toArray(URI[]::new)).build()) {
+        try (TestCluster cluster = new TestCluster("unfinishedlock", "127.0.32", TestCluster.tempRoot("InterruptedStartTest-lock"))) {
             AgentNode first = cluster.add(1);
             Path agentDir = first.home.resolve("data");
             assertThat(new ClusterStore(cluster.store).claimInitialize(first.name)).isTrue();
@@ -162,19 +156,19 @@ class InterruptedStartTest {
             assertThat(new LocalServer(fresh).initialise(Duration.ofMinutes(2))).isTrue();
             // The dead run's lock: its lease is kept alive until the restarted agent has tried the lock, as a lease
             // still within its TTL would be, then left to expire (4 s, the default lock.ttl).
-            long lease = etcd.getLeaseClient().grant(4).get(10, TimeUnit.SECONDS).getID();
-            etcd.getKVClient().put(bytes("/autopilot/" + cluster.cluster + "/locks/" + ClusterStore.LEADER_LOCK), bytes(first.name),
-                    PutOption.builder().withLeaseId(lease).build()).get(10, TimeUnit.SECONDS);
-            try (var keepAlive = etcd.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
-                @Override public void onNext(LeaseKeepAliveResponse r) {}
-                @Override public void onError(Throwable t) {}
-                @Override public void onCompleted() {}
-            })) {
+            // "lease 694d8a1b2c3d4e5f granted with TTL(4s)"
+            String lease = etcdctl(cluster, "lease", "grant", "4").split(" ")[1];
+            etcdctl(cluster, "put", "--lease=" + lease, "/autopilot/" + cluster.cluster + "/locks/" + ClusterStore.LEADER_LOCK, first.name);
+            Process keepAlive = new ProcessBuilder(etcdctlCommand(cluster, "lease", "keep-alive", lease))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
                 first.startRetryingStoreTimeouts(Duration.ofMinutes(2));
                 await("the restarted agent found the lock held (or gave up)").atMost(Duration.ofSeconds(120))
                         .pollInterval(Duration.ofMillis(100))
                         .until(() -> first.logContains("still held under this member's name") || !first.isRunning());
-            } // no more keep-alives: the dead run's lease lapses within its TTL
+            } finally {
+                keepAlive.destroyForcibly().waitFor(); // no more keep-alives: the dead run's lease lapses within its TTL
+            }
 
             Scenarios.awaitPrimary(cluster, Duration.ofSeconds(60));
             assertThat(cluster.leader()).contains(first.name);
@@ -183,8 +177,18 @@ class InterruptedStartTest {
         }
     }
 
-    private static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    private static List<String> etcdctlCommand(TestCluster cluster, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/etcdctl", "--endpoints", cluster.etcd.endpointsCsv()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs etcdctl (the v3 API, Debian's default) against the cluster's etcd and returns what it printed. */
+    private static String etcdctl(TestCluster cluster, String... args) throws Exception {
+        Process p = new ProcessBuilder(etcdctlCommand(cluster, args)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).as("etcdctl " + String.join(" ", args) + ": " + out).isTrue();
+        return out;
     }
 
     private static void purgeBinlogsBeforeNow(AgentNode primary) throws SQLException {

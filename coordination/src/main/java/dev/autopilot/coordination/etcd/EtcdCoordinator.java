@@ -1,5 +1,8 @@
 package dev.autopilot.coordination.etcd;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.coordination.CoordinatorSettings;
@@ -10,23 +13,12 @@ import dev.autopilot.coordination.MemberRegistration;
 import dev.autopilot.coordination.Versioned;
 import dev.autopilot.coordination.Watch;
 import dev.autopilot.coordination.WatchListener;
+import dev.autopilot.coordination.support.MemberCodec;
 import dev.autopilot.coordination.support.Retrier;
 import dev.autopilot.coordination.support.Scope;
 import dev.autopilot.coordination.support.StoreHealth;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Client;
-import io.etcd.jetcd.ClientBuilder;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.kv.GetResponse;
-import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.DeleteOption;
-import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.PutOption;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,14 +28,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Coordinator} on etcd v3 through jetcd. Several endpoints are balanced round-robin by gRPC, which moves
- * calls and streams to a live member when one dies; calls fail fast while no member is connected
- * ({@code waitForReady=false}) and are retried here with backoff within the request timeout.
+ * {@link Coordinator} on etcd v3 through its HTTP/JSON gateway ({@link EtcdHttp}). Requests stay on one member and
+ * move to the next endpoint when it fails; they are retried here with backoff within the request timeout, a
+ * compare-and-set or lock acquisition only when it provably never reached etcd (no connection could be made).
  *
  * <p>Layout under the scope: {@code services/<service>/<member>} (member JSON, bound to the registration lease),
  * {@code locks/<name>} (holder id, bound to the lock lease), everything else as the caller names it.
@@ -52,66 +43,42 @@ public final class EtcdCoordinator implements Coordinator {
 
     private static final Logger LOG = LoggerFactory.getLogger(EtcdCoordinator.class);
 
-    /** Safe to repeat after any failure: reads, put, delete, keep-alive, revoke. */
-    static final Predicate<Throwable> ANY_TRANSPORT_ERROR = t -> !(t instanceof IllegalArgumentException);
+    /** Safe to repeat after any transport failure: reads, put, delete, keep-alive, revoke. */
+    static final Predicate<Throwable> ANY_TRANSPORT_ERROR = t -> t instanceof IOException;
     /** Safe to repeat only if the request cannot have reached the store. */
-    static final Predicate<Throwable> NOT_SENT = t -> code(t) == Status.Code.UNAVAILABLE
-            || t.getCause() != null && code(t.getCause()) == Status.Code.UNAVAILABLE;
+    static final Predicate<Throwable> NOT_SENT = EtcdHttp::neverConnected;
 
     /** Whether a failure means the lease no longer exists (expired or revoked). */
     static boolean leaseGone(Throwable t) {
         Throwable c = dev.autopilot.coordination.support.Errors.unwrap(t);
-        return c instanceof io.etcd.jetcd.lease.NoSuchLeaseException
-                || c != null && c.getMessage() != null && c.getMessage().contains("requested lease not found");
-    }
-
-    /** Errors etcd sends as an answer: the store is up, repeating will not help. */
-    static boolean isAnswer(Throwable t) {
-        Status.Code code = code(t);
-        return code == Status.Code.NOT_FOUND || code == Status.Code.INVALID_ARGUMENT || code == Status.Code.PERMISSION_DENIED
-                || code == Status.Code.FAILED_PRECONDITION || code == Status.Code.UNAUTHENTICATED || code == Status.Code.OUT_OF_RANGE
-                || leaseGone(t);
-    }
-
-    /** The gRPC status code of a failure, or null. */
-    static Status.Code code(Throwable t) {
-        if (t instanceof StatusRuntimeException s) {
-            return s.getStatus().getCode();
-        }
-        if (t instanceof io.etcd.jetcd.common.exception.EtcdException e) {
-            try {
-                return Status.Code.valueOf(e.getErrorCode().name());
-            } catch (IllegalArgumentException unknown) {
-                return null;
-            }
-        }
-        return null;
+        return c instanceof EtcdHttp.Refused r && r.getMessage() != null && r.getMessage().contains("requested lease not found");
     }
 
     private final CoordinatorSettings settings;
-    private final Client client;
+    private final EtcdHttp http;
     private final Scope scope;
     private final StoreHealth health;
     private final Retrier retrier;
     private final Set<AutoCloseable> open = ConcurrentHashMap.newKeySet();
 
-    private EtcdCoordinator(CoordinatorSettings settings, Client client) {
+    private EtcdCoordinator(CoordinatorSettings settings, EtcdHttp http) {
         this.settings = settings;
-        this.client = client;
+        this.http = http;
         this.scope = new Scope(settings.scope());
         this.health = new StoreHealth("etcd " + settings.endpoints() + " scope " + settings.scope());
-        this.retrier = new Retrier(health, settings.requestTimeout(), EtcdCoordinator::isAnswer);
+        // etcd's own verdicts (not found, permission denied, bad password...) prove it reachable and are not retried
+        this.retrier = new Retrier(health, settings.requestTimeout(), t -> t instanceof EtcdHttp.Refused);
     }
 
     /** Connects and reads once, retrying up to the startup timeout. */
     public static EtcdCoordinator open(CoordinatorSettings settings) {
-        EtcdCoordinator c = new EtcdCoordinator(settings, buildClient(settings));
+        EtcdCoordinator c = new EtcdCoordinator(settings, new EtcdHttp(settings));
         try {
+            ObjectNode countOnly = c.range(c.scope.root(), prefixEnd(c.scope.root())).put("count_only", true);
             c.retrier.call("first read at startup", settings.startupTimeout(), ANY_TRANSPORT_ERROR,
-                    left -> c.client.getKVClient().get(bytes(c.scope.root()), GetOption.builder().withCountOnly(true).build())
-                            .get(Math.min(left, TimeUnit.SECONDS.toNanos(2)), TimeUnit.NANOSECONDS));
+                    left -> c.http.call("/v3/kv/range", countOnly, Math.min(left, TimeUnit.SECONDS.toNanos(2))));
         } catch (CoordinationException e) {
-            c.client.close();
+            c.http.close();
             boolean refused = e.getMessage().contains(" refused: ");
             throw new CoordinationException("etcd " + (refused ? "refused the connection at startup: " : "unreachable at startup: ") + e.getMessage()
                     + " (coordination.endpoints=" + settings.endpoints() + ")", e.getCause());
@@ -120,52 +87,74 @@ public final class EtcdCoordinator implements Coordinator {
         return c;
     }
 
-    private static Client buildClient(CoordinatorSettings s) {
-        ClientBuilder b = Client.builder()
-                .endpoints(s.endpoints().toArray(java.net.URI[]::new))
-                // round_robin, not jetcd's default pick_first: a retry must go to the next member, not again to the
-                // one that just died or lost the leader (jetcd issue #1318; the Go client does the same).
-                .loadBalancerPolicy("round_robin")
-                // Notice a silently dead member (partition, SIGSTOP) within seconds, not at the OS TCP timeout; no
-                // more often than etcd's --grpc-keepalive-min-time (5 s), or it answers with GOAWAY too_many_pings.
-                .keepaliveTime(Duration.ofSeconds(5))
-                .keepaliveTimeout(Duration.ofSeconds(2))
-                .keepaliveWithoutCalls(true)
-                .waitForReady(false)
-                .connectTimeout(Duration.ofMillis(Math.min(2000, s.requestTimeout().toMillis())))
-                .retryMaxAttempts(1)
-                .retryDelay(50)
-                .retryMaxDelay(200)
-                .retryMaxDuration(s.requestTimeout())
-                // one keep-alive per renewal, not jetcd's two (see OneKeepAlivePerRenewal)
-                .interceptor(new OneKeepAlivePerRenewal());
-        if (s.user().isPresent()) {
-            b.user(bytes(s.user().get())).password(ByteSequence.from(s.password().orElseThrow().utf8()));
+    /** One request through the retrier, bounded by the request timeout. */
+    JsonNode call(String operation, Predicate<Throwable> retryable, String path, ObjectNode body) {
+        return call(operation, settings.requestTimeout(), retryable, path, body);
+    }
+
+    /** One request through the retrier within {@code bound}. */
+    JsonNode call(String operation, Duration bound, Predicate<Throwable> retryable, String path, ObjectNode body) {
+        return retrier.call(operation, bound, retryable, left -> http.call(path, body, left));
+    }
+
+    /** A range request body for {@code [key, end)}; {@code end} null: the key alone. Sorted by key. */
+    ObjectNode range(String key, byte[] end) {
+        ObjectNode r = EtcdHttp.JSON.createObjectNode().put("key", EtcdHttp.b64(key));
+        if (end != null) {
+            r.put("range_end", EtcdHttp.b64(end)).put("sort_order", "ASCEND").put("sort_target", "KEY");
         }
-        if (s.tls().isPresent()) {
-            var tls = s.tls().get();
-            // One authority for the whole channel: gRPC checks every member's certificate against this name.
-            b.authority(tls.serverName() != null ? tls.serverName() : s.endpoints().getFirst().getHost());
-            try {
-                b.sslContext(ssl -> {
-                    ssl.trustManager(tls.caFile().toFile());
-                    if (tls.certFile() != null) {
-                        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
-                    }
-                });
-            } catch (SSLException e) {
-                throw new IllegalArgumentException("coordination.tls: cannot load " + tls + ": " + e.getMessage(), e);
+        return r;
+    }
+
+    /** A put request body, bound to {@code lease} unless it is 0. */
+    static ObjectNode putRequest(String key, byte[] value, long lease) {
+        ObjectNode r = EtcdHttp.JSON.createObjectNode().put("key", EtcdHttp.b64(key)).put("value", EtcdHttp.b64(value));
+        if (lease != 0) {
+            r.put("lease", Long.toString(lease));
+        }
+        return r;
+    }
+
+    /** A compare on the key: its create revision (0: absent) or, with {@code target} MOD, its last modification. */
+    static ObjectNode compare(String key, String target, long revision) {
+        return EtcdHttp.JSON.createObjectNode().put("key", EtcdHttp.b64(key)).put("result", "EQUAL").put("target", target)
+                .put(target.equals("CREATE") ? "create_revision" : "mod_revision", Long.toString(revision));
+    }
+
+    /** A lease of {@code seconds}; returns its id. */
+    long grant(String what, long seconds) {
+        ObjectNode body = EtcdHttp.JSON.createObjectNode().put("TTL", Long.toString(seconds));
+        return EtcdHttp.int64(call("grant lease for " + what, ANY_TRANSPORT_ERROR, "/v3/lease/grant", body), "ID");
+    }
+
+    /** One keep-alive of a lease (the {@code operation} in messages), answered within {@code bound}; false when the lease is gone. */
+    boolean keepAlive(String operation, long lease, Duration bound) {
+        ObjectNode body = EtcdHttp.JSON.createObjectNode().put("ID", Long.toString(lease));
+        try {
+            // etcd answers a keep-alive of an unknown lease with TTL 0 (omitted), or on some paths with "not found"
+            return EtcdHttp.int64(call(operation, bound, ANY_TRANSPORT_ERROR, "/v3/lease/keepalive", body), "TTL") > 0;
+        } catch (CoordinationException e) {
+            if (leaseGone(e.getCause())) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Ends a lease and deletes its keys; a lease already gone is not an error. */
+    void revoke(String operation, long lease, Duration bound) {
+        ObjectNode body = EtcdHttp.JSON.createObjectNode().put("ID", Long.toString(lease));
+        try {
+            call(operation, bound, ANY_TRANSPORT_ERROR, "/v3/lease/revoke", body);
+        } catch (CoordinationException e) {
+            if (!leaseGone(e.getCause())) {
+                throw e;
             }
         }
-        return b.build();
     }
 
-    static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    Client client() {
-        return client;
+    EtcdHttp http() {
+        return http;
     }
 
     Scope scope() {
@@ -205,61 +194,48 @@ public final class EtcdCoordinator implements Coordinator {
     @Override
     public List<Member> healthyMembers(String service) {
         return list(EtcdRegistration.servicePrefix(service)).stream()
-                .flatMap(v -> dev.autopilot.coordination.support.MemberCodec.decode(v.value()).stream())
+                .flatMap(v -> MemberCodec.decode(v.value()).stream())
                 .sorted(Comparator.comparing(Member::name)).toList();
     }
 
     @Override
     public Optional<Versioned> get(String key) {
         String abs = scope.absolute(key);
-        GetResponse r = retrier.call("get " + abs, ANY_TRANSPORT_ERROR,
-                left -> client.getKVClient().get(bytes(abs)).get(left, TimeUnit.NANOSECONDS));
-        return r.getKvs().stream().findFirst().map(this::versioned);
+        JsonNode r = call("get " + abs, ANY_TRANSPORT_ERROR, "/v3/kv/range", range(abs, null));
+        return kvs(r).stream().findFirst();
     }
 
     @Override
     public void put(String key, byte[] value) {
         String abs = scope.absolute(key);
-        retrier.call("put " + abs, ANY_TRANSPORT_ERROR,
-                left -> client.getKVClient().put(bytes(abs), ByteSequence.from(value)).get(left, TimeUnit.NANOSECONDS));
+        put(abs, value, 0);
     }
 
-    /** Put bound to a lease (used by registrations). */
+    /** Put bound to a lease (0: none; registrations bind theirs). */
     void put(String absKey, byte[] value, long leaseId) {
-        retrier.call("put " + absKey, ANY_TRANSPORT_ERROR, left -> client.getKVClient()
-                .put(bytes(absKey), ByteSequence.from(value), PutOption.builder().withLeaseId(leaseId).build())
-                .get(left, TimeUnit.NANOSECONDS));
+        call("put " + absKey, ANY_TRANSPORT_ERROR, "/v3/kv/put", putRequest(absKey, value, leaseId));
     }
 
     @Override
     public boolean compareAndSet(String key, long expectedVersion, byte[] value) {
         String abs = scope.absolute(key);
-        ByteSequence k = bytes(abs);
-        Cmp cmp = expectedVersion == 0
-                ? new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0))
-                : new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersion));
-        TxnResponse r = retrier.call("compare-and-set " + abs, NOT_SENT, left -> client.getKVClient().txn()
-                .If(cmp).Then(Op.put(k, ByteSequence.from(value), PutOption.DEFAULT)).commit()
-                .get(left, TimeUnit.NANOSECONDS));
-        return r.isSucceeded();
+        ObjectNode txn = EtcdHttp.JSON.createObjectNode();
+        txn.putArray("compare").add(expectedVersion == 0 ? compare(abs, "CREATE", 0) : compare(abs, "MOD", expectedVersion));
+        txn.putArray("success").addObject().set("request_put", putRequest(abs, value, 0));
+        return call("compare-and-set " + abs, NOT_SENT, "/v3/kv/txn", txn).path("succeeded").asBoolean(false);
     }
 
     @Override
     public boolean delete(String key) {
         String abs = scope.absolute(key);
-        return retrier.call("delete " + abs, ANY_TRANSPORT_ERROR,
-                left -> client.getKVClient().delete(bytes(abs)).get(left, TimeUnit.NANOSECONDS)).getDeleted() > 0;
+        ObjectNode body = EtcdHttp.JSON.createObjectNode().put("key", EtcdHttp.b64(abs));
+        return EtcdHttp.int64(call("delete " + abs, ANY_TRANSPORT_ERROR, "/v3/kv/deleterange", body), "deleted") > 0;
     }
 
     @Override
     public List<Versioned> list(String keyPrefix) {
         String abs = scope.absolute(keyPrefix);
-        GetResponse r = retrier.call("list " + abs, ANY_TRANSPORT_ERROR, left -> client.getKVClient()
-                .get(bytes(abs), GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.KEY).build())
-                .get(left, TimeUnit.NANOSECONDS));
-        List<Versioned> out = new ArrayList<>();
-        r.getKvs().forEach(kv -> out.add(versioned(kv)));
-        return out;
+        return kvs(call("list " + abs, ANY_TRANSPORT_ERROR, "/v3/kv/range", range(abs, prefixEnd(abs))));
     }
 
     @Override
@@ -270,25 +246,34 @@ public final class EtcdCoordinator implements Coordinator {
         String root = scope.absolute("");
         String excluded = scope.absolute(excludedPrefix);
         // [root, excluded) and [end of excluded, end of root): one transaction, so both ranges are read at one revision.
-        TxnResponse r = retrier.call("list " + root + " except " + excluded, ANY_TRANSPORT_ERROR, left -> client.getKVClient().txn()
-                .Then(Op.get(bytes(root), GetOption.builder().withSortField(GetOption.SortTarget.KEY).withRange(bytes(excluded)).build()),
-                        Op.get(prefixEnd(excluded), GetOption.builder().withSortField(GetOption.SortTarget.KEY)
-                                .withRange(prefixEnd(root)).build()))
-                .commit().get(left, TimeUnit.NANOSECONDS));
+        ObjectNode txn = EtcdHttp.JSON.createObjectNode();
+        ArrayNode ops = txn.putArray("success");
+        ops.addObject().set("request_range", range(root, excluded.getBytes(StandardCharsets.UTF_8)));
+        ops.addObject().set("request_range", range(new String(prefixEnd(excluded), StandardCharsets.UTF_8), prefixEnd(root)));
+        JsonNode r = call("list " + root + " except " + excluded, ANY_TRANSPORT_ERROR, "/v3/kv/txn", txn);
         List<Versioned> out = new ArrayList<>();
-        r.getGetResponses().forEach(g -> g.getKvs().forEach(kv -> out.add(versioned(kv))));
+        r.path("responses").forEach(g -> out.addAll(kvs(g.path("response_range"))));
         return out;
     }
 
     /** The first key after every key that starts with {@code prefix} (its last byte plus one). */
-    private static ByteSequence prefixEnd(String prefix) {
-        byte[] b = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    static byte[] prefixEnd(String prefix) {
+        byte[] b = prefix.getBytes(StandardCharsets.UTF_8);
         b[b.length - 1]++;
-        return ByteSequence.from(b);
+        return b;
     }
 
-    Versioned versioned(KeyValue kv) {
-        return new Versioned(scope.relative(kv.getKey().toString()), kv.getValue().getBytes(), kv.getModRevision());
+    /** The key-values of a range answer. */
+    List<Versioned> kvs(JsonNode rangeAnswer) {
+        List<Versioned> out = new ArrayList<>();
+        rangeAnswer.path("kvs").forEach(kv -> out.add(versioned(kv)));
+        return out;
+    }
+
+    /** One key-value of an answer or a watch event. */
+    Versioned versioned(JsonNode kv) {
+        return new Versioned(scope.relative(new String(EtcdHttp.bytes(kv, "key"), StandardCharsets.UTF_8)), EtcdHttp.bytes(kv, "value"),
+                EtcdHttp.int64(kv, "mod_revision"));
     }
 
     @Override
@@ -325,6 +310,6 @@ public final class EtcdCoordinator implements Coordinator {
                 LOG.debug("closing {} on shutdown: {}", c, e.toString());
             }
         }
-        client.close();
+        http.close();
     }
 }

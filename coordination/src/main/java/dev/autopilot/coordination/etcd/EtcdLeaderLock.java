@@ -1,22 +1,13 @@
 package dev.autopilot.coordination.etcd;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
 import dev.autopilot.coordination.LeaseLostListener;
-import dev.autopilot.coordination.support.Errors;
+import dev.autopilot.coordination.WatchEvent;
+import dev.autopilot.coordination.WatchListener;
 import dev.autopilot.coordination.support.LeaseHolding;
-import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.KeyValue;
-import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
-import io.etcd.jetcd.op.Cmp;
-import io.etcd.jetcd.op.CmpTarget;
-import io.etcd.jetcd.op.Op;
-import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * {@code create_revision == 0} and bound to a lease of the lock's TTL.
  *
  * <p>Holding the lease (renewal cadence, deadline, loss, release) is {@link LeaseHolding}, shared with the Consul
- * lock; this class supplies the etcd primitives. Renewal is one {@code LeaseKeepAliveOnce} per call, not jetcd's
+ * lock; this class supplies the etcd primitives. Renewal is one keep-alive request per call, not a long-lived
  * keep-alive stream: each renewal then has a known send time and a known outcome, which is what the holder-side
- * deadline needs; jetcd's stream observer reports neither the send time nor a missing answer.
+ * deadline needs.
  */
 final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
 
@@ -43,7 +34,7 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
     private final String holderId;
     private final Duration ttl;
     private final long leaseSeconds;
-    private final ByteSequence key;
+    private final String key;
     private final LeaseHolding<Long> holding;
 
     EtcdLeaderLock(EtcdCoordinator etcd, String name, String holderId, Duration ttl, Duration margin, Optional<Duration> confirmWithin,
@@ -54,7 +45,7 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
         this.ttl = ttl;
         // etcd leases have whole seconds; rounding up keeps the store-side TTL >= ours, so our deadline stays early.
         this.leaseSeconds = Math.max(2, (ttl.toMillis() + 999) / 1000);
-        this.key = EtcdCoordinator.bytes(etcd.scope().absolute("locks/" + name));
+        this.key = etcd.scope().absolute("locks/" + name);
         this.holding = new LeaseHolding<>(name, holderId, ttl, margin, confirmWithin, etcd.requestTimeout(), onLost, this);
     }
 
@@ -83,67 +74,49 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
     private LeaseHolding.Attempt<Long> attemptOnce(boolean readFirst) {
         // Read first: while someone holds the lock (the common case for waiting contenders) no lease is granted.
         if (readFirst) {
-            var seen = etcd.retrier().call("read lock " + name, EtcdCoordinator.ANY_TRANSPORT_ERROR,
-                    left -> etcd.client().getKVClient().get(key).get(left, TimeUnit.NANOSECONDS));
-            if (!seen.getKvs().isEmpty()) {
-                return new LeaseHolding.Attempt.Refused<>(seen.getHeader().getRevision());
+            JsonNode seen = read();
+            if (seen.path("kvs").size() > 0) {
+                return new LeaseHolding.Attempt.Refused<>(EtcdHttp.revision(seen));
             }
         }
         long sent = System.nanoTime();
-        long lease = etcd.retrier().call("grant lease for lock " + name, EtcdCoordinator.ANY_TRANSPORT_ERROR,
-                left -> etcd.client().getLeaseClient().grant(leaseSeconds).get(left, TimeUnit.NANOSECONDS)).getID();
-        TxnResponse r;
+        long lease = etcd.grant("lock " + name, leaseSeconds);
+        ObjectNode txn = EtcdHttp.JSON.createObjectNode();
+        txn.putArray("compare").add(EtcdCoordinator.compare(key, "CREATE", 0));
+        txn.putArray("success").addObject().set("request_put", EtcdCoordinator.putRequest(key, holderId.getBytes(StandardCharsets.UTF_8), lease));
+        JsonNode r;
         try {
-            r = etcd.retrier().call("acquire lock " + name, EtcdCoordinator.NOT_SENT, left -> etcd.client().getKVClient().txn()
-                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(key, EtcdCoordinator.bytes(holderId), PutOption.builder().withLeaseId(lease).build()))
-                    .Else(Op.get(key, GetOption.DEFAULT))
-                    .commit().get(left, TimeUnit.NANOSECONDS));
+            r = etcd.call("acquire lock " + name, EtcdCoordinator.NOT_SENT, "/v3/kv/txn", txn);
         } catch (CoordinationException e) {
             revokeQuietly(lease); // outcome unknown: revoking the lease undoes a put that may have been applied
             throw e;
         }
-        if (r.isSucceeded()) {
+        if (r.path("succeeded").asBoolean(false)) {
             return new LeaseHolding.Attempt.Granted<>(lease, sent, "etcd lease " + Long.toHexString(lease));
         }
         revokeQuietly(lease);
-        return new LeaseHolding.Attempt.Refused<>(r.getHeader().getRevision());
+        return new LeaseHolding.Attempt.Refused<>(EtcdHttp.revision(r));
+    }
+
+    private JsonNode read() {
+        return etcd.call("read lock " + name, EtcdCoordinator.ANY_TRANSPORT_ERROR, "/v3/kv/range", etcd.range(key, null));
     }
 
     @Override
     public boolean renew(Long lease, Duration bound) {
-        LeaseKeepAliveResponse r;
-        try {
-            r = etcd.retrier().call("renew lock " + name, bound, x -> !EtcdCoordinator.leaseGone(x),
-                    left -> etcd.client().getLeaseClient().keepAliveOnce(lease).get(left, TimeUnit.NANOSECONDS));
-        } catch (CoordinationException e) {
-            if (EtcdCoordinator.leaseGone(e.getCause())) {
-                return false;
-            }
-            throw e;
-        }
-        return r.getTTL() > 0;
+        return etcd.keepAlive("renew lock " + name, lease, bound);
     }
 
     @Override
     public void release(Long lease) {
-        try {
-            etcd.retrier().call("release lock " + name, x -> !EtcdCoordinator.leaseGone(x),
-                    left -> etcd.client().getLeaseClient().revoke(lease).get(left, TimeUnit.NANOSECONDS));
-        } catch (CoordinationException e) {
-            if (!EtcdCoordinator.leaseGone(e.getCause())) {
-                throw e;
-            }
-        }
+        etcd.revoke("release lock " + name, lease, etcd.requestTimeout());
     }
 
     @Override
     public void abandon(Long lease) {
         // Bounded: past a few TTLs the lease is gone anyway.
         try {
-            etcd.retrier().call("revoke lost lease of lock " + name, ttl.multipliedBy(5), x -> !EtcdCoordinator.leaseGone(x),
-                    left -> etcd.client().getLeaseClient().revoke(lease)
-                            .get(Math.min(left, etcd.requestTimeout().toNanos()), TimeUnit.NANOSECONDS));
+            etcd.revoke("revoke lost lease of lock " + name, lease, ttl.multipliedBy(5));
         } catch (CoordinationException e) {
             LOG.debug("lease of lost lock {} not revoked: {} (it expires by itself)", name, e.getMessage());
         }
@@ -151,11 +124,9 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
 
     private void revokeQuietly(long lease) {
         try {
-            etcd.client().getLeaseClient().revoke(lease).get(etcd.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Exception e) {
-            LOG.debug("revoking lease {} of lock {}: {} (it expires by itself)", Long.toHexString(lease), name, Errors.describe(e));
+            etcd.revoke("revoke unused lease of lock " + name, lease, etcd.requestTimeout());
+        } catch (CoordinationException e) {
+            LOG.debug("revoking lease {} of lock {}: {} (it expires by itself)", Long.toHexString(lease), name, e.getMessage());
         }
     }
 
@@ -167,13 +138,20 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
         }
         long seenAt = refused.seen();
         Semaphore freed = new Semaphore(0);
-        Watch.Listener listener = Watch.listener(resp -> {
-            if (resp.getEvents().stream().anyMatch(e -> e.getEventType() == WatchEvent.EventType.DELETE)) {
+        WatchListener listener = new WatchListener() {
+            @Override
+            public void onEvent(WatchEvent event) {
+                if (event.type() == WatchEvent.Type.DELETE) {
+                    freed.release();
+                }
+            }
+
+            @Override
+            public void onError(CoordinationException error) {
                 freed.release();
             }
-        }, err -> freed.release());
-        try (Watch.Watcher ignored = etcd.client().getWatchClient().watch(key,
-                WatchOption.builder().withRevision(seenAt + 1).withNoPut(true).build(), listener)) {
+        };
+        try (EtcdWatch ignored = EtcdWatch.onKey(etcd, key, seenAt, listener)) {
             while (true) {
                 long left = end - System.nanoTime();
                 if (left <= 0) {
@@ -217,9 +195,7 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
 
     @Override
     public Optional<String> holder() {
-        var r = etcd.retrier().call("read lock " + name, EtcdCoordinator.ANY_TRANSPORT_ERROR,
-                left -> etcd.client().getKVClient().get(key).get(left, TimeUnit.NANOSECONDS));
-        return r.getKvs().stream().findFirst().map(KeyValue::getValue).map(v -> v.toString(StandardCharsets.UTF_8));
+        return etcd.kvs(read()).stream().findFirst().map(v -> new String(v.value(), StandardCharsets.UTF_8));
     }
 
     @Override

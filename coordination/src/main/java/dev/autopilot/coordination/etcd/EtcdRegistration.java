@@ -3,11 +3,9 @@ package dev.autopilot.coordination.etcd;
 import dev.autopilot.coordination.Member;
 import dev.autopilot.coordination.MemberRegistration;
 import dev.autopilot.coordination.support.MemberCodec;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +52,7 @@ final class EtcdRegistration implements MemberRegistration {
     }
 
     private void establish() {
-        long id = etcd.retrier().call("grant lease for member " + member.name(), EtcdCoordinator.ANY_TRANSPORT_ERROR,
-                left -> etcd.client().getLeaseClient().grant(ttlSeconds).get(left, TimeUnit.NANOSECONDS)).getID();
+        long id = etcd.grant("member " + member.name(), ttlSeconds);
         etcd.put(key, MemberCodec.encode(member), id);
         for (var e : bound.entrySet()) {
             etcd.put(e.getKey(), e.getValue(), id);
@@ -86,30 +83,13 @@ final class EtcdRegistration implements MemberRegistration {
 
     /** Returns false if the lease no longer exists (expired). */
     private boolean keepAlive() {
-        long id = leaseId;
-        try {
-            LeaseKeepAliveResponse r = etcd.retrier().call("heartbeat of member " + member.name(), t -> !EtcdCoordinator.leaseGone(t),
-                    left -> etcd.client().getLeaseClient().keepAliveOnce(id).get(left, TimeUnit.NANOSECONDS));
-            return r.getTTL() > 0;
-        } catch (dev.autopilot.coordination.CoordinationException e) {
-            if (EtcdCoordinator.leaseGone(e.getCause())) {
-                return false;
-            }
-            throw e;
-        }
+        return etcd.keepAlive("heartbeat of member " + member.name(), leaseId, etcd.requestTimeout());
     }
 
     private void revoke() {
         long id = leaseId;
         leaseId = 0;
-        try {
-            etcd.retrier().call("revoke lease of member " + member.name(), t -> !EtcdCoordinator.leaseGone(t),
-                    left -> etcd.client().getLeaseClient().revoke(id).get(left, TimeUnit.NANOSECONDS));
-        } catch (dev.autopilot.coordination.CoordinationException e) {
-            if (!(EtcdCoordinator.leaseGone(e.getCause()))) {
-                throw e;
-            }
-        }
+        etcd.revoke("revoke lease of member " + member.name(), id, etcd.requestTimeout());
     }
 
     @Override

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A lease renewal costs the store one keep-alive (issue 14, section 3: what one agent costs a shared etcd), counted by
- * etcd itself on a real single-member etcd (127.0.90.11). jetcd's keepAliveOnce sent every renewal twice.
+ * etcd itself on a real single-member etcd (127.0.90.11). (jetcd, the gRPC client used before, sent every renewal twice.)
  */
 class EtcdKeepAliveTest {
 
