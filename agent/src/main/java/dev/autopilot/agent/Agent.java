@@ -211,7 +211,7 @@ public final class Agent implements AutoCloseable {
         config.haproxy().ifPresent(h -> {
             PrimaryRouting r = new PrimaryRouting(name, h.runtimeApis().stream().map(HaproxyRuntimeApi::of).toList(), h.backend(), h.server());
             routing = r;
-            observers.add(outcome -> r.writesOpen(cycle.role() == Role.PRIMARY));
+            cycle.routeTo(r::writesOpen); // the moment writes open or close, not after the cycle's publishing
         });
         return new HaLoop(name, cycle, db::read, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));

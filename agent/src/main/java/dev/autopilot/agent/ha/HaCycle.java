@@ -141,6 +141,19 @@ public final class HaCycle {
         this.history = events;
     }
 
+    /**
+     * Who is told the moment this member's writes open or close (HAProxy's runtime API): when {@code read_only=OFF} took
+     * under the lock, and when a fence starts (a step-down, a lost lease) or the server exits — not after the cycle.
+     */
+    public void routeTo(WriteGate.Listener routing) {
+        gate.tell(routing);
+    }
+
+    /** Whether this member's writes are open now: opened under the leader lock and not closed (or being fenced) since. */
+    public boolean writesOpen() {
+        return gate.isOpen();
+    }
+
     /** Whether this member holds transactions the primary never had and is held for an operator (failover.onErrant: hold). */
     public boolean diverged() {
         return !diverged.isEmpty();
@@ -496,9 +509,13 @@ public final class HaCycle {
         }
         if (!lock.isHeld()) {
             role = role == Role.PRIMARY ? Role.NONE : role;
+            gate.markClosed(); // the lease's loss fenced it, or tries to
             return new Outcome.DatabaseDown(local.error());
         }
         boolean exited = !db.processAlive();
+        if (exited) {
+            gate.markClosed(); // clients go elsewhere now, before the lock is released
+        }
         if (!exited && !(config.mysql().zeroLoss() ? gate.stop() : gate.fence())) {
             return new Outcome.FenceFailed("database not answering (" + local.error() + ") and could not be fenced or stopped;"
                     + " keeping the lock so that no second member becomes writable");
@@ -524,7 +541,9 @@ public final class HaCycle {
                 store.clearSwitchover();
             }
         }
-        if (role != Role.PRIMARY || local.readOnly()) {
+        // Also when the gate is closed on a writable server: a fence that failed (a refused switchover's) closed it,
+        // and a leader that routing and /primary never see as writable would leave the cluster without a primary.
+        if (role != Role.PRIMARY || local.readOnly() || !gate.isOpen()) {
             Optional<String> failed = openWrites(local, epoch);
             if (failed.isPresent()) {
                 return new Outcome.PromotionAbandoned(failed.get());

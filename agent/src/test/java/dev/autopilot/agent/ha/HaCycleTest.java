@@ -372,6 +372,56 @@ class HaCycleTest {
         assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, receiving))).isInstanceOf(Outcome.PromotedSelf.class);
     }
 
+    // ---- routing: told the moment writes open or close ----------------------------------------------------------
+
+    /** Records what routing is told into the database's steps, with whether the lock was held at that moment. */
+    private void routingIntoSteps() {
+        cycle.routeTo(open -> db.steps.add("routing " + (open ? "open" : "closed") + (lock.held ? " (lock held)" : " (lock free)")));
+    }
+
+    @Test
+    void promotionTellsRoutingTheMomentWritesOpenUnderTheLockNotAfterTheCycle() {
+        routingIntoSteps();
+        assertThat(cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA))).isInstanceOf(Outcome.PromotedSelf.class);
+        assertThat(db.steps).endsWith("allowWrites", "routing open (lock held)");
+        assertThat(cycle.writesOpen()).isTrue();
+    }
+
+    @Test
+    void stepDownTellsRoutingWritesClosedBeforeItsFenceAndLockRelease() {
+        leading();
+        routingIntoSteps();
+        var request = new SwitchoverRequest("db1", "db3", 1, "");
+        assertThat(cycle.run(writable(), view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA)))
+                .isEqualTo(new Outcome.SteppedDown("db3"));
+        assertThat(db.steps).containsExactly("routing closed (lock held)", "fence", "position");
+        assertThat(cycle.writesOpen()).isFalse();
+    }
+
+    @Test
+    void primaryWhoseDatabaseExitedTellsRoutingWritesClosedBeforeReleasingTheLock() {
+        leading();
+        routingIntoSteps();
+        db.alive = false;
+        assertThat(cycle.run(DatabaseReading.unreachable("no answer"), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA)))
+                .isInstanceOf(Outcome.ReleasedLock.class);
+        assertThat(db.steps).containsExactly("routing closed (lock held)");
+        assertThat(cycle.writesOpen()).isFalse();
+    }
+
+    @Test
+    void leaderWhoseFailedSwitchoverFenceClosedItsWritesOpensThemAgainNextCycle() {
+        leading();
+        db.fenceWorks = false;
+        var request = new SwitchoverRequest("db1", "db3", 1, "");
+        assertThat(cycle.run(writable(), view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA)))
+                .isInstanceOf(Outcome.FenceFailed.class);
+        assertThat(cycle.writesOpen()).as("closed for routing from the fence's start").isFalse();
+        assertThat(cycle.run(writable(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA))).isEqualTo(new Outcome.Leading());
+        assertThat(cycle.writesOpen()).as("still the lock holder: routed to again").isTrue();
+        assertThat(db.steps).endsWith("allowWrites");
+    }
+
     // ---- switchover -------------------------------------------------------------------------------------------
 
     @Test
