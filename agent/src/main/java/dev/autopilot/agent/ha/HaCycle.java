@@ -96,6 +96,8 @@ public final class HaCycle {
     /** What this member had received when it last fetched something, and since when (see receiverStalled). */
     private String receivedSeen;
     private long receivedSinceNanos;
+    /** Graceful stop asked this member to hand over (see {@link #stepDownForStop()}). */
+    private volatile boolean stepDownForStop;
     private String switchoverSeen = "";
     private long switchoverSeenAtNanos;
 
@@ -147,6 +149,15 @@ public final class HaCycle {
      */
     public void routeTo(WriteGate.Listener routing) {
         gate.tell(routing);
+    }
+
+    /**
+     * Graceful stop: the next cycle, if it leads, steps down for the best replica as it would on a switchover request
+     * naming none. Told directly instead of through a request in the store: writing one first cost a round trip and a
+     * wasted cycle on every member, all of it while the primary was still writable and the clients waiting for the stop.
+     */
+    public void stepDownForStop() {
+        stepDownForStop = true;
     }
 
     /** Whether this member's writes are open now: opened under the leader lock and not closed (or being fenced) since. */
@@ -526,7 +537,27 @@ public final class HaCycle {
                 + "); a replica takes over now");
     }
 
+    /**
+     * The database's process just exited (the supervisor saw it): a primary gives the lock up now, before any reading of
+     * the dead server or the store — nothing can write, so there is nothing to fence — and the replicas, woken by the
+     * lock's deletion, elect at once. Empty when this member does not hold the lock or its server still runs (a
+     * restart won the race: the next cycle decides as usual). Under failsafe the cycle decides, as for any outage.
+     */
+    public Optional<Outcome> onDatabaseExit(String exit) {
+        if (failsafeActive.get() || !lock.isHeld() || db.processAlive()) {
+            return Optional.empty();
+        }
+        gate.markClosed();
+        releaseLock();
+        role = Role.NONE;
+        return Optional.of(new Outcome.ReleasedLock("database exited (" + exit + "); a replica takes over now"));
+    }
+
     private Outcome lead(DatabaseReading local, ClusterView view, long epoch) {
+        if (stepDownForStop) {
+            stepDownForStop = false;
+            return stepDown(view, new SwitchoverRequest(self, "", clock.currentTimeMillis(), ""));
+        }
         Optional<SwitchoverRequest> sw = view.switchover();
         if (sw.isPresent()) {
             SwitchoverRequest request = sw.get();

@@ -132,6 +132,34 @@ class HaCycleTest {
     }
 
     @Test
+    void primaryWhoseDatabaseProcessExitsReleasesTheLockAtTheExitWithoutReadingAnything() {
+        leading();
+        routingIntoSteps();
+        db.alive = false;
+        assertThat(cycle.onDatabaseExit("killed")).get().isInstanceOf(Outcome.ReleasedLock.class);
+        assertThat(lock.held).isFalse();
+        assertThat(db.steps).containsExactly("routing closed (lock held)");
+        assertThat(cycle.role()).isEqualTo(Role.NONE);
+        assertThat(cycle.run(DatabaseReading.unreachable("no answer"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA)))
+                .as("the cycle after it only reports").isInstanceOf(Outcome.DatabaseDown.class);
+    }
+
+    @Test
+    void databaseExitWhoseServerRunsAgainLeavesTheDecisionToTheNextCycle() {
+        leading();
+        assertThat(cycle.onDatabaseExit("restarted already")).isEmpty();
+        assertThat(lock.held).isTrue();
+        assertThat(cycle.writesOpen()).isTrue();
+    }
+
+    @Test
+    void replicaWhoseDatabaseExitsHoldsNoLockToRelease() {
+        db.alive = false;
+        assertThat(cycle.onDatabaseExit("killed")).isEmpty();
+        assertThat(lock.releases).isZero();
+    }
+
+    @Test
     void primaryWhoseDatabaseIsStalledButAliveIsFencedBeforeTheLockIsReleased() {
         leading();
         List<String> order = db.steps;
@@ -432,6 +460,23 @@ class HaCycleTest {
         assertThat(o).isEqualTo(new Outcome.SteppedDown("db3"));
         assertThat(db.steps).containsExactly("fence", "position");
         assertThat(store.switchoverRequests).containsExactly(new SwitchoverRequest("db1", "db3", 1, "0-1-10", true));
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void gracefulStopStepsDownForTheBestReplicaWithoutWritingARequestFirst() {
+        leading();
+        cycle.stepDownForStop();
+        Outcome o = cycle.run(writable(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.SteppedDown("db3"));
+        assertThat(db.steps).containsExactly("fence", "position");
+        assertThat(store.switchoverRequests).as("only the hand-over, which binds db3 before the lock is released")
+                .singleElement().satisfies(r -> {
+                    assertThat(r.from()).isEqualTo("db1");
+                    assertThat(r.to()).isEqualTo("db3");
+                    assertThat(r.finalPosition()).isEqualTo("0-1-10");
+                    assertThat(r.handedOver()).isTrue();
+                });
         assertThat(lock.held).isFalse();
     }
 
