@@ -591,6 +591,45 @@ class HaCycleTest {
     // ---- following --------------------------------------------------------------------------------------------
 
     @Test
+    void switchoverTargetWokenByTheHandOverTakesTheLockAsItIsReleasedInTheSameCycle() {
+        lock.otherHolder = "db2";
+        lock.otherReleasesWhileWaited = true;
+        var handedOver = new SwitchoverRequest("db2", "db1", 1, "0-1-10", true);
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2));
+        assertThat(o).isEqualTo(new Outcome.PromotedSelf("db2", "planned switchover from db2"));
+        assertThat(lock.waits).isEqualTo(1);
+        assertThat(db.steps).containsExactly("awaitPosition 0-1-10", "stopReceiver", "awaitRelayLogApplied", "prepareWrites", "allowWrites");
+    }
+
+    @Test
+    void switchoverTargetWhoseOldPrimaryNeverReleasesTheLockGoesOnFollowingIt() {
+        lock.otherHolder = "db2";
+        var handedOver = new SwitchoverRequest("db2", "db1", 1, "0-1-10", true);
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2));
+        assertThat(o).isInstanceOf(Outcome.Following.class);
+        assertThat(lock.held).isFalse();
+        assertThat(db.steps).doesNotContain("allowWrites", "stopReceiver");
+    }
+
+    @Test
+    void replicaNotNamedByAHandOverFollowsWithoutWaitingForTheLock() {
+        lock.otherHolder = "db2";
+        var handedOver = new SwitchoverRequest("db2", "db3", 1, "0-1-10", true);
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2, PEER_REPLICA));
+        assertThat(lock.waits).isZero();
+    }
+
+    @Test
+    void pausedClustersSwitchoverTargetDoesNotWaitForTheLock() {
+        lock.otherHolder = "db2";
+        var handedOver = new SwitchoverRequest("db2", "db1", 1, "0-1-10", true);
+        var paused = new ClusterView(new TreeMap<>(Map.of("db1", SELF_REPLICA, "db2", PRIMARY_DB2)), Optional.of("db2"), true,
+                Optional.of(handedOver), Optional.empty(), Optional.of("db1"));
+        cycle.run(replicaOf("127.0.0.12"), paused);
+        assertThat(lock.waits).isZero();
+    }
+
+    @Test
     void replicaRepointsToANewPrimary() {
         assertThat(cycle.run(readOnlyAlone(), view(Optional.of("db2"), PRIMARY_DB2, SELF_REPLICA))).isEqualTo(new Outcome.Repointed("db2"));
         assertThat(db.followed.host()).isEqualTo("127.0.0.12");
