@@ -175,7 +175,7 @@ public final class HaLoop implements AutoCloseable {
             Future<?> publishing = background.submit(() -> presence.publish(before, false));
             long lockEvents = election.lockEvents();
             ClusterView view = store.read().withMember(before);
-            election.cycleRead(lockEvents, view.leader().isEmpty());
+            election.cycleRead(lockEvents, view.leader());
             awaitPublished(publishing);
             lastView = view;
             // While the data directory is being rebuilt the database comes and goes under the rebuild's control:

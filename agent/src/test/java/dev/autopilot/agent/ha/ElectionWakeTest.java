@@ -24,6 +24,11 @@ class ElectionWakeTest {
                 "0-1-10", "0-1-10", 0, "10.11.6", "", 100, false, replicatingFrom, updatedAt);
     }
 
+    private static MemberRecord primary(String name, String position) {
+        return new MemberRecord(name, "127.0.0.1" + name.charAt(2), 3306, 8008, 4444, Role.PRIMARY, MemberState.RUNNING, true, true,
+                position, position, 0, "10.11.6", "", 100, false, "", 0);
+    }
+
     private static WatchEvent put(MemberRecord r) {
         return new WatchEvent(WatchEvent.Type.PUT, ClusterStore.MEMBERS + r.name(), ClusterStore.encode(r), 1, Optional.empty());
     }
@@ -60,6 +65,25 @@ class ElectionWakeTest {
     }
 
     @Test
+    void zeroLossHandOverNewPrimaryPublishingItselfAsPrimaryWakesItsReplicasToRepoint() {
+        election.memberChanged(put(replica("db3", "db2", 1)));
+        election.lockChanged(lock(WatchEvent.Type.PUT)); // db2 (the event's value) took the lock; its record is still a replica's
+        assertThat(wakes).hasValue(1);
+        election.memberChanged(put(primary("db2", "0-1-10")));
+        assertThat(wakes).as("a replica waiting for it to publish itself as primary re-points now").hasValue(2);
+    }
+
+    @Test
+    void leadingPrimaryRepublishingNewPositionsWakesNobody() {
+        election.lockChanged(lock(WatchEvent.Type.PUT));
+        election.memberChanged(put(primary("db2", "0-1-10")));
+        int before = wakes.get();
+        election.memberChanged(put(primary("db2", "0-1-11")));
+        election.memberChanged(put(primary("db2", "0-1-12")));
+        assertThat(wakes).hasValue(before);
+    }
+
+    @Test
     void ownRecordNeverWakesItsOwnLoop() {
         election.lockChanged(lock(WatchEvent.Type.DELETE));
         election.memberChanged(put(replica("db1", "", 1)));
@@ -78,15 +102,15 @@ class ElectionWakeTest {
     void cycleThatReadTheLockHeldBeforeItsReleaseDoesNotEndTheElection() {
         long before = election.lockEvents();
         election.lockChanged(lock(WatchEvent.Type.DELETE)); // released while the cycle was reading
-        election.cycleRead(before, false); // its view still had the holder
+        election.cycleRead(before, Optional.of("db2")); // its view still had the holder
         assertThat(election.electing()).isTrue();
-        election.cycleRead(election.lockEvents(), false); // a later cycle read a new holder
+        election.cycleRead(election.lockEvents(), Optional.of("db3")); // a later cycle read a new holder
         assertThat(election.electing()).isFalse();
     }
 
     @Test
     void cycleThatFindsTheLockFreeStartsAnElectionWithoutAWatchEvent() {
-        election.cycleRead(election.lockEvents(), true); // e.g. the lock expired while the watch was reconnecting
+        election.cycleRead(election.lockEvents(), Optional.empty()); // e.g. the lock expired while the watch was reconnecting
         election.memberChanged(put(replica("db3", "", 1)));
         assertThat(wakes).hasValue(1);
     }
