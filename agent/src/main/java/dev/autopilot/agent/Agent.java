@@ -4,7 +4,6 @@ import dev.autopilot.agent.api.RestApi;
 import dev.autopilot.agent.backup.BackupJobs;
 import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.agent.cluster.Role;
-import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.BinlogRetention;
@@ -187,8 +186,18 @@ public final class Agent implements AutoCloseable {
         HaLoop started = loop;
         observers.add(new OutcomeHistory(name, history, () -> Optional.ofNullable(started.lastView())));
         operator.attach(loop);
-        bus.subscribe("ha-loop", event -> loop.wake());
-        store.watchPrefix("locks/", event -> loop.wake());
+        bus.subscribe("ha-loop", event -> {
+            if (event.source().equals(LocalDatabase.JOB)
+                    && (event.kind() == dev.autopilot.supervisor.event.EventKind.EXIT_FAILED
+                    || event.kind() == dev.autopilot.supervisor.event.EventKind.EXIT_SUCCESS)) {
+                loop.databaseExited("its process ended: " + event.kind().configName());
+            } else {
+                loop.wake();
+            }
+        });
+        store.watchPrefix(ClusterStore.LOCKS, event -> loop.election().lockChanged(event));
+        // While the lock is free, a peer's new record is what a waiting candidate needs: decide on it now, not at a tick.
+        store.watchPrefix(ClusterStore.MEMBERS, event -> loop.election().memberChanged(event));
         store.watchPrefix(ClusterStore.SWITCHOVER, event -> loop.wake());
         store.watchPrefix(ClusterStore.PAUSE, event -> loop.wake());
         if (!lifecycle.move(AgentState.STARTING, AgentState.RUNNING)) {
@@ -211,7 +220,7 @@ public final class Agent implements AutoCloseable {
         config.haproxy().ifPresent(h -> {
             PrimaryRouting r = new PrimaryRouting(name, h.runtimeApis().stream().map(HaproxyRuntimeApi::of).toList(), h.backend(), h.server());
             routing = r;
-            observers.add(outcome -> r.writesOpen(cycle.role() == Role.PRIMARY));
+            cycle.routeTo(r::writesOpen); // the moment writes open or close, not after the cycle's publishing
         });
         return new HaLoop(name, cycle, db::read, cluster, lock, config.lock().ttl(), config.failover().loopInterval(),
                 outcome -> observers.forEach(o -> o.accept(outcome)));
@@ -311,15 +320,14 @@ public final class Agent implements AutoCloseable {
         HaLoop l = loop;
         if (l != null) {
             if (l.cycle().role() == Role.PRIMARY && lock.isHeld() && hasHealthyReplica()) {
-                try {
-                    cluster.requestSwitchover(new SwitchoverRequest(name, "", System.currentTimeMillis(), ""));
-                    l.wake();
-                    Instant until = Instant.now().plusSeconds(5);
-                    while (lock.isHeld() && Instant.now().isBefore(until)) {
-                        Thread.sleep(20); // the hand-over runs on the HA loop; the lock moving away is its end
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warn("{}: hand-over failed ({}); releasing the lock", name, e.getMessage());
+                l.cycle().stepDownForStop();
+                l.wake();
+                Instant until = Instant.now().plusSeconds(5);
+                while (lock.isHeld() && Instant.now().isBefore(until)) {
+                    Thread.sleep(20); // the hand-over runs on the HA loop; the lock moving away is its end
+                }
+                if (lock.isHeld()) {
+                    LOG.warn("{}: hand-over did not complete within 5 s; releasing the lock", name);
                 }
             }
             l.withdraw();

@@ -101,6 +101,12 @@ final class OperatorActions implements AgentControl {
     }
 
     @Override
+    public boolean writesOpen() {
+        HaLoop l = loop;
+        return l != null && l.cycle().writesOpen();
+    }
+
+    @Override
     public Optional<Outcome> lastOutcome() {
         return Optional.ofNullable(loop).map(HaLoop::lastOutcome);
     }

@@ -37,6 +37,12 @@ public interface AgentControl {
      */
     boolean holdsLock();
 
+    /**
+     * Whether this member's writes are open right now: opened under the leader lock and not closed since. Closed from the
+     * moment a fence starts (a step-down, a lost lease) or the server exits, before the HA cycle that did it ends.
+     */
+    boolean writesOpen();
+
     /** The last HA cycle's outcome. */
     Optional<Outcome> lastOutcome();
 

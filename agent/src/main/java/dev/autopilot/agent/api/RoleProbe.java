@@ -31,25 +31,28 @@ final class RoleProbe {
     }
 
     /**
-     * 200 only on the writable primary: it holds the leader lock right now (by its own lease clock), its last
-     * published record says PRIMARY, healthy and RUNNING, and its last cycle led (so writes are open).
+     * 200 only on the writable primary: it holds the leader lock right now (by its own lease clock), its write gate is
+     * open (writes opened under the lock, no fence started since) and its last published record says healthy and RUNNING.
+     * Read from the gate, not from the last cycle's outcome: 200 from the instant writes open (HAProxy is told then too),
+     * 503 from the instant a step-down's fence starts, never in between its fence and its lock release.
      */
     Reply primary() {
         Optional<MemberRecord> self = agent.self();
         if (!agent.holdsLock()) {
             return body(503, "not the primary: does not hold the leader lock");
         }
-        if (self.isEmpty() || self.get().role() != Role.PRIMARY) {
-            return body(503, "holds the lock but has not opened writes yet");
+        if (!agent.writesOpen()) {
+            return body(503, "holds the lock but its writes are not open (promoting, stepping down or fenced): "
+                    + agent.lastOutcome().map(Outcome::describe).orElse("no cycle yet"));
+        }
+        if (self.isEmpty()) {
+            return body(503, "agent starting: no HA cycle has run yet");
         }
         MemberRecord r = self.get();
-        if (!r.healthy() || r.state() != MemberState.RUNNING) {
+        // A record published before this member's promotion is a replica's: its database answered, and its health as a
+        // replica says nothing about it as a primary. The next cycle publishes it as primary.
+        if (r.state() != MemberState.RUNNING || (r.role() == Role.PRIMARY && !r.healthy())) {
             return body(503, "primary not healthy: " + describe(r));
-        }
-        Optional<Outcome> last = agent.lastOutcome();
-        if (!(last.orElse(null) instanceof Outcome.Leading) && !(last.orElse(null) instanceof Outcome.PromotedSelf)
-                && !(last.orElse(null) instanceof Outcome.FailsafeLeading)) {
-            return body(503, "primary not leading: " + last.map(Outcome::describe).orElse("no cycle yet"));
         }
         return body(200, "writable primary");
     }

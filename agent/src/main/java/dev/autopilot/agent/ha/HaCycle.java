@@ -55,6 +55,11 @@ public final class HaCycle {
     /** How long a switchover request counts, measured by each member's own clock from when it first saw it. */
     static final Duration SWITCHOVER_TIMEOUT = Duration.ofSeconds(15);
     static final Duration RELAY_LOG_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * How long a switchover target woken by the hand-over waits for the old primary to release the lock (it does so
+     * right after writing the hand-over); past it, the lock is left to the ordinary cycles (it expires with its lease).
+     */
+    static final Duration HANDED_OVER_RELEASE_WAIT = Duration.ofSeconds(1);
 
     private final AgentConfig config;
     private final String self;
@@ -96,6 +101,8 @@ public final class HaCycle {
     /** What this member had received when it last fetched something, and since when (see receiverStalled). */
     private String receivedSeen;
     private long receivedSinceNanos;
+    /** Graceful stop asked this member to hand over (see {@link #stepDownForStop()}). */
+    private volatile boolean stepDownForStop;
     private String switchoverSeen = "";
     private long switchoverSeenAtNanos;
 
@@ -139,6 +146,28 @@ public final class HaCycle {
     /** Where this cycle records the events it causes (lock taken, promotion timings, step-down, semi-sync fallback). */
     public void recordTo(History events) {
         this.history = events;
+    }
+
+    /**
+     * Who is told the moment this member's writes open or close (HAProxy's runtime API): when {@code read_only=OFF} took
+     * under the lock, and when a fence starts (a step-down, a lost lease) or the server exits — not after the cycle.
+     */
+    public void routeTo(WriteGate.Listener routing) {
+        gate.tell(routing);
+    }
+
+    /**
+     * Graceful stop: the next cycle, if it leads, steps down for the best replica as it would on a switchover request
+     * naming none. Told directly instead of through a request in the store: writing one first cost a round trip and a
+     * wasted cycle on every member, all of it while the primary was still writable and the clients waiting for the stop.
+     */
+    public void stepDownForStop() {
+        stepDownForStop = true;
+    }
+
+    /** Whether this member's writes are open now: opened under the leader lock and not closed (or being fenced) since. */
+    public boolean writesOpen() {
+        return gate.isOpen();
     }
 
     /** Whether this member holds transactions the primary never had and is held for an operator (failover.onErrant: hold). */
@@ -221,9 +250,30 @@ public final class HaCycle {
         }
         Optional<String> leader = view.leader();
         if (leader.isPresent() && !leader.get().equals(self)) {
+            Optional<SwitchoverRequest> handedOver = handedOverToSelf(view, leader.get());
+            if (handedOver.isPresent()) {
+                return promote(local, view, handedOver.get(), epoch);
+            }
             return follow(local, view, leader.get());
         }
         return elect(local, view, epoch);
+    }
+
+    /**
+     * The lock holder has fenced itself and handed its final position to this member, and is about to release the lock:
+     * the same planned hand-over {@link #elect} would carry out a cycle later, once the release is seen. Taking it from
+     * here, waiting for the release (bounded) instead of for the next cycle, saves the hand-over a whole cycle on the
+     * target (graceful stop, bench/failover: the cycle woken by the hand-over found the lock still held, and the next one
+     * came 120-350 ms after the release on a loaded machine). The checks are {@link #elect}'s for a planned target.
+     */
+    private Optional<SwitchoverRequest> handedOverToSelf(ClusterView view, String holder) {
+        Optional<SwitchoverRequest> sw = view.switchover()
+                .filter(r -> r.to().equals(self) && r.from().equals(holder) && r.handedOver());
+        if (sw.isEmpty() || !fresh(sw.get()) || !diverged.isEmpty() || view.paused()
+                || failsafe.promised(clock.nanoTime()).isPresent()) {
+            return Optional.empty();
+        }
+        return sw;
     }
 
     /**
@@ -496,9 +546,13 @@ public final class HaCycle {
         }
         if (!lock.isHeld()) {
             role = role == Role.PRIMARY ? Role.NONE : role;
+            gate.markClosed(); // the lease's loss fenced it, or tries to
             return new Outcome.DatabaseDown(local.error());
         }
         boolean exited = !db.processAlive();
+        if (exited) {
+            gate.markClosed(); // clients go elsewhere now, before the lock is released
+        }
         if (!exited && !(config.mysql().zeroLoss() ? gate.stop() : gate.fence())) {
             return new Outcome.FenceFailed("database not answering (" + local.error() + ") and could not be fenced or stopped;"
                     + " keeping the lock so that no second member becomes writable");
@@ -509,7 +563,27 @@ public final class HaCycle {
                 + "); a replica takes over now");
     }
 
+    /**
+     * The database's process just exited (the supervisor saw it): a primary gives the lock up now, before any reading of
+     * the dead server or the store — nothing can write, so there is nothing to fence — and the replicas, woken by the
+     * lock's deletion, elect at once. Empty when this member does not hold the lock or its server still runs (a
+     * restart won the race: the next cycle decides as usual). Under failsafe the cycle decides, as for any outage.
+     */
+    public Optional<Outcome> onDatabaseExit(String exit) {
+        if (failsafeActive.get() || !lock.isHeld() || db.processAlive()) {
+            return Optional.empty();
+        }
+        gate.markClosed();
+        releaseLock();
+        role = Role.NONE;
+        return Optional.of(new Outcome.ReleasedLock("database exited (" + exit + "); a replica takes over now"));
+    }
+
     private Outcome lead(DatabaseReading local, ClusterView view, long epoch) {
+        if (stepDownForStop) {
+            stepDownForStop = false;
+            return stepDown(view, new SwitchoverRequest(self, "", clock.currentTimeMillis(), ""));
+        }
         Optional<SwitchoverRequest> sw = view.switchover();
         if (sw.isPresent()) {
             SwitchoverRequest request = sw.get();
@@ -524,7 +598,9 @@ public final class HaCycle {
                 store.clearSwitchover();
             }
         }
-        if (role != Role.PRIMARY || local.readOnly()) {
+        // Also when the gate is closed on a writable server: a fence that failed (a refused switchover's) closed it,
+        // and a leader that routing and /primary never see as writable would leave the cluster without a primary.
+        if (role != Role.PRIMARY || local.readOnly() || !gate.isOpen()) {
             Optional<String> failed = openWrites(local, epoch);
             if (failed.isPresent()) {
                 return new Outcome.PromotionAbandoned(failed.get());
@@ -1002,8 +1078,12 @@ public final class HaCycle {
                 // the primary this member followed until now; a new cluster's first failover has no last promotion
                 "previous", planned != null ? planned.from() : following.isEmpty() ? previous : following,
                 "lockFreeMillis", lockFreeSinceNanos == 0 ? 0 : (clock.nanoTime() - lockFreeSinceNanos) / 1_000_000);
-        if (!lock.tryAcquire()) {
-            return new Outcome.LostRace(lock.holder().orElse("?"));
+        boolean releasePending = planned != null && view.leader().filter(planned.from()::equals).isPresent();
+        if (releasePending ? !lock.acquire(HANDED_OVER_RELEASE_WAIT) : !lock.tryAcquire()) {
+            return releasePending
+                    ? new Outcome.Following(planned.from() + " (handed over to this member, lock not released within "
+                            + HANDED_OVER_RELEASE_WAIT.toMillis() + " ms)")
+                    : new Outcome.LostRace(lock.holder().orElse("?"));
         }
         history.record(EventKind.LOCK_TAKEN, self + " took the leader lock (" + reason + ")", lockTaken);
         Optional<String> failed = openWrites(local, epoch);

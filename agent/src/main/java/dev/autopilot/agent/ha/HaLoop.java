@@ -37,6 +37,7 @@ public final class HaLoop implements AutoCloseable {
     private final Duration interval;
     private final Consumer<Outcome> observer;
     private final Semaphore wake = new Semaphore(0);
+    private final ElectionWake election;
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean running = true;
     private volatile MemberState state = MemberState.STARTING;
@@ -58,6 +59,7 @@ public final class HaLoop implements AutoCloseable {
         this.presence = new MemberPresence(store.coordinator(), store.coordinator().settings().cluster(), presenceTtl);
         this.interval = interval;
         this.observer = observer;
+        this.election = new ElectionWake(member, this::wake);
     }
 
     public synchronized void start() {
@@ -80,6 +82,11 @@ public final class HaLoop implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** What the store's watches of the lock and the member records report to: they wake this loop when an election needs it. */
+    public ElectionWake election() {
+        return election;
     }
 
     /** Runs a cycle now instead of at the next tick. */
@@ -140,6 +147,21 @@ public final class HaLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * The database's process exited: a primary releases the lock at once (see {@link HaCycle#onDatabaseExit}), then a
+     * cycle runs as usual and publishes. Serialised with cycles, so it never lands in the middle of one.
+     */
+    public void databaseExited(String exit) {
+        synchronized (this) {
+            cycle.onDatabaseExit(exit).ifPresent(outcome -> {
+                LOG.warn("{}: {}", member, outcome.describe());
+                last = outcome;
+                observer.accept(outcome);
+            });
+        }
+        wake();
+    }
+
     /** One cycle: read, decide, publish. */
     synchronized void runOnce() {
         long started = System.nanoTime();
@@ -151,7 +173,9 @@ public final class HaLoop implements AutoCloseable {
             // Publishing the record and reading the view are independent round trips, and every hand-over waits on
             // both: overlap them, and decide on the view with this member's fresh record in it.
             Future<?> publishing = background.submit(() -> presence.publish(before, false));
+            long lockEvents = election.lockEvents();
             ClusterView view = store.read().withMember(before);
+            election.cycleRead(lockEvents, view.leader());
             awaitPublished(publishing);
             lastView = view;
             // While the data directory is being rebuilt the database comes and goes under the rebuild's control:

@@ -49,8 +49,9 @@ public final class PrimaryRouting implements AutoCloseable {
     }
 
     /**
-     * Whether this member's writes are open after an HA cycle. Tells the proxies when that changes: when writes open
-     * (also on the first call), and when open writes close; a member that never had them open stays quiet.
+     * Whether this member's writes are open, called by its write gate the moment that changes (writes opened under the
+     * lock; a fence started; the server exited). Tells the proxies when writes open (also on the first call), and when
+     * open writes close; a member that never had them open stays quiet. Never blocks: the couriers deliver.
      */
     public synchronized void writesOpen(boolean open) {
         if (open != writesOpen) {

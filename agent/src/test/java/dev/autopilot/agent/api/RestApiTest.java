@@ -125,13 +125,34 @@ class RestApiTest {
             assertThat(r.body()).contains("does not hold the leader lock");
         });
         agent.primary();
+        agent.writesOpen = false;
         agent.outcome = new Outcome.SteppedDown("db2");
-        assertThat(status("GET", "/primary")).as("stepping down").isEqualTo(503);
+        assertThat(status("GET", "/primary")).as("stepped down").isEqualTo(503);
         agent.primary();
         agent.record = StandInAgent.record(Role.PRIMARY, MemberState.UNHEALTHY, false, -1);
         assertThat(status("HEAD", "/primary")).as("unhealthy").isEqualTo(503);
         agent.replica(0);
         assertThat(status("HEAD", "/primary")).as("a replica").isEqualTo(503);
+    }
+
+    @Test
+    void primaryIs503FromTheMomentAStepDownFencesWhileTheLockIsStillHeld() throws Exception {
+        agent.primary();
+        agent.writesOpen = false; // the step-down's fence has started; its lock release and its cycle's end are still to come
+        assertThat(call("GET", "/primary", null, null)).satisfies(r -> {
+            assertThat(r.statusCode()).isEqualTo(503);
+            assertThat(r.body()).contains("writes are not open", "leading as primary");
+        });
+    }
+
+    @Test
+    void primaryIs200FromTheMomentWritesOpenBeforeTheCyclePublishesItAsPrimary() throws Exception {
+        agent.replica(0);
+        agent.lock = true; // took the lock and opened writes; its last record and outcome are still the replica's
+        agent.writesOpen = true;
+        assertThat(status("HEAD", "/primary")).isEqualTo(200);
+        agent.writesOpen = false;
+        assertThat(status("HEAD", "/primary")).as("lock taken, relay log still draining").isEqualTo(503);
     }
 
     @Test

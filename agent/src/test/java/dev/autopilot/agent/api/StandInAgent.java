@@ -21,6 +21,7 @@ final class StandInAgent implements AgentControl {
     final List<String> requests = new CopyOnWriteArrayList<>();
     volatile MemberRecord record;
     volatile boolean lock;
+    volatile boolean writesOpen;
     volatile Outcome outcome;
     volatile String refusal;
     volatile java.util.List<dev.autopilot.agent.history.HistoryEvent> events = java.util.List.of();
@@ -37,12 +38,14 @@ final class StandInAgent implements AgentControl {
     void primary() {
         record = record(Role.PRIMARY, MemberState.RUNNING, true, -1);
         lock = true;
+        writesOpen = true;
         outcome = new Outcome.Leading();
     }
 
     void replica(long lagMillis) {
         record = record(Role.REPLICA, MemberState.RUNNING, true, lagMillis);
         lock = false;
+        writesOpen = false;
         outcome = new Outcome.Following("db2");
     }
 
@@ -69,6 +72,11 @@ final class StandInAgent implements AgentControl {
     @Override
     public boolean holdsLock() {
         return lock;
+    }
+
+    @Override
+    public boolean writesOpen() {
+        return writesOpen;
     }
 
     @Override

@@ -132,6 +132,34 @@ class HaCycleTest {
     }
 
     @Test
+    void primaryWhoseDatabaseProcessExitsReleasesTheLockAtTheExitWithoutReadingAnything() {
+        leading();
+        routingIntoSteps();
+        db.alive = false;
+        assertThat(cycle.onDatabaseExit("killed")).get().isInstanceOf(Outcome.ReleasedLock.class);
+        assertThat(lock.held).isFalse();
+        assertThat(db.steps).containsExactly("routing closed (lock held)");
+        assertThat(cycle.role()).isEqualTo(Role.NONE);
+        assertThat(cycle.run(DatabaseReading.unreachable("no answer"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA)))
+                .as("the cycle after it only reports").isInstanceOf(Outcome.DatabaseDown.class);
+    }
+
+    @Test
+    void databaseExitWhoseServerRunsAgainLeavesTheDecisionToTheNextCycle() {
+        leading();
+        assertThat(cycle.onDatabaseExit("restarted already")).isEmpty();
+        assertThat(lock.held).isTrue();
+        assertThat(cycle.writesOpen()).isTrue();
+    }
+
+    @Test
+    void replicaWhoseDatabaseExitsHoldsNoLockToRelease() {
+        db.alive = false;
+        assertThat(cycle.onDatabaseExit("killed")).isEmpty();
+        assertThat(lock.releases).isZero();
+    }
+
+    @Test
     void primaryWhoseDatabaseIsStalledButAliveIsFencedBeforeTheLockIsReleased() {
         leading();
         List<String> order = db.steps;
@@ -372,6 +400,56 @@ class HaCycleTest {
         assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, receiving))).isInstanceOf(Outcome.PromotedSelf.class);
     }
 
+    // ---- routing: told the moment writes open or close ----------------------------------------------------------
+
+    /** Records what routing is told into the database's steps, with whether the lock was held at that moment. */
+    private void routingIntoSteps() {
+        cycle.routeTo(open -> db.steps.add("routing " + (open ? "open" : "closed") + (lock.held ? " (lock held)" : " (lock free)")));
+    }
+
+    @Test
+    void promotionTellsRoutingTheMomentWritesOpenUnderTheLockNotAfterTheCycle() {
+        routingIntoSteps();
+        assertThat(cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA))).isInstanceOf(Outcome.PromotedSelf.class);
+        assertThat(db.steps).endsWith("allowWrites", "routing open (lock held)");
+        assertThat(cycle.writesOpen()).isTrue();
+    }
+
+    @Test
+    void stepDownTellsRoutingWritesClosedBeforeItsFenceAndLockRelease() {
+        leading();
+        routingIntoSteps();
+        var request = new SwitchoverRequest("db1", "db3", 1, "");
+        assertThat(cycle.run(writable(), view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA)))
+                .isEqualTo(new Outcome.SteppedDown("db3"));
+        assertThat(db.steps).containsExactly("routing closed (lock held)", "fence", "position");
+        assertThat(cycle.writesOpen()).isFalse();
+    }
+
+    @Test
+    void primaryWhoseDatabaseExitedTellsRoutingWritesClosedBeforeReleasingTheLock() {
+        leading();
+        routingIntoSteps();
+        db.alive = false;
+        assertThat(cycle.run(DatabaseReading.unreachable("no answer"), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA)))
+                .isInstanceOf(Outcome.ReleasedLock.class);
+        assertThat(db.steps).containsExactly("routing closed (lock held)");
+        assertThat(cycle.writesOpen()).isFalse();
+    }
+
+    @Test
+    void leaderWhoseFailedSwitchoverFenceClosedItsWritesOpensThemAgainNextCycle() {
+        leading();
+        db.fenceWorks = false;
+        var request = new SwitchoverRequest("db1", "db3", 1, "");
+        assertThat(cycle.run(writable(), view(Optional.of("db1"), Optional.of(request), SELF_REPLICA, PEER_REPLICA)))
+                .isInstanceOf(Outcome.FenceFailed.class);
+        assertThat(cycle.writesOpen()).as("closed for routing from the fence's start").isFalse();
+        assertThat(cycle.run(writable(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA))).isEqualTo(new Outcome.Leading());
+        assertThat(cycle.writesOpen()).as("still the lock holder: routed to again").isTrue();
+        assertThat(db.steps).endsWith("allowWrites");
+    }
+
     // ---- switchover -------------------------------------------------------------------------------------------
 
     @Test
@@ -382,6 +460,23 @@ class HaCycleTest {
         assertThat(o).isEqualTo(new Outcome.SteppedDown("db3"));
         assertThat(db.steps).containsExactly("fence", "position");
         assertThat(store.switchoverRequests).containsExactly(new SwitchoverRequest("db1", "db3", 1, "0-1-10", true));
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
+    void gracefulStopStepsDownForTheBestReplicaWithoutWritingARequestFirst() {
+        leading();
+        cycle.stepDownForStop();
+        Outcome o = cycle.run(writable(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isEqualTo(new Outcome.SteppedDown("db3"));
+        assertThat(db.steps).containsExactly("fence", "position");
+        assertThat(store.switchoverRequests).as("only the hand-over, which binds db3 before the lock is released")
+                .singleElement().satisfies(r -> {
+                    assertThat(r.from()).isEqualTo("db1");
+                    assertThat(r.to()).isEqualTo("db3");
+                    assertThat(r.finalPosition()).isEqualTo("0-1-10");
+                    assertThat(r.handedOver()).isTrue();
+                });
         assertThat(lock.held).isFalse();
     }
 
@@ -494,6 +589,45 @@ class HaCycleTest {
     }
 
     // ---- following --------------------------------------------------------------------------------------------
+
+    @Test
+    void switchoverTargetWokenByTheHandOverTakesTheLockAsItIsReleasedInTheSameCycle() {
+        lock.otherHolder = "db2";
+        lock.otherReleasesWhileWaited = true;
+        var handedOver = new SwitchoverRequest("db2", "db1", 1, "0-1-10", true);
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2));
+        assertThat(o).isEqualTo(new Outcome.PromotedSelf("db2", "planned switchover from db2"));
+        assertThat(lock.waits).isEqualTo(1);
+        assertThat(db.steps).containsExactly("awaitPosition 0-1-10", "stopReceiver", "awaitRelayLogApplied", "prepareWrites", "allowWrites");
+    }
+
+    @Test
+    void switchoverTargetWhoseOldPrimaryNeverReleasesTheLockGoesOnFollowingIt() {
+        lock.otherHolder = "db2";
+        var handedOver = new SwitchoverRequest("db2", "db1", 1, "0-1-10", true);
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2));
+        assertThat(o).isInstanceOf(Outcome.Following.class);
+        assertThat(lock.held).isFalse();
+        assertThat(db.steps).doesNotContain("allowWrites", "stopReceiver");
+    }
+
+    @Test
+    void replicaNotNamedByAHandOverFollowsWithoutWaitingForTheLock() {
+        lock.otherHolder = "db2";
+        var handedOver = new SwitchoverRequest("db2", "db3", 1, "0-1-10", true);
+        cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2, PEER_REPLICA));
+        assertThat(lock.waits).isZero();
+    }
+
+    @Test
+    void pausedClustersSwitchoverTargetDoesNotWaitForTheLock() {
+        lock.otherHolder = "db2";
+        var handedOver = new SwitchoverRequest("db2", "db1", 1, "0-1-10", true);
+        var paused = new ClusterView(new TreeMap<>(Map.of("db1", SELF_REPLICA, "db2", PRIMARY_DB2)), Optional.of("db2"), true,
+                Optional.of(handedOver), Optional.empty(), Optional.of("db1"));
+        cycle.run(replicaOf("127.0.0.12"), paused);
+        assertThat(lock.waits).isZero();
+    }
 
     @Test
     void replicaRepointsToANewPrimary() {

@@ -153,8 +153,16 @@ final class HaFakes {
             return true;
         }
 
+        /** {@code acquire} calls, and whether the other holder lets go while one waits. */
+        int waits;
+        boolean otherReleasesWhileWaited;
+
         @Override
         public boolean acquire(Duration timeout) {
+            waits++;
+            if (otherReleasesWhileWaited) {
+                otherHolder = "";
+            }
             return tryAcquire();
         }
 

@@ -34,6 +34,8 @@ public final class FailoverBench {
         scenarios.put("graceful stop (SIGTERM)", (c, p) -> Thread.ofVirtual().start(() -> p.stop(Duration.ofSeconds(60))));
         scenarios.put("planned switchover", (c, p) -> c.store.put(ClusterStore.SWITCHOVER, ClusterStore.encode(
                 new SwitchoverRequest(p.name, "", System.currentTimeMillis(), ""))));
+        // Address bases of the async and the zero-loss cluster; another pair lets two benches share a machine.
+        List<String> subnets = List.of(System.getenv().getOrDefault("FAILOVER_BENCH_SUBNETS", "127.0.15,127.0.16").split(","));
         List<String> report = new ArrayList<>();
         for (boolean zeroLoss : new boolean[] {false, true}) {
             String mode = zeroLoss ? "zero-loss" : "async";
@@ -41,7 +43,7 @@ public final class FailoverBench {
                 continue;
             }
             Path root = TestCluster.tempRoot("FailoverBench-" + mode);
-            String subnet = zeroLoss ? "127.0.16" : "127.0.15";
+            String subnet = subnets.get(zeroLoss ? 1 : 0);
             try (TestCluster cluster = new TestCluster("bench", subnet, root)
                     .withEnv("AUTOPILOT_FAILOVER_PROMOTION_WINDOW", "1s").withEnv("AUTOPILOT_MYSQL_ZERO_LOSS", Boolean.toString(zeroLoss))) {
                 if (viaHaproxy) {

@@ -87,6 +87,28 @@ class HaproxyHandOverTest {
 
     @Test
     @Order(3)
+    void aGracefulStopMovesClientsBehindHaproxyWithoutWaitingForItsCheck() throws Exception {
+        AgentNode old = Scenarios.awaitPrimary(cluster, Duration.ofSeconds(10));
+        try (AckedWriter writer = AckedWriter.through(proxy.address, 3306, cluster::nodeAt)) {
+            await("writes flow through HAProxy").atMost(Duration.ofSeconds(10)).until(() -> writer.count() > 20);
+            long fault = System.nanoTime();
+            Thread stopper = Thread.ofVirtual().start(() -> old.stop(Duration.ofSeconds(60)));
+            AgentNode next = Scenarios.awaitNewPrimary(cluster, old.name, Duration.ofSeconds(15));
+            await("writes through HAProxy reach " + next.name).atMost(Duration.ofSeconds(10))
+                    .until(() -> writer.lastAckBy(next.name).isPresent());
+            System.out.printf("graceful stop behind HAProxy: %s -> %s, write unavailability %d ms%n", old.name, next.name,
+                    Scenarios.unavailabilityMillis(writer, fault, next));
+            writer.close();
+            stopper.join();
+            assertThat(writer.missingFrom(Scenarios.writtenIds(next))).isEmpty();
+            assertThat(serverStates()).contains("primary " + old.name + " DOWN", "primary " + next.name + " UP");
+        }
+        old.start();
+        Scenarios.awaitReplica(cluster, old.name, Duration.ofSeconds(60));
+    }
+
+    @Test
+    @Order(4)
     void theNewPrimaryMarksACrashedPrimaryDownInHaproxy() throws Exception {
         AgentNode old = Scenarios.awaitPrimary(cluster, Duration.ofSeconds(10));
         try (AckedWriter writer = AckedWriter.through(proxy.address, 3306, cluster::nodeAt)) {
