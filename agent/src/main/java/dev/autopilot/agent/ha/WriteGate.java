@@ -51,24 +51,27 @@ public final class WriteGate {
      * count as closed from the start, whatever the fence's result: a member fencing itself is no primary to route to.
      */
     public synchronized boolean fence() {
-        close();
+        markClosed();
         fences++;
         return db.fence();
     }
 
     /** Stops the server hard (see {@link DatabaseControl#stop()}); counts as a fence. */
     public synchronized boolean stop() {
-        close();
+        markClosed();
         fences++;
         return db.stop();
     }
 
     /**
-     * Writes are closed without a fence from here: the server's process exited (nothing writes any more, nothing is left
-     * to fence), or the lock is gone and its loss already fenced.
+     * Writes count as closed from now and the listener is told (once): at the start of every fence, and without one when
+     * the server's process exited (nothing writes any more, nothing is left to fence) or the lock's loss already fenced.
      */
     public synchronized void markClosed() {
-        close();
+        if (open) {
+            open = false;
+            listener.writesOpen(false);
+        }
     }
 
     /**
@@ -84,12 +87,5 @@ public final class WriteGate {
             listener.writesOpen(true);
         }
         return true;
-    }
-
-    private void close() {
-        if (open) {
-            open = false;
-            listener.writesOpen(false);
-        }
     }
 }
