@@ -46,6 +46,9 @@ public final class ConsulCoordinator implements Coordinator {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsulCoordinator.class);
 
+    /** Compare-and-set rounds of a put before it gives up on a key that keeps changing. */
+    private static final int GUARDED_WRITE_ATTEMPTS = 5;
+
     private final CoordinatorSettings settings;
     private final ConsulHttp http;
     private final Scope scope;
@@ -162,8 +165,23 @@ public final class ConsulCoordinator implements Coordinator {
 
     @Override
     public void put(String key, byte[] value) {
+        // By index, as on etcd: a late repeat of this request (held up on its way, applied after newer writes) finds the
+        // index changed and does nothing, instead of bringing an old value back.
         String abs = scope.absolute(key);
-        http.call(retrier, "put " + abs, "PUT", kvPath(abs), value);
+        for (int attempt = 1; ; attempt++) {
+            if (http.call(retrier, "put " + abs, "PUT", kvPath(abs) + "?cas=" + modifyIndex(abs), value).isTrue()) {
+                return;
+            }
+            if (attempt == GUARDED_WRITE_ATTEMPTS) {
+                throw new CoordinationException("put " + abs + ": the key changed before each of " + attempt + " attempts");
+            }
+        }
+    }
+
+    /** The key's ModifyIndex; 0 when absent. */
+    private long modifyIndex(String absKey) {
+        var current = http.call(retrier, "read " + absKey + " before writing it", "GET", kvPath(absKey), null);
+        return current.found() && current.json().size() > 0 ? current.json().get(0).path("ModifyIndex").asLong() : 0;
     }
 
     @Override
@@ -176,12 +194,8 @@ public final class ConsulCoordinator implements Coordinator {
     @Override
     public boolean delete(String key) {
         String abs = scope.absolute(key);
-        var current = http.call(retrier, "read " + abs + " before delete", "GET", kvPath(abs), null);
-        if (!current.found() || current.json().size() == 0) {
-            return false;
-        }
-        long index = current.json().get(0).path("ModifyIndex").asLong();
-        return http.call(retrier, "delete " + abs, "DELETE", kvPath(abs) + "?cas=" + index, null).isTrue();
+        long index = modifyIndex(abs);
+        return index != 0 && http.call(retrier, "delete " + abs, "DELETE", kvPath(abs) + "?cas=" + index, null).isTrue();
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -53,6 +54,9 @@ public final class EtcdCoordinator implements Coordinator {
         Throwable c = dev.autopilot.coordination.support.Errors.unwrap(t);
         return c instanceof EtcdHttp.Refused r && r.getMessage() != null && r.getMessage().contains("requested lease not found");
     }
+
+    /** Compare-and-set rounds of a {@link #guardedPut} before it gives up on a key that keeps changing. */
+    private static final int GUARDED_PUT_ATTEMPTS = 5;
 
     private final CoordinatorSettings settings;
     private final EtcdHttp http;
@@ -208,12 +212,50 @@ public final class EtcdCoordinator implements Coordinator {
     @Override
     public void put(String key, byte[] value) {
         String abs = scope.absolute(key);
-        put(abs, value, 0);
+        guardedPut(abs, value, 0, 0);
     }
 
-    /** Put bound to a lease (0: none; registrations bind theirs). */
+    /** Plain put bound to a lease (0: none), for a value that never changes under its key (a late repeat is harmless). */
     void put(String absKey, byte[] value, long leaseId) {
         call("put " + absKey, ANY_TRANSPORT_ERROR, "/v3/kv/put", putRequest(absKey, value, leaseId));
+    }
+
+    /**
+     * Puts {@code value} (bound to {@code lease} unless 0) so that no late repeat of a request can undo a newer write.
+     * A request sent to a member that stops (SIGSTOP, a frozen VM) before reading it is applied when that member runs
+     * again, long after the retry on another member succeeded and after newer writes: HTTP/1.1 cannot take it back.
+     * So every put is a transaction that applies only while the key's last modification is still the one the writer
+     * saw ({@code knownRevision}, 0: absent); a late repeat then finds the key changed and does nothing. When the
+     * compare fails the answer carries the key as it is: if it already holds this value and lease (an earlier attempt
+     * of this put was applied), that is the result; otherwise the put is tried again over the key's revision.
+     * Repeating the same transaction after a transport error is as safe, so it is retried like a read.
+     *
+     * @param knownRevision the key's mod revision as the caller last wrote or read it; 0 when absent or unknown (a
+     *                      wrong guess costs one more round trip)
+     * @return the key's mod revision after the write
+     */
+    long guardedPut(String absKey, byte[] value, long lease, long knownRevision) {
+        long expected = knownRevision;
+        for (int attempt = 1; ; attempt++) {
+            ObjectNode txn = EtcdHttp.JSON.createObjectNode();
+            txn.putArray("compare").add(expected == 0 ? compare(absKey, "CREATE", 0) : compare(absKey, "MOD", expected));
+            txn.putArray("success").addObject().set("request_put", putRequest(absKey, value, lease));
+            txn.putArray("failure").addObject().set("request_range", range(absKey, null));
+            JsonNode r = call("put " + absKey, ANY_TRANSPORT_ERROR, "/v3/kv/txn", txn);
+            if (r.path("succeeded").asBoolean(false)) {
+                return EtcdHttp.revision(r);
+            }
+            JsonNode current = r.path("responses").path(0).path("response_range").path("kvs").path(0);
+            long revision = EtcdHttp.int64(current, "mod_revision");
+            if (revision != 0 && EtcdHttp.int64(current, "lease") == lease && Arrays.equals(EtcdHttp.bytes(current, "value"), value)) {
+                return revision;
+            }
+            if (attempt == GUARDED_PUT_ATTEMPTS) {
+                // only a writer that keeps changing the key gets here: nothing this agent writes is contended that hard
+                throw new CoordinationException("put " + absKey + ": the key changed before each of " + attempt + " attempts");
+            }
+            expected = revision;
+        }
     }
 
     @Override
@@ -225,11 +267,29 @@ public final class EtcdCoordinator implements Coordinator {
         return call("compare-and-set " + abs, NOT_SENT, "/v3/kv/txn", txn).path("succeeded").asBoolean(false);
     }
 
+    /**
+     * Deletes the key as it was read, so that a late repeat cannot delete a value written after it (see
+     * {@link #guardedPut}): a transaction on the key's mod revision, tried again over the revision it answers.
+     */
     @Override
     public boolean delete(String key) {
         String abs = scope.absolute(key);
-        ObjectNode body = EtcdHttp.JSON.createObjectNode().put("key", EtcdHttp.b64(abs));
-        return EtcdHttp.int64(call("delete " + abs, ANY_TRANSPORT_ERROR, "/v3/kv/deleterange", body), "deleted") > 0;
+        long expected = get(key).map(Versioned::version).orElse(0L);
+        for (int attempt = 1; expected != 0; attempt++) {
+            ObjectNode txn = EtcdHttp.JSON.createObjectNode();
+            txn.putArray("compare").add(compare(abs, "MOD", expected));
+            txn.putArray("success").addObject().set("request_delete_range", EtcdHttp.JSON.createObjectNode().put("key", EtcdHttp.b64(abs)));
+            txn.putArray("failure").addObject().set("request_range", range(abs, null));
+            JsonNode r = call("delete " + abs, ANY_TRANSPORT_ERROR, "/v3/kv/txn", txn);
+            if (r.path("succeeded").asBoolean(false)) {
+                return true;
+            }
+            if (attempt == GUARDED_PUT_ATTEMPTS) {
+                throw new CoordinationException("delete " + abs + ": the key changed before each of " + attempt + " attempts");
+            }
+            expected = EtcdHttp.int64(r.path("responses").path(0).path("response_range").path("kvs").path(0), "mod_revision");
+        }
+        return false;
     }
 
     @Override

@@ -22,7 +22,8 @@ final class EtcdRegistration implements MemberRegistration {
     private final Member member;
     private final long ttlSeconds;
     private final String key;
-    private final Map<String, byte[]> bound = new LinkedHashMap<>();
+    /** Bound keys (absolute) and what was last written under each. */
+    private final Map<String, Bound> bound = new LinkedHashMap<>();
     private long leaseId; // 0: no live lease (failed, expired or deregistered)
     private boolean closed;
 
@@ -51,12 +52,15 @@ final class EtcdRegistration implements MemberRegistration {
         return member;
     }
 
+    /** A bound key's value and its mod revision after this registration last wrote it (0: not written under a live lease). */
+    private record Bound(byte[] value, long revision) {
+    }
+
     private void establish() {
         long id = etcd.grant("member " + member.name(), ttlSeconds);
-        etcd.put(key, MemberCodec.encode(member), id);
-        for (var e : bound.entrySet()) {
-            etcd.put(e.getKey(), e.getValue(), id);
-        }
+        etcd.put(key, MemberCodec.encode(member), id); // the same bytes for the registration's life: a late repeat changes nothing
+        // the old lease took the bound keys with it: absent is the expected state
+        bound.replaceAll((k, b) -> new Bound(b.value(), etcd.guardedPut(k, b.value(), id, 0)));
         leaseId = id;
     }
 
@@ -95,9 +99,13 @@ final class EtcdRegistration implements MemberRegistration {
     @Override
     public synchronized void putBound(String relativeKey, byte[] value) {
         String abs = etcd.scope().absolute(relativeKey);
-        bound.put(abs, value.clone());
+        Bound last = bound.get(abs);
+        // Written by revision: a member record that changes every cycle must not be overwritten by a late repeat of an
+        // older one (an election would compare a stale position). Until the write succeeds the old revision stands.
+        long revision = last == null ? 0 : last.revision();
+        bound.put(abs, new Bound(value.clone(), revision));
         if (leaseId != 0) {
-            etcd.put(abs, value, leaseId);
+            bound.put(abs, new Bound(value.clone(), etcd.guardedPut(abs, value, leaseId, revision)));
         }
     }
 
