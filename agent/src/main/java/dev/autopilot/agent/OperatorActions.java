@@ -116,6 +116,7 @@ final class OperatorActions implements AgentControl {
         ClusterStore store = store();
         ClusterView view = store.read();
         String primary = view.leader().orElseThrow(() -> new IllegalStateException("the cluster has no primary to switch over from"));
+        refuseWhilePaused(view, "switchover");
         if (target.isPresent()) {
             MemberRecord t = view.member(target.get()).orElseThrow(() -> new IllegalStateException("no member named " + target.get()));
             if (t.name().equals(primary)) {
@@ -132,11 +133,23 @@ final class OperatorActions implements AgentControl {
         return requested;
     }
 
+    /**
+     * A paused cluster elects nobody, so a hand-over would leave it without a primary (the old one steps down, no one
+     * takes the lock) until the request timed out.
+     */
+    private static void refuseWhilePaused(ClusterView view, String action) {
+        if (view.paused()) {
+            throw new IllegalStateException("the cluster is paused (maintenance): no member takes the lock while it is, so a "
+                    + action + " would leave it without a primary; run 'autopilot resume' first");
+        }
+    }
+
     @Override
     public String failover(String target, boolean force) {
         ClusterStore store = store();
         ClusterView view = store.read();
         MemberRecord t = view.member(target).orElseThrow(() -> new IllegalStateException("no member named " + target));
+        refuseWhilePaused(view, "failover");
         if (view.leader().isPresent() && !force) {
             throw new IllegalStateException(view.leader().get() + " is a live primary; use switchover, or --force to fail over anyway");
         }

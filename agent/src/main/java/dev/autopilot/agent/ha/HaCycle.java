@@ -587,6 +587,14 @@ public final class HaCycle {
         Optional<SwitchoverRequest> sw = view.switchover();
         if (sw.isPresent()) {
             SwitchoverRequest request = sw.get();
+            if (view.paused() && request.from().equals(self) && !request.handedOver()) {
+                // Paused, no member takes the lock: a step-down would leave the cluster without a primary until the
+                // request timed out and this member took the lock back (an operator who paused, then switched over).
+                store.clearSwitchover();
+                String why = "the cluster is paused and no member takes the lock while it is; resume it, then switch over";
+                LOG.warn("{}: switchover refused: {}; staying primary", self, why);
+                return new Outcome.SwitchoverRefused(why);
+            }
             if (request.from().equals(self) && !request.handedOver() && fresh(request)) {
                 return stepDown(view, request);
             }

@@ -492,6 +492,22 @@ class HaCycleTest {
     }
 
     @Test
+    void switchoverRequestToAPausedClustersPrimaryIsRefusedNotObeyed() {
+        // Seen on a local cluster: pause, then switchover; the primary stepped down, nobody took the lock while paused,
+        // and the cluster had no primary until the request timed out 30 s later.
+        leading();
+        var request = new SwitchoverRequest("db1", "db3", 1, "");
+        var paused = new ClusterView(new TreeMap<>(Map.of("db1", SELF_REPLICA, "db3", PEER_REPLICA)), Optional.of("db1"), true,
+                Optional.of(request), Optional.empty(), Optional.of("db1"));
+        Outcome o = cycle.run(writable(), paused);
+        assertThat(o).isInstanceOf(Outcome.SwitchoverRefused.class);
+        assertThat(((Outcome.SwitchoverRefused) o).reason()).contains("paused");
+        assertThat(store.switchoverCleared).isEqualTo(1);
+        assertThat(lock.held).isTrue();
+        assertThat(db.steps).doesNotContain("fence");
+    }
+
+    @Test
     void switchoverWhoseFenceFailsKeepsTheLockAndClearsTheRequest() {
         leading();
         db.fenceWorks = false;

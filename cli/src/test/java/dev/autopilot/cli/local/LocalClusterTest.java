@@ -190,6 +190,12 @@ class LocalClusterTest {
         assertThat(pause.exit()).as(pause.toString()).isZero();
         assertThat(pause.out()).contains("cluster paused");
         assertThat(cli("status").out()).contains("failover PAUSED");
+        // A paused cluster elects nobody: a switchover would leave it without a primary until the request timed out.
+        String primary = status().path("primary").asText();
+        Run switchover = cli("switchover");
+        assertThat(switchover.exit()).as(switchover.toString()).isNotZero();
+        assertThat(switchover.out() + switchover.err()).contains("paused").contains("autopilot resume");
+        assertThat(status().path("primary").asText()).isEqualTo(primary);
         Run resume = cli("resume");
         assertThat(resume.exit()).as(resume.toString()).isZero();
         assertThat(status().path("paused").asBoolean()).isFalse();
