@@ -64,6 +64,10 @@ autopilot_jvm_flags() {
       # Java 5 class files, through the JVM's slow type-inferring verifier: a quarter of the command's time. They come
       # from the jar this script belongs to, so their verification is skipped (a diagnostic flag of HotSpot, hence the
       # unlock). No perf-data file either: nobody attaches jcmd to a command that ends in a fraction of a second.
-      AUTOPILOT_JVM_FLAGS+=(-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote -XX:-UsePerfData) ;;
+      # Reflective calls (records read from JSON by their canonical constructor, picocli's converters) through the JVM's
+      # native accessor: the JDK's default spins method-handle classes for each new signature, 24 of the 25 classes a
+      # status run generated (about 0.1 s of CPU). A JDK that no longer knows the property ignores it.
+      AUTOPILOT_JVM_FLAGS+=(-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote -XX:-UsePerfData
+            -Djdk.reflect.useNativeAccessorOnly=true) ;;
   esac
 }

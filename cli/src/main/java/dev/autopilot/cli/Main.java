@@ -3,6 +3,7 @@ package dev.autopilot.cli;
 import dev.autopilot.cli.command.AgentCommand;
 import dev.autopilot.cli.command.BackupCommand;
 import dev.autopilot.cli.command.BackupsCommand;
+import dev.autopilot.cli.command.CliCommand;
 import dev.autopilot.cli.command.CtlCommand;
 import dev.autopilot.cli.command.FailoverCommand;
 import dev.autopilot.cli.command.HistoryCommand;
@@ -19,16 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Entry point of {@code bin/autopilot}: one picocli command per subcommand class. Exit codes are named in
- * {@link ExitCodes}; a subcommand fails by throwing {@link CommandFailure}, printed here as one line.
+ * {@link ExitCodes}; a subcommand fails by throwing {@link CommandFailure}, printed here as one line. This root
+ * command's model is built in code, as the quick commands' are (see {@link CliCommand}): it is on every command's path.
  */
-@Command(name = "autopilot",
-        mixinStandardHelpOptions = true,
-        versionProvider = VersionProvider.class,
-        description = "Self-assembling, self-healing MySQL/MariaDB clusters.")
 public final class Main implements Runnable {
     /**
      * Every subcommand, in the order usage lists them. Registered in code rather than in {@code @Command(subcommands)}
@@ -42,8 +40,12 @@ public final class Main implements Runnable {
     /** Commands whose output is their answer: the libraries' INFO lines (a store connection opened) would only be noise. */
     private static final Set<String> QUIET = Set.of("status", "history", "switchover", "failover", "pause", "resume", "backups");
 
+    /** What to register as {@code name}: a model built in code, or an annotated command for picocli to inspect. */
     private static Object command(String name) {
-        return switch (name) {
+        if (name.equals("help")) {
+            return new CommandLine.HelpCommand();
+        }
+        CliCommand command = switch (name) {
             case "agent" -> new AgentCommand();
             case "status" -> new StatusCommand();
             case "history" -> new HistoryCommand();
@@ -57,18 +59,19 @@ public final class Main implements Runnable {
             case "local" -> new LocalCommand();
             case "supervise" -> new SuperviseCommand();
             case "ctl" -> new CtlCommand();
-            case "help" -> new CommandLine.HelpCommand();
             default -> throw new IllegalArgumentException("no command " + name);
         };
+        return command.model();
     }
 
     private final Map<String, String> env;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private final CommandSpec spec;
 
     public Main(Map<String, String> env) {
         this.env = Map.copyOf(env);
+        spec = CommandSpec.wrapWithoutInspection(this).name("autopilot").versionProvider(new VersionProvider());
+        spec.usageMessage().description("Self-assembling, self-healing MySQL/MariaDB clusters.");
+        CliCommand.addStandardHelpOptions(spec);
     }
 
     /** The environment the commands read ({@code AUTOPILOT_*}); the process's, or a test's. */
@@ -93,7 +96,7 @@ public final class Main implements Runnable {
 
     /** The command line with only {@code commands} registered (every one when {@code args} name no known command). */
     private static CommandLine commandLine(Map<String, String> env, Collection<String> commands) {
-        CommandLine cli = new CommandLine(new Main(env));
+        CommandLine cli = new CommandLine(new Main(env).spec);
         for (String name : commands) {
             cli.addSubcommand(name, command(name));
         }

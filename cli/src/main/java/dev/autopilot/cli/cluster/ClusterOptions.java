@@ -14,7 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * How a command finds the cluster (a mixin shared by every cluster command), tried in this order:
@@ -22,35 +23,42 @@ import picocli.CommandLine.Option;
  * the agent's environment ({@code AUTOPILOT_CLUSTER}, {@code AUTOPILOT_COORDINATION_*}, as inside a
  * container, read by the agent's own rules); the local cluster under {@code --dir} (default {@code ./.local}) when one is up.
  * Each also names the agents a read may ask instead of the store: {@code --api}, then the configured member's own API,
- * or every member of a local cluster.
+ * or every member of a local cluster. Each component is its option's value, null when not given.
  */
-public final class ClusterOptions {
-    @Option(names = "--config", paramLabel = "FILE", description = "An agent's configuration file (agent.yaml).")
-    Path config;
+public record ClusterOptions(Path config, List<URI> etcd, String cluster, Path dir, Path tokenFile, List<URI> api, Path apiCa) {
 
-    @Option(names = "--etcd", paramLabel = "URL", split = ",", description = "etcd endpoints, e.g. http://10.0.0.1:2379.")
-    List<URI> etcd;
+    /** The options as a picocli mixin, built in code rather than from annotations (start-up time: see CliCommand). */
+    public static CommandSpec mixin() {
+        CommandSpec mixin = CommandSpec.create();
+        mixin.addOption(option("--config", Path.class, "FILE", "An agent's configuration file (agent.yaml).").build());
+        mixin.addOption(option("--etcd", List.class, "URL", "etcd endpoints, e.g. http://10.0.0.1:2379.")
+                .auxiliaryTypes(URI.class).splitRegex(",").build());
+        mixin.addOption(option("--cluster", String.class, "NAME", "Cluster name (with --etcd).").build());
+        mixin.addOption(option("--dir", Path.class, "DIR", "Local cluster directory (default ./.local).").build());
+        mixin.addOption(option("--token-file", Path.class, "FILE",
+                "File holding the operator token (default: AUTOPILOT_OPERATOR_TOKEN[_FILE], AUTOPILOT_CLUSTER_TOKEN[_FILE], "
+                        + "secrets.dir, or the local cluster's).").build());
+        mixin.addOption(option("--api", List.class, "URL",
+                "Agents' REST API roots to read the cluster from before the store, e.g. http://10.0.0.1:8008 (default: the "
+                        + "member of --config or of AUTOPILOT_MEMBER_ADDRESS, every member of a local cluster).")
+                .auxiliaryTypes(URI.class).splitRegex(",").build());
+        mixin.addOption(option("--api-ca", Path.class, "FILE",
+                "CA certificate (PEM) of the agents' HTTPS API: call them over HTTPS and verify them (default: api.tls.caFile "
+                        + "of --config, or AUTOPILOT_API_TLS_CA_FILE).").build());
+        return mixin;
+    }
 
-    @Option(names = "--cluster", paramLabel = "NAME", description = "Cluster name (with --etcd).")
-    String cluster;
+    private static OptionSpec.Builder option(String name, Class<?> type, String paramLabel, String description) {
+        return OptionSpec.builder(name).type(type).paramLabel(paramLabel).description(description);
+    }
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "Local cluster directory (default ./.local).")
-    Path dir;
-
-    @Option(names = "--token-file", paramLabel = "FILE",
-            description = "File holding the operator token (default: AUTOPILOT_OPERATOR_TOKEN[_FILE], AUTOPILOT_CLUSTER_TOKEN[_FILE], "
-                    + "secrets.dir, or the local cluster's).")
-    Path tokenFile;
-
-    @Option(names = "--api", paramLabel = "URL", split = ",",
-            description = "Agents' REST API roots to read the cluster from before the store, e.g. http://10.0.0.1:8008 (default: the "
-                    + "member of --config or of AUTOPILOT_MEMBER_ADDRESS, every member of a local cluster).")
-    List<URI> api;
-
-    @Option(names = "--api-ca", paramLabel = "FILE",
-            description = "CA certificate (PEM) of the agents' HTTPS API: call them over HTTPS and verify them (default: api.tls.caFile "
-                    + "of --config, or AUTOPILOT_API_TLS_CA_FILE).")
-    Path apiCa;
+    /** What was parsed into {@code command}, a command with the {@link #mixin()}. */
+    public static ClusterOptions of(CommandSpec command) {
+        return new ClusterOptions(command.findOption("--config").getValue(), command.findOption("--etcd").getValue(),
+                command.findOption("--cluster").getValue(), command.findOption("--dir").getValue(),
+                command.findOption("--token-file").getValue(), command.findOption("--api").getValue(),
+                command.findOption("--api-ca").getValue());
+    }
 
     /** Resolves where the cluster is; fails with usage when nothing names one. */
     public ClusterTarget resolve(Map<String, String> env) {

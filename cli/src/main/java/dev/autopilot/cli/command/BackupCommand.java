@@ -4,11 +4,13 @@ import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
 import dev.autopilot.cli.cluster.ClusterConnection;
 import java.util.Map;
-import picocli.CommandLine.Command;
 
 /** {@code autopilot backup}: asks the primary's agent for a snapshot now. */
-@Command(name = "backup", mixinStandardHelpOptions = true, description = "Take a snapshot now (on the primary).")
 public final class BackupCommand extends ClusterCommand {
+    public BackupCommand() {
+        super("backup", "Take a snapshot now (on the primary).");
+    }
+
     @Override
     public Integer call() {
         var target = target();

@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.autopilot.cli.CommandFailure;
 import dev.autopilot.cli.ExitCodes;
 import dev.autopilot.cli.cluster.ClusterConnection;
-import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code autopilot backups list}: the snapshots in the object store, newest first. */
-@Command(name = "backups", mixinStandardHelpOptions = true, description = "Snapshots in the object store.",
-        subcommands = BackupsCommand.ListCommand.class)
 public final class BackupsCommand extends CliCommand {
+    public BackupsCommand() {
+        super("backups", "Snapshots in the object store.");
+        spec.addSubcommand("list", new CommandLine(new ListCommand().model()));
+    }
+
     @Override
     public Integer call() {
         spec.commandLine().usage(out());
@@ -17,8 +20,11 @@ public final class BackupsCommand extends CliCommand {
     }
 
     /** {@code backups list}. */
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List snapshots, newest first.")
     public static final class ListCommand extends ClusterCommand {
+        ListCommand() {
+            super("list", "List snapshots, newest first.");
+        }
+
         @Override
         public Integer call() {
             var target = target();

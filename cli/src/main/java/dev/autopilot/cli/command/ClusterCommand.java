@@ -8,15 +8,19 @@ import dev.autopilot.cli.cluster.ClusterTarget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Predicate;
-import picocli.CommandLine.Mixin;
 
-/** A command that reads the cluster from the store and acts through the agents' REST API. */
+/**
+ * A command that reads the cluster from the store and acts through the agents' REST API; its model is built in code
+ * (see {@link CliCommand}), with {@link ClusterOptions} mixed in.
+ */
 public abstract class ClusterCommand extends CliCommand {
-    @Mixin
-    protected ClusterOptions cluster;
+    protected ClusterCommand(String name, String... description) {
+        super(name, description);
+        spec.addMixin("cluster", ClusterOptions.mixin());
+    }
 
     protected ClusterTarget target() {
-        return cluster.resolve(env());
+        return ClusterOptions.of(spec).resolve(env());
     }
 
     /** Polls the store until {@code done} holds, or fails with {@code timeoutMessage} after {@code timeout}. */

@@ -7,27 +7,24 @@ import dev.autopilot.cli.cluster.ClusterReading;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Map;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code autopilot failover --to MEMBER [--force]}: the operator's promotion, for when the rules would not
  * promote anyone (e.g. the best candidate is tagged nofailover). {@code --force} is needed while a primary lives.
  */
-@Command(name = "failover", mixinStandardHelpOptions = true,
-        description = "Make MEMBER primary by operator decision (--force while a primary is alive).")
 public final class FailoverCommand extends ClusterCommand {
-    @Option(names = "--to", required = true, paramLabel = "MEMBER", description = "The member to promote.")
-    String to;
-
-    @Option(names = "--force", description = "Fail over even though a primary is alive.")
-    boolean force;
-
-    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION", description = "How long to wait for MEMBER to lead.")
-    Duration timeout;
+    public FailoverCommand() {
+        super("failover", "Make MEMBER primary by operator decision (--force while a primary is alive).");
+        spec.addOption(option("--to", String.class, "MEMBER", "The member to promote.").required(true).build());
+        spec.addOption(flag("--force", "Fail over even though a primary is alive."));
+        spec.addOption(option("--timeout", Duration.class, "DURATION", "How long to wait for MEMBER to lead.").defaultValue("30s").build());
+    }
 
     @Override
     public Integer call() {
+        String to = option("--to");
+        boolean force = option("--force");
+        Duration timeout = option("--timeout");
         var target = target();
         String token = target.token();
         try (ClusterConnection store = target.connect()) {

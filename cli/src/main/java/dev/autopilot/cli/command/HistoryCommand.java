@@ -11,29 +11,27 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code autopilot history}: the cluster's events (failovers with their step timings, fencing, switchovers, members
  * joining and leaving, copies, snapshots, store outages), newest last. Read from an agent's {@code GET /history}, else
  * from the coordination store.
  */
-@Command(name = "history", mixinStandardHelpOptions = true, description = "Show what happened in the cluster, newest last.")
 public final class HistoryCommand extends ClusterCommand {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Option(names = "--since", paramLabel = "DURATION", description = "Only events of the last DURATION (e.g. 30m, 1h, 2d).")
-    Duration since;
-
-    @Option(names = "--member", paramLabel = "NAME", description = "Only events recorded by this member.")
-    String member;
-
-    @Option(names = "--json", description = "Machine-readable output: a JSON array of events.")
-    boolean json;
+    public HistoryCommand() {
+        super("history", "Show what happened in the cluster, newest last.");
+        spec.addOption(option("--since", Duration.class, "DURATION", "Only events of the last DURATION (e.g. 30m, 1h, 2d).").build());
+        spec.addOption(option("--member", String.class, "NAME", "Only events recorded by this member.").build());
+        spec.addOption(flag("--json", "Machine-readable output: a JSON array of events."));
+    }
 
     @Override
     public Integer call() {
+        Duration since = option("--since");
+        String member = option("--member");
+        boolean json = option("--json");
         long sinceMillis = since == null ? 0 : System.currentTimeMillis() - since.toMillis();
         try (ClusterConnection store = target().connect()) {
             List<HistoryEvent> events = store.history(sinceMillis, Optional.ofNullable(member).filter(m -> !m.isBlank()));

@@ -5,11 +5,13 @@ import dev.autopilot.cli.ExitCodes;
 import dev.autopilot.cli.cluster.ClusterConnection;
 import dev.autopilot.cli.cluster.ClusterReading;
 import java.util.Map;
-import picocli.CommandLine.Command;
 
 /** {@code autopilot pause}: maintenance mode, no automatic failover until {@code resume}. */
-@Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause automatic failover (maintenance).")
 public final class PauseCommand extends ClusterCommand {
+    public PauseCommand() {
+        super("pause", "Pause automatic failover (maintenance).");
+    }
+
     @Override
     public Integer call() {
         return setPaused(this, true);

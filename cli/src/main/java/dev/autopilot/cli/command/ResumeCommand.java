@@ -1,10 +1,11 @@
 package dev.autopilot.cli.command;
 
-import picocli.CommandLine.Command;
-
 /** {@code autopilot resume}: automatic failover on again. */
-@Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume automatic failover.")
 public final class ResumeCommand extends ClusterCommand {
+    public ResumeCommand() {
+        super("resume", "Resume automatic failover.");
+    }
+
     @Override
     public Integer call() {
         return PauseCommand.setPaused(this, false);

@@ -11,30 +11,29 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code autopilot status}: the cluster line and one row per member. Exits 0 when a primary leads and every
  * member is healthy, 1 (with one line saying what is wrong) otherwise, 3 when the store is unreachable.
  */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show members, roles, positions and lag.")
 public final class StatusCommand extends ClusterCommand {
     private static final int RECENT = 5;
     private static final int RECENT_WINDOW = 200;
 
-    @Option(names = "--json", description = "Machine-readable output.")
-    boolean json;
-
-    @Option(names = "--watch", arity = "0..1", fallbackValue = "1s", paramLabel = "INTERVAL",
-            description = "Refresh until interrupted (default every 1s).")
-    Duration watch;
+    public StatusCommand() {
+        super("status", "Show members, roles, positions and lag.");
+        spec.addOption(flag("--json", "Machine-readable output."));
+        spec.addOption(option("--watch", Duration.class, "INTERVAL", "Refresh until interrupted (default every 1s).")
+                .arity("0..1").fallbackValue("1s").build());
+    }
 
     @Override
     public Integer call() {
+        boolean json = option("--json");
+        Duration watch = option("--watch");
         try (ClusterConnection store = target().connect()) {
             if (watch == null) {
-                return show(store.read(), store);
+                return show(store.read(), store, json);
             }
             return watch(store, watch, json, out(), err());
         }
@@ -86,7 +85,7 @@ public final class StatusCommand extends ClusterCommand {
         return out.toString();
     }
 
-    private int show(ClusterReading c, ClusterConnection store) {
+    private int show(ClusterReading c, ClusterConnection store, boolean json) {
         out().print(json ? StatusReport.json(c) : StatusReport.table(c) + recent(store));
         out().flush();
         if (!c.problems().isEmpty()) {

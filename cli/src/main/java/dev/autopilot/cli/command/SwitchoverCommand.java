@@ -8,21 +8,19 @@ import dev.autopilot.cli.cluster.ClusterReading;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code autopilot switchover [--to MEMBER]}: a planned hand-over by the primary, waited for until done. */
-@Command(name = "switchover", mixinStandardHelpOptions = true,
-        description = "Planned switchover: the primary hands over to MEMBER (or the best replica) without losing writes.")
 public final class SwitchoverCommand extends ClusterCommand {
-    @Option(names = "--to", paramLabel = "MEMBER", description = "The new primary (default: the best replica).")
-    String to;
-
-    @Option(names = "--timeout", defaultValue = "30s", paramLabel = "DURATION", description = "How long to wait for the new primary.")
-    Duration timeout;
+    public SwitchoverCommand() {
+        super("switchover", "Planned switchover: the primary hands over to MEMBER (or the best replica) without losing writes.");
+        spec.addOption(option("--to", String.class, "MEMBER", "The new primary (default: the best replica).").build());
+        spec.addOption(option("--timeout", Duration.class, "DURATION", "How long to wait for the new primary.").defaultValue("30s").build());
+    }
 
     @Override
     public Integer call() {
+        String to = option("--to");
+        Duration timeout = option("--timeout");
         var target = target();
         String token = target.token();
         try (ClusterConnection store = target.connect()) {
