@@ -54,11 +54,22 @@ abstract class LocalMemberCommand extends CliCommand {
         var cmd = new ArrayList<String>();
         cmd.add(java);
         cmd.addAll(AGENT_JVM_FLAGS);
+        cmd.addAll(javaOpts(System.getenv("AUTOPILOT_JAVA_OPTS")));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.autopilot.cli.Main");
         cmd.addAll(List.of("agent", "--config", layout().memberConfig(name).toString()));
         return LocalProcesses.spawn(name, cmd, layout().log(name), Map.of());
+    }
+
+    /**
+     * The caller's {@code AUTOPILOT_JAVA_OPTS}, split on white space, for the agents' command line (after the lean
+     * flags, so they add or override as they do for {@code bin/autopilot}): the agents' environment loses every
+     * {@code AUTOPILOT_*} variable, so without this a flag meant for an agent (Native Memory Tracking, a GC log) never
+     * reached one.
+     */
+    static List<String> javaOpts(String value) {
+        return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s+"));
     }
 
     static ClusterReading await(ClusterConnection store, Duration timeout, Predicate<ClusterReading> done, String what) {
