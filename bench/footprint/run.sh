@@ -55,7 +55,7 @@ row agent "${agents[@]}"
 row mariadbd "${databases[@]}"
 heap=()
 for p in "${agents[@]}"; do
-  heap+=("$("$JAVA_HOME/bin/jcmd" "$p" GC.heap_info 2>/dev/null | awk '/used/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); printf "%.1f", v/1024; exit}}')")
+  heap+=("$("$JAVA_HOME/bin/jcmd" "$p" GC.heap_info 2>/dev/null | awk '/used/ && !/Metaspace|class space/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); t+=v}} END {printf "%.1f", t/1024}')")
 done
 echo "  agent heap in use: ${heap[*]} MB"
 
