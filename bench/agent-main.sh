@@ -12,4 +12,10 @@ mvn -B -q -pl agent -am test-compile dependency:build-classpath -Dmdep.outputFil
 cp="$root/agent/target/test-classes:$root/agent/target/classes:$(cat "$root/agent/target/bench.classpath")"
 cd agent
 main=$1; shift
+# The agents the harness starts (AgentNode) run with the launcher's agent flags, as in production, unless the caller
+# set AGENT_JVM_FLAGS (e.g. to the test flags: AGENT_JVM_FLAGS="-Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1").
+if [ -z "${AGENT_JVM_FLAGS:-}" ]; then
+  autopilot_jvm_flags agent
+  export AGENT_JVM_FLAGS="${AUTOPILOT_JVM_FLAGS[*]} ${AUTOPILOT_JAVA_OPTS:-}"
+fi
 exec "$JAVA" -Xmx256m --enable-native-access=ALL-UNNAMED -cp "$cp" "$main" "$@"

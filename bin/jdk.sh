@@ -43,7 +43,12 @@ autopilot_jvm_flags() {
         -XX:+ExitOnOutOfMemoryError --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
   case "${1:-}" in
     supervise) AUTOPILOT_JVM_FLAGS+=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xms4m -Xmx32m -XX:ReservedCodeCacheSize=16m) ;;
-    agent|restore) AUTOPILOT_JVM_FLAGS+=(-XX:CICompilerCount=2 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m) ;;
+    # The agent: a 4 MB young generation (SerialGC cycles all of eden, so all of it is resident; idle, it fills in ~6 s
+    # and a young collection takes ~2 ms), the old generation shrunk at once at a full collection, and a quarter of
+    # the JIT's usual appetite (thresholds x4: the idle loop's code is compiled later and less of it). See docs/why.md.
+    agent) AUTOPILOT_JVM_FLAGS+=(-XX:CICompilerCount=2 -XX:CompileThresholdScaling=4 -Xms8m -Xmn4m -Xmx128m -XX:-ShrinkHeapInSteps
+             -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m) ;;
+    restore) AUTOPILOT_JVM_FLAGS+=(-XX:CICompilerCount=2 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m) ;;
     *) AUTOPILOT_JVM_FLAGS+=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=32m) ;;
   esac
   # Commands operators run in loops start from a class-data archive (AppCDS): the first of them to run writes it

@@ -6,6 +6,8 @@
 #   bench/footprint/run.sh                      # 60 s settle + 60 s window, 10 status runs
 #   FOOTPRINT_SETTLE=10 FOOTPRINT_SECONDS=20 STATUS_RUNS=5 bench/footprint/run.sh
 # Targets (issue 14): agent RSS <= 64 MB, idle CPU <= 0.5 % of a core; status <= 0.3 s; switchover issued <= 0.3 s.
+# RSS is the headline figure (issue 14's target); PSS (proportional set size: pages shared with other processes, such
+# as libjvm's and the CDS archive's, divided among the processes that map them) is what one more agent costs a host.
 # Run it on an otherwise idle machine: CPU and timing figures measure the machine as much as the agent.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,14 +39,15 @@ s0=$(date +%s.%N); sleep "$seconds"; s1=$(date +%s.%N)
 median() { sort -n | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 row() { # name pid...
   local name=$1; shift
-  local rss=() cpu=() thr=()
+  local rss=() pss=() cpu=() thr=()
   for p in "$@"; do
     rss+=("$(awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$p/status")")
+    pss+=("$(awk '/^Pss:/ {printf "%.1f", $2/1024}' "/proc/$p/smaps_rollup")")
     thr+=("$(awk '/^Threads/ {print $2}' "/proc/$p/status")")
     cpu+=("$(awk -v a="${t0[$p]}" -v b="$(ticks "$p")" -v s0="$s0" -v s1="$s1" -v hz="$hz" 'BEGIN {printf "%.3f", 100*(b-a)/hz/(s1-s0)}')")
   done
-  printf "  %-9s RSS %s MB (median; members: %s)   threads %s   CPU %s %% of a core (members: %s)\n" "$name" \
-    "$(printf '%s\n' "${rss[@]}" | median)" "${rss[*]}" "$(printf '%s\n' "${thr[@]}" | median)" \
+  printf "  %-9s RSS %s MB (median; members: %s)   PSS %s MB (members: %s)   threads %s   CPU %s %% of a core (members: %s)\n" "$name" \
+    "$(printf '%s\n' "${rss[@]}" | median)" "${rss[*]}" "$(printf '%s\n' "${pss[@]}" | median)" "${pss[*]}" "$(printf '%s\n' "${thr[@]}" | median)" \
     "$(printf '%s\n' "${cpu[@]}" | median)" "${cpu[*]}"
 }
 echo "idle window: ${seconds} s after ${settle} s settling, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -52,7 +55,7 @@ row agent "${agents[@]}"
 row mariadbd "${databases[@]}"
 heap=()
 for p in "${agents[@]}"; do
-  heap+=("$("$JAVA_HOME/bin/jcmd" "$p" GC.heap_info 2>/dev/null | awk '/used/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); printf "%.1f", v/1024; exit}}')")
+  heap+=("$("$JAVA_HOME/bin/jcmd" "$p" GC.heap_info 2>/dev/null | awk '/used/ && !/Metaspace|class space/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); t+=v}} END {printf "%.1f", t/1024}')")
 done
 echo "  agent heap in use: ${heap[*]} MB"
 

@@ -25,6 +25,7 @@ import dev.autopilot.agent.lifecycle.AgentState;
 import dev.autopilot.agent.lifecycle.Backoff;
 import dev.autopilot.agent.lifecycle.CopyInProgress;
 import dev.autopilot.agent.lifecycle.CopyToApply;
+import dev.autopilot.agent.lifecycle.HeapTrim;
 import dev.autopilot.agent.lifecycle.MemberData;
 import dev.autopilot.agent.lifecycle.OrphanServer;
 import dev.autopilot.agent.lifecycle.Rebuild;
@@ -265,6 +266,7 @@ public final class Agent implements AutoCloseable {
                 config.member().address(), config.mysql().port(), secrets.backup(), db.dataDir(), work)
                 .withTls(config.mysql().tls().map(AgentConfig.Tls::caFile))
                 .withStreamTls(config.mysql().tls().map(t -> t.context("mysql.tls"))));
+        donor.afterEachClone(() -> HeapTrim.afterPeak("serving a clone"));
         donor.start();
     }
 

@@ -10,6 +10,7 @@ import dev.autopilot.agent.history.EventKind;
 import dev.autopilot.agent.history.History;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.LocalDatabase;
+import dev.autopilot.agent.lifecycle.HeapTrim;
 import dev.autopilot.agent.metrics.ClusterMetrics;
 import dev.autopilot.backup.binlog.BinlogArchiver;
 import dev.autopilot.backup.pitr.BackupService;
@@ -154,6 +155,7 @@ public final class BackupJobs implements BackupRequests, AutoCloseable {
                     LOG.warn("{}: retention after snapshot {} failed: {}; will retry after the next snapshot",
                             config.member().name(), s.id(), e.getMessage());
                 }
+                HeapTrim.afterPeak("snapshot " + s.id());
             });
         }
     }

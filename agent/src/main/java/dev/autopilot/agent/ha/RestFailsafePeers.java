@@ -22,12 +22,22 @@ import java.util.concurrent.TimeoutException;
  * once. A member confirmed when it answered 200 within the timeout; anything else counts as not confirmed.
  */
 public final class RestFailsafePeers implements FailsafePeers {
-    private final HttpClient http;
     private final Secret token;
+    /**
+     * Built at the first failsafe round, not with the agent: an {@code HttpClient} keeps a selector thread of its own,
+     * and most agents never lose the store (the classes are loaded by then: the store's client is one too).
+     */
+    private HttpClient http;
 
     public RestFailsafePeers(Secret clusterToken) {
         this.token = clusterToken;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        }
+        return http;
     }
 
     @Override
@@ -41,7 +51,7 @@ public final class RestFailsafePeers implements FailsafePeers {
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body))
                     .build();
-            answers.put(m.name(), http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
+            answers.put(m.name(), http().sendAsync(request, HttpResponse.BodyHandlers.discarding()));
         }
         long end = System.nanoTime() + timeout.toNanos();
         Set<String> confirmed = new HashSet<>();

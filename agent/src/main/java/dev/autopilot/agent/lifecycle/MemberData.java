@@ -149,6 +149,8 @@ public final class MemberData {
     public CopyToApply provision(ExistingData existing, boolean snapshots) throws IOException, InterruptedException {
         try (ProvisioningMeter.Copying copying = meter.copying()) {
             return copy(existing, snapshots);
+        } finally {
+            HeapTrim.afterPeak("provisioning");
         }
     }
 

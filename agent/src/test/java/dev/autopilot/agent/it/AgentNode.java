@@ -78,13 +78,23 @@ final class AgentNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The agents' JVM flags: {@code AGENT_JVM_FLAGS} when set (bench/agent-main.sh sets bin/jdk.sh's agent flags there,
+     * so the benches measure the agent as it runs in production), else small test flags (C1 only: quick start).
+     */
+    static List<String> jvmFlags() {
+        String production = System.getenv("AGENT_JVM_FLAGS");
+        if (production != null && !production.isBlank()) {
+            return List.of(production.strip().split("\\s+"));
+        }
+        return List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "--enable-native-access=ALL-UNNAMED");
+    }
+
     void start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is already running");
         }
-        List<String> cmd = JavaCommand.of(AgentMain.class,
-                List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "--enable-native-access=ALL-UNNAMED"),
-                List.of("--config", config.toString()));
+        List<String> cmd = JavaCommand.of(AgentMain.class, jvmFlags(), List.of("--config", config.toString()));
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().putAll(env);

@@ -84,6 +84,13 @@ public final class CloneDonor implements Closeable {
             Thread.ofPlatform().name("clone-donor-deadlines").daemon().factory());
     private ServerSocket server;
 
+    private volatile Runnable afterClone = () -> { };
+
+    /** Runs {@code action} after each clone streamed (or failed while streaming), on the session's thread. */
+    public void afterEachClone(Runnable action) {
+        this.afterClone = action;
+    }
+
     public CloneDonor(DonorSettings settings) {
         this.settings = settings;
     }
@@ -235,6 +242,7 @@ public final class CloneDonor implements Closeable {
                 stream(out, joiner);
             } finally {
                 serving.set(null);
+                afterClone.run();
             }
         } catch (IOException e) {
             log.warn("clone for joiner {} ended: {}", joiner, e.getMessage());

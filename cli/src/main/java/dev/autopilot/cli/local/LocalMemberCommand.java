@@ -21,11 +21,13 @@ import picocli.CommandLine.Option;
 /** What the {@code local} subcommands share: the directory, its state, starting an agent, watching the store. */
 abstract class LocalMemberCommand extends CliCommand {
     /**
-     * Lean JVM flags for an always-on agent, as bin/jdk.sh's: C2 kept (one compiler thread each), because snapshot
-     * uploads and restores hash every byte with SHA-256, which has no C1 intrinsic.
+     * Lean JVM flags for an always-on agent, as bin/jdk.sh's (keep them equal): C2 kept (one compiler thread each),
+     * because snapshot uploads and restores hash every byte with SHA-256, which has no C1 intrinsic; a 4 MB young
+     * generation, the old one shrunk at once at a full collection, JIT thresholds x4 (see docs/why.md).
      */
     static final List<String> AGENT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:CICompilerCount=2",
-            "-Xss512k", "-Xms16m", "-Xmx160m", "-XX:MaxMetaspaceSize=160m", "-XX:ReservedCodeCacheSize=48m",
+            "-XX:CompileThresholdScaling=4", "-Xss512k", "-Xms8m", "-Xmn4m", "-Xmx128m", "-XX:-ShrinkHeapInSteps",
+            "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=48m",
             "-XX:+UseCompactObjectHeaders", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
             "-XX:TrimNativeHeapInterval=2000", "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow");
@@ -54,11 +56,22 @@ abstract class LocalMemberCommand extends CliCommand {
         var cmd = new ArrayList<String>();
         cmd.add(java);
         cmd.addAll(AGENT_JVM_FLAGS);
+        cmd.addAll(javaOpts(System.getenv("AUTOPILOT_JAVA_OPTS")));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.autopilot.cli.Main");
         cmd.addAll(List.of("agent", "--config", layout().memberConfig(name).toString()));
         return LocalProcesses.spawn(name, cmd, layout().log(name), Map.of());
+    }
+
+    /**
+     * The caller's {@code AUTOPILOT_JAVA_OPTS}, split on white space, for the agents' command line (after the lean
+     * flags, so they add or override as they do for {@code bin/autopilot}): the agents' environment loses every
+     * {@code AUTOPILOT_*} variable, so without this a flag meant for an agent (Native Memory Tracking, a GC log) never
+     * reached one.
+     */
+    static List<String> javaOpts(String value) {
+        return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s+"));
     }
 
     static ClusterReading await(ClusterConnection store, Duration timeout, Predicate<ClusterReading> done, String what) {

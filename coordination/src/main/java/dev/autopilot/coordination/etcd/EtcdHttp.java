@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -25,9 +26,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +96,21 @@ final class EtcdHttp implements AutoCloseable {
     private final AtomicLongArray answeredAt;
     private volatile String token;
 
+    /**
+     * A TLS context with no keys and no trust, for a client whose endpoints are all plain HTTP: the JDK's
+     * {@code HttpClient} otherwise builds the default context when it is created, parsing the ~150 CA certificates
+     * of {@code cacerts} and loading the TLS classes, ~1 MB of heap and class metadata the agent keeps for nothing.
+     */
+    private static SSLContext noTrust() {
+        try {
+            SSLContext c = SSLContext.getInstance("TLS");
+            c.init(new KeyManager[0], new TrustManager[0], null);
+            return c;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no TLS context: " + e.getMessage(), e);
+        }
+    }
+
     EtcdHttp(CoordinatorSettings s) {
         this.endpoints = s.endpoints();
         this.answeredAt = new AtomicLongArray(endpoints.size());
@@ -100,6 +118,9 @@ final class EtcdHttp implements AutoCloseable {
         this.password = s.password();
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(tasks)
                 .connectTimeout(Duration.ofMillis(Math.min(2000, s.requestTimeout().toMillis())));
+        if (s.tls().isEmpty() && endpoints.stream().allMatch(u -> "http".equalsIgnoreCase(u.getScheme()))) {
+            b.sslContext(noTrust()); // never used: without one the client loads the JDK's default context and its CA certificates
+        }
         s.tls().ifPresent(t -> {
             SSLContext context = PemTls.context(t);
             b.sslContext(context);
