@@ -3,6 +3,7 @@ package dev.autopilot.agent;
 import dev.autopilot.agent.api.RestApi;
 import dev.autopilot.agent.backup.BackupJobs;
 import dev.autopilot.agent.cluster.ClusterStore;
+import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.Role;
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
@@ -304,9 +305,15 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    private boolean hasHealthyReplica() {
+    /**
+     * As the HA loop's last cycle saw the cluster (at most a loop interval old): a store read here cost the hand-over of a
+     * graceful stop a round trip before it began. Should that replica have failed since, the step-down refuses and the
+     * stop releases the lock after its wait, as it does when no replica is seen.
+     */
+    private boolean hasHealthyReplica(HaLoop l) {
         try {
-            return cluster.read().members().values().stream()
+            ClusterView view = l.lastView() != null ? l.lastView() : cluster.read();
+            return view.members().values().stream()
                     .anyMatch(m -> !m.name().equals(name) && m.role() == Role.REPLICA && m.healthy());
         } catch (RuntimeException e) {
             return false; // store unreachable: nobody could take over through it anyway
@@ -321,7 +328,7 @@ public final class Agent implements AutoCloseable {
         rebuild.close();
         HaLoop l = loop;
         if (l != null) {
-            if (l.cycle().role() == Role.PRIMARY && lock.isHeld() && hasHealthyReplica()) {
+            if (l.cycle().role() == Role.PRIMARY && lock.isHeld() && hasHealthyReplica(l)) {
                 l.cycle().stepDownForStop();
                 l.wake();
                 Instant until = Instant.now().plusSeconds(5);

@@ -37,7 +37,7 @@ public interface LeaderLock extends AutoCloseable {
      * One attempt. Returns {@code true} if this contender now holds the lock (also if it already held it),
      * {@code false} if another holder has it. Atomic: of any number of concurrent attempts at most one succeeds.
      * Writes at once, without reading first: meant for a caller that has just seen the lock free (a waiting
-     * contender uses {@link #acquire}, which reads before it writes).
+     * contender uses {@link #acquire}).
      *
      * @throws CoordinationException store unreachable
      */

@@ -47,9 +47,12 @@ public interface DatabaseControl {
     /** Waits until the applier has executed everything the receiver fetched; false when the timeout passed first. */
     boolean awaitRelayLogApplied(Duration timeout);
 
+    /** Replication stopped and forgotten (after the relay log was applied): the first step towards leading. */
+    void detachReplication();
+
     /**
-     * Everything before opening writes that does not yet let a client write: replication stopped and forgotten, and
-     * in zero-loss mode the primary side of semi-sync switched on so the first commit already waits for an ack.
+     * Everything before opening writes that does not yet let a client write, under the lock: in zero-loss mode the
+     * primary side of semi-sync switched on so the first commit already waits for an acknowledgement.
      */
     void prepareWrites();
 

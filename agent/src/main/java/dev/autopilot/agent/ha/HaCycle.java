@@ -609,7 +609,7 @@ public final class HaCycle {
         // Also when the gate is closed on a writable server: a fence that failed (a refused switchover's) closed it,
         // and a leader that routing and /primary never see as writable would leave the cluster without a primary.
         if (role != Role.PRIMARY || local.readOnly() || !gate.isOpen()) {
-            Optional<String> failed = openWrites(local, epoch);
+            Optional<String> failed = openWrites(local, epoch, false);
             if (failed.isPresent()) {
                 return new Outcome.PromotionAbandoned(failed.get());
             }
@@ -694,18 +694,17 @@ public final class HaCycle {
     }
 
     /**
-     * Drains the relay log, then opens writes through the gate. Empty when writes are open; otherwise why not, with the
-     * lock released and the server fenced (design rule 7: any failure on the way releases the lock and fences).
+     * Drains the relay log (unless {@code detached}: the caller stopped replication already), then opens writes through
+     * the gate. Empty when writes are open; otherwise why not, with the lock released and the server fenced (design rule
+     * 7: any failure on the way releases the lock and fences).
      */
-    private Optional<String> openWrites(DatabaseReading local, long epoch) {
+    private Optional<String> openWrites(DatabaseReading local, long epoch, boolean detached) {
         try {
             long start = clock.nanoTime();
-            if (local.replication().configured()) {
-                // Only the receiver stops first: stopping the applier too would discard the unapplied relay log in GTID mode.
-                db.stopReceiver();
-                if (!drainRelayLog()) {
-                    return Optional.of(abandon("relay log not fully applied within " + RELAY_LOG_TIMEOUT.toSeconds()
-                            + " s; opening writes would lose it"));
+            if (!detached) {
+                Optional<String> notDrained = detachReplication(local);
+                if (notDrained.isPresent()) {
+                    return Optional.of(abandon(notDrained.get()));
                 }
             }
             long appliedAt = clock.nanoTime();
@@ -716,14 +715,33 @@ public final class HaCycle {
             role = Role.PRIMARY;
             following = "";
             long openedAt = clock.nanoTime();
-            LOG.info("{}: writes open: relay log applied in {} ms, writes open in {} ms", self, (appliedAt - start) / 1_000_000,
-                    (openedAt - appliedAt) / 1_000_000);
+            if (detached) {
+                LOG.info("{}: writes open {} ms after taking the lock (replication stopped before it)", self, (openedAt - start) / 1_000_000);
+            } else {
+                LOG.info("{}: writes open: relay log applied in {} ms, writes open in {} ms", self, (appliedAt - start) / 1_000_000,
+                        (openedAt - appliedAt) / 1_000_000);
+            }
             history.record(EventKind.PROMOTED, self + " is the primary: relay log applied, writes open", Map.of(
                     "drainMillis", (appliedAt - start) / 1_000_000, "openMillis", (openedAt - appliedAt) / 1_000_000));
             return Optional.empty();
         } catch (RuntimeException e) {
             return Optional.of(abandon("promotion step failed: " + e.getMessage()));
         }
+    }
+
+    /**
+     * Replication stopped and forgotten, everything received applied first: empty when done, otherwise why not. Only the
+     * receiver stops first: stopping the applier too would discard the unapplied relay log in GTID mode.
+     */
+    private Optional<String> detachReplication(DatabaseReading local) {
+        if (local.replication().configured()) {
+            db.stopReceiver();
+            if (!drainRelayLog()) {
+                return Optional.of("relay log not fully applied within " + RELAY_LOG_TIMEOUT.toSeconds() + " s; opening writes would lose it");
+            }
+        }
+        db.detachReplication();
+        return Optional.empty();
     }
 
     /**
@@ -1072,11 +1090,25 @@ public final class HaCycle {
     }
 
     private Outcome promote(DatabaseReading local, ClusterView view, SwitchoverRequest planned, long epoch) {
+        boolean detached = false;
         if (planned != null && !planned.finalPosition().isEmpty()) {
             GtidPosition target = GtidPosition.parse(planned.finalPosition());
             if (!db.awaitPosition(target, Duration.ofSeconds(5))) {
                 return new Outcome.NotEligible("switchover target has not reached the old primary's final position " + target + " yet");
             }
+            // The old primary is read-only at its final position and this member applied it: nothing more can arrive.
+            // Replication stops now, while the old primary releases the lock, rather than after this member took it
+            // (the hand-over's critical path: bench/failover, graceful stop). Writes stay closed; should the lock not
+            // come, the next cycle finds replication unconfigured and points it at whoever leads.
+            try {
+                Optional<String> notDrained = detachReplication(local);
+                if (notDrained.isPresent()) {
+                    return new Outcome.NotEligible(notDrained.get());
+                }
+            } catch (RuntimeException e) {
+                return new Outcome.NotEligible("could not stop replicating before taking over: " + e.getMessage());
+            }
+            detached = true;
         }
         // Everything the event needs is built before the lock is taken: between taking it and opening writes nothing
         // may fail except what releases it and fences (design rule 2).
@@ -1094,7 +1126,7 @@ public final class HaCycle {
                     : new Outcome.LostRace(lock.holder().orElse("?"));
         }
         history.record(EventKind.LOCK_TAKEN, self + " took the leader lock (" + reason + ")", lockTaken);
-        Optional<String> failed = openWrites(local, epoch);
+        Optional<String> failed = openWrites(local, epoch, detached);
         if (failed.isPresent()) {
             return new Outcome.PromotionAbandoned(failed.get());
         }

@@ -58,10 +58,15 @@ public final class LocalDatabaseControl implements DatabaseControl {
     }
 
     @Override
-    public void prepareWrites() {
+    public void detachReplication() {
         DatabaseAdmin admin = db.admin();
         admin.stopReplica();
         admin.resetReplica();
+    }
+
+    @Override
+    public void prepareWrites() {
+        DatabaseAdmin admin = db.admin();
         if (config.mysql().zeroLoss()) {
             // Before the first write: every commit from here on waits for a replica's acknowledgement (AFTER_SYNC).
             admin.semiSyncPrimary(true, config.mysql().semiSyncTimeout());

@@ -71,6 +71,11 @@ public final class PrimaryRouting implements AutoCloseable {
         private Route wanted;
         private Route delivered;
         private boolean closed;
+        /**
+         * The backend's servers as last asked, so that opening writes here is one call to the proxy, not two (the list
+         * is asked again after every delivery, off the hand-over's path; a server added since is left to the check).
+         */
+        private List<String> servers;
 
         Courier(HaproxyRuntimeApi proxy) {
             this.proxy = proxy;
@@ -100,6 +105,7 @@ public final class PrimaryRouting implements AutoCloseable {
         void deliver() {
             String failing = "";
             Duration retry = FIRST_RETRY;
+            learnServers();
             try {
                 for (Route route = next(); route != null; route = next()) {
                     try {
@@ -110,6 +116,7 @@ public final class PrimaryRouting implements AutoCloseable {
                         LOG.info("{}: HAProxy {}: {}", member, proxy, done);
                         failing = "";
                         retry = FIRST_RETRY;
+                        learnServers();
                     } catch (IOException e) {
                         if (!e.getMessage().equals(failing)) {
                             failing = e.getMessage();
@@ -130,6 +137,15 @@ public final class PrimaryRouting implements AutoCloseable {
             }
         }
 
+        /** Asks the proxy for the backend's servers ahead of need; a proxy not answering is asked again when sent to. */
+        private void learnServers() {
+            try {
+                servers = proxy.servers(backend);
+            } catch (IOException e) {
+                servers = null;
+            }
+        }
+
         /** Sends what {@code route} takes; returns what was done, for the log. */
         private String send(Route route) throws IOException {
             List<String> commands = new ArrayList<>();
@@ -137,7 +153,10 @@ public final class PrimaryRouting implements AutoCloseable {
             if (route == Route.HERE) {
                 // Marked up before the others go down: clients that reconnect find the new primary, not an empty backend.
                 commands.add("set server " + backend + "/" + server + " health up");
-                for (String name : proxy.servers(backend)) {
+                if (servers == null) {
+                    servers = proxy.servers(backend);
+                }
+                for (String name : servers) {
                     if (!name.equals(server)) {
                         others.add(name);
                         commands.add("set server " + backend + "/" + name + " health down");

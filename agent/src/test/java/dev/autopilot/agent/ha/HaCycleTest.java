@@ -267,7 +267,7 @@ class HaCycleTest {
         lock.held = true;
         Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db1"), SELF_REPLICA));
         assertThat(o).isEqualTo(new Outcome.Leading());
-        assertThat(db.steps).containsExactly("stopReceiver", "awaitRelayLogApplied", "prepareWrites", "allowWrites");
+        assertThat(db.steps).containsExactly("stopReceiver", "awaitRelayLogApplied", "detachReplication", "prepareWrites", "allowWrites");
         assertThat(cycle.role()).isEqualTo(Role.PRIMARY);
     }
 
@@ -295,7 +295,7 @@ class HaCycleTest {
         leading();
         Outcome o = cycle.run(readOnlyAlone(), view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
         assertThat(o).isEqualTo(new Outcome.Leading());
-        assertThat(db.steps).containsExactly("prepareWrites", "allowWrites");
+        assertThat(db.steps).containsExactly("detachReplication", "prepareWrites", "allowWrites");
     }
 
     // ---- promotion --------------------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ class HaCycleTest {
         Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.empty(), SELF_REPLICA, PEER_REPLICA));
         assertThat(o).isInstanceOf(Outcome.PromotedSelf.class);
         assertThat(lock.held).isTrue();
-        assertThat(db.steps).containsExactly("stopReceiver", "awaitRelayLogApplied", "prepareWrites", "allowWrites");
+        assertThat(db.steps).containsExactly("stopReceiver", "awaitRelayLogApplied", "detachReplication", "prepareWrites", "allowWrites");
     }
 
     @Test
@@ -614,7 +614,20 @@ class HaCycleTest {
         Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2));
         assertThat(o).isEqualTo(new Outcome.PromotedSelf("db2", "planned switchover from db2"));
         assertThat(lock.waits).isEqualTo(1);
-        assertThat(db.steps).containsExactly("awaitPosition 0-1-10", "stopReceiver", "awaitRelayLogApplied", "prepareWrites", "allowWrites");
+        assertThat(db.steps).containsExactly("awaitPosition 0-1-10", "stopReceiver", "awaitRelayLogApplied", "detachReplication", "prepareWrites", "allowWrites");
+    }
+
+    @Test
+    void switchoverTargetStopsReplicatingWhileTheOldPrimaryReleasesTheLock() {
+        lock.otherHolder = "db2";
+        lock.otherReleasesWhileWaited = true;
+        List<String> doneBeforeTheLock = new ArrayList<>();
+        lock.onWait = () -> doneBeforeTheLock.addAll(db.steps);
+        var handedOver = new SwitchoverRequest("db2", "db1", 1, "0-1-10", true);
+        Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2));
+        assertThat(o).isEqualTo(new Outcome.PromotedSelf("db2", "planned switchover from db2"));
+        assertThat(doneBeforeTheLock).containsExactly("awaitPosition 0-1-10", "stopReceiver", "awaitRelayLogApplied", "detachReplication");
+        assertThat(db.steps).endsWith("prepareWrites", "allowWrites");
     }
 
     @Test
@@ -624,7 +637,12 @@ class HaCycleTest {
         Outcome o = cycle.run(replicaOf("127.0.0.12"), view(Optional.of("db2"), Optional.of(handedOver), SELF_REPLICA, PRIMARY_DB2));
         assertThat(o).isInstanceOf(Outcome.Following.class);
         assertThat(lock.held).isFalse();
-        assertThat(db.steps).doesNotContain("allowWrites", "stopReceiver");
+        assertThat(db.steps).doesNotContain("prepareWrites", "allowWrites");
+        // Replication was stopped for the hand-over that did not come; the old primary leads again and cleared the
+        // request: the next cycle points replication at it again.
+        db.steps.clear();
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.of("db2"), SELF_REPLICA, PRIMARY_DB2))).isEqualTo(new Outcome.Repointed("db2"));
+        assertThat(db.steps).anyMatch(step -> step.startsWith("follow 127.0.0.12"));
     }
 
     @Test

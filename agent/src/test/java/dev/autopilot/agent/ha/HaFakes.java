@@ -99,6 +99,11 @@ final class HaFakes {
         }
 
         @Override
+        public void detachReplication() {
+            step("detachReplication");
+        }
+
+        @Override
         public void prepareWrites() {
             step("prepareWrites");
         }
@@ -153,13 +158,15 @@ final class HaFakes {
             return true;
         }
 
-        /** {@code acquire} calls, and whether the other holder lets go while one waits. */
+        /** {@code acquire} calls, whether the other holder lets go while one waits, and what runs as the wait starts. */
         int waits;
         boolean otherReleasesWhileWaited;
+        Runnable onWait = () -> { };
 
         @Override
         public boolean acquire(Duration timeout) {
             waits++;
+            onWait.run();
             if (otherReleasesWhileWaited) {
                 otherHolder = "";
             }

@@ -91,6 +91,11 @@ final class SimulatedDatabase implements DatabaseControl {
     }
 
     @Override
+    public void detachReplication() {
+        source = null;
+    }
+
+    @Override
     public void prepareWrites() {
     }
 

@@ -67,20 +67,22 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
     @Override
     public boolean tryAcquire() {
         // No read first: callers try when they have just seen the lock free (the HA loop reads it with the view).
-        return holding.attempt(() -> attemptOnce(false)) instanceof LeaseHolding.Attempt.Granted;
+        return holding.attempt(() -> {
+            long sent = System.nanoTime();
+            long lease = etcd.grant("lock " + name, leaseSeconds);
+            LeaseHolding.Attempt<Long> outcome = attemptWith(lease, sent);
+            if (outcome instanceof LeaseHolding.Attempt.Refused) {
+                revokeQuietly(lease);
+            }
+            return outcome;
+        }) instanceof LeaseHolding.Attempt.Granted;
     }
 
-    /** One attempt; {@code readFirst}: look before granting a lease. */
-    private LeaseHolding.Attempt<Long> attemptOnce(boolean readFirst) {
-        // Read first: while someone holds the lock (the common case for waiting contenders) no lease is granted.
-        if (readFirst) {
-            JsonNode seen = read();
-            if (seen.path("kvs").size() > 0) {
-                return new LeaseHolding.Attempt.Refused<>(EtcdHttp.revision(seen));
-            }
-        }
-        long sent = System.nanoTime();
-        long lease = etcd.grant("lock " + name, leaseSeconds);
+    /**
+     * The transaction that takes the lock under {@code lease}, granted by a request sent at {@code sent}; on refusal the
+     * lease is left to the caller. An unknown outcome revokes it: that undoes a put that may have been applied.
+     */
+    private LeaseHolding.Attempt<Long> attemptWith(long lease, long sent) {
         ObjectNode txn = EtcdHttp.JSON.createObjectNode();
         txn.putArray("compare").add(EtcdCoordinator.compare(key, "CREATE", 0));
         txn.putArray("success").addObject().set("request_put", EtcdCoordinator.putRequest(key, holderId.getBytes(StandardCharsets.UTF_8), lease));
@@ -88,13 +90,12 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
         try {
             r = etcd.call("acquire lock " + name, EtcdCoordinator.NOT_SENT, "/v3/kv/txn", txn);
         } catch (CoordinationException e) {
-            revokeQuietly(lease); // outcome unknown: revoking the lease undoes a put that may have been applied
+            revokeQuietly(lease);
             throw e;
         }
         if (r.path("succeeded").asBoolean(false)) {
             return new LeaseHolding.Attempt.Granted<>(lease, sent, "etcd lease " + Long.toHexString(lease));
         }
-        revokeQuietly(lease);
         return new LeaseHolding.Attempt.Refused<>(EtcdHttp.revision(r));
     }
 
@@ -130,13 +131,17 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
         }
     }
 
+    /**
+     * The lease is granted before the wait, so that once the holder's key is gone a single transaction takes the lock:
+     * a planned hand-over's target waits here while the old primary releases, and a read and a grant after the deletion
+     * cost it two more round trips (bench/failover, graceful stop). A refused transaction writes nothing (the compare
+     * fails), so it is as cheap for the store as a read. A lease older than a third of the TTL is replaced before it is
+     * used: the holder's deadline counts from the grant's send time, so an old one would leave it little time to renew.
+     */
     @Override
     public boolean acquire(Duration timeout) {
         long end = System.nanoTime() + timeout.toNanos();
-        if (!(holding.attempt(() -> attemptOnce(true)) instanceof LeaseHolding.Attempt.Refused<Long> refused)) {
-            return true;
-        }
-        long seenAt = refused.seen();
+        long freshFor = ttl.toNanos() / 3;
         Semaphore freed = new Semaphore(0);
         WatchListener listener = new WatchListener() {
             @Override
@@ -151,25 +156,48 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
                 freed.release();
             }
         };
-        try (EtcdWatch ignored = EtcdWatch.onKey(etcd, key, seenAt, listener)) {
+        long[] pending = null; // {lease, sent}: granted, not (yet) used for the lock
+        EtcdWatch watch = null;
+        try {
             while (true) {
+                if (pending != null && System.nanoTime() - pending[1] > freshFor) {
+                    revokeQuietly(pending[0]);
+                    pending = null;
+                }
+                if (pending == null) {
+                    long sent = System.nanoTime();
+                    pending = new long[] {etcd.grant("lock " + name, leaseSeconds), sent};
+                }
+                long[] offered = pending;
+                LeaseHolding.Attempt<Long> outcome = holding.attempt(() -> attemptWith(offered[0], offered[1]));
+                if (outcome instanceof LeaseHolding.Attempt.Granted<Long> granted) {
+                    if (granted.lease() == offered[0]) {
+                        pending = null; // the lock's lease now
+                    }
+                    return true;
+                }
+                if (watch == null && outcome instanceof LeaseHolding.Attempt.Refused<Long> refused) {
+                    watch = EtcdWatch.onKey(etcd, key, refused.seen(), listener);
+                }
                 long left = end - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
                 // the watch wakes us on deletion; the bound keeps us attempting if the watch itself is stuck
-                // After a deletion, still read before granting: with many waiters only those that see the lock
-                // free write (a grant and a transaction each), which keeps a hand-over from becoming a write storm.
                 if (freed.tryAcquire(Math.min(left, ttl.toNanos() / 2), TimeUnit.NANOSECONDS)) {
                     freed.drainPermits();
-                }
-                if (holding.attempt(() -> attemptOnce(true)) instanceof LeaseHolding.Attempt.Granted) {
-                    return true;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CoordinationException("interrupted while waiting for lock " + name, e);
+        } finally { // also after an unknown outcome, which attemptWith revoked already: a second revoke is harmless
+            if (watch != null) {
+                watch.close();
+            }
+            if (pending != null) {
+                revokeQuietly(pending[0]);
+            }
         }
     }
 
