@@ -118,10 +118,15 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.exit(run(System.getenv(), args));
+    }
+
+    /** What {@link #main} does, without exiting: returns the exit code. Also how {@link QuickTraining} runs commands. */
+    static int run(Map<String, String> env, String... args) {
         boolean one = args.length > 0 && COMMANDS.contains(args[0]) && !args[0].equals("help");
         if (one && QUIET.contains(args[0])) {
             System.setProperty(LogSetup.DEFAULT_LEVEL, "WARN"); // before anything logs: LogSetup reads it once
         }
-        System.exit(commandLine(System.getenv(), one ? List.of(args[0]) : COMMANDS).execute(args));
+        return commandLine(env, one ? List.of(args[0]) : COMMANDS).execute(args);
     }
 }
