@@ -123,6 +123,12 @@ public final class Main implements Runnable {
 
     /** What {@link #main} does, without exiting: returns the exit code. Also how {@link QuickTraining} runs commands. */
     static int run(Map<String, String> env, String... args) {
+        // picocli's default factory looks for Groovy's Closure class when first used (Class.forName), which for a class
+        // that is not there opens and indexes the 29 MB jar: a quick command's only other reason to open it. No command
+        // here is a Groovy closure.
+        if (System.getProperty("picocli.disable.closures") == null) {
+            System.setProperty("picocli.disable.closures", "true");
+        }
         boolean one = args.length > 0 && COMMANDS.contains(args[0]) && !args[0].equals("help");
         if (one && QUIET.contains(args[0])) {
             System.setProperty(LogSetup.DEFAULT_LEVEL, "WARN"); // before anything logs: LogSetup reads it once

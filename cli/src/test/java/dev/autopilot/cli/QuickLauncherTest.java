@@ -88,7 +88,7 @@ class QuickLauncherTest {
 
     @Test
     void aCacheOlderThanTheJarIsLeftAlone() throws Exception {
-        assertThat(script(root.resolve("cli/aot-training.sh")).exit()).isZero();
+        Files.writeString(cache, "a cache written for an earlier build of the jar");
         Files.setLastModifiedTime(jar, FileTime.from(Instant.now().plusSeconds(60))); // the jar rebuilt since
         assertThat(run("status", "0")).isEqualTo(new Run(0, "ran status 0\n", ""));
         assertThat(root.resolve("cli/target/cds")).as("the class-data archive instead").isDirectory();
