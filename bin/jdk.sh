@@ -34,7 +34,7 @@ MSG
 
 # Lean flags for an always-on process: one GC thread, small stacks, heap returned to the OS when idle, two malloc
 # arenas (see docs/why.md). 'supervise' (no database, no store client) gets a smaller heap and C1 only; short CLI
-# commands get C1 only too (quick start). Usage: autopilot_jvm_flags COMMAND [CLASS-DATA-ARCHIVE-DIR]. The agent and 'restore' keep C2: they hash and unpack gigabytes, and
+# commands get C1 only too (quick start). Usage: autopilot_jvm_flags COMMAND [JAR [aot-training]]. The agent and 'restore' keep C2: they hash and unpack gigabytes, and
 # SHA-256 has no C1 intrinsic (154 MB/s under C1, 1.6 GB/s with C2, measured in docs/why.md).
 autopilot_jvm_flags() {
   export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
@@ -51,28 +51,46 @@ autopilot_jvm_flags() {
     restore) AUTOPILOT_JVM_FLAGS+=(-XX:CICompilerCount=2 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=48m) ;;
     *) AUTOPILOT_JVM_FLAGS+=(-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -Xms16m -Xmx128m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=32m) ;;
   esac
-  # Commands operators run in loops start from a class-data archive (AppCDS): the first of them to run writes it
-  # beside the jar, every later one maps the classes it loaded (Jackson, the HTTP call, the cluster view) instead of
-  # loading them again. One archive for all of them: they load nearly the same classes, so a switchover right after
-  # the first status already starts warm (one archive per command left each command's first run a second long). The
-  # caller names a directory per build of the jar (an archive of another build is refused, and
-  # AutoCreateSharedArchive does not replace it). Skipped where the directory cannot be written; CDS never fails a
-  # command, so its log lines are off (they would go to stdout). picocli's classes stay outside any archive: they are
-  # Java 5 class files, which CDS does not store once linked.
-  local cds="${2:-}"
+  # Commands operators run in loops start from an archive of the classes they load, made for the jar they run from
+  # (the caller names it; an archive of another build of it is refused). Best, the AOT cache (JDK 25, JEP 483/514)
+  # beside the jar, written when the jar is built (cli/aot-training.sh runs dev.autopilot.cli.QuickTraining, status and
+  # a switchover against a stand-in agent, with these flags): its classes are loaded and linked before main, picocli's
+  # among them (built from its sources for Java 25: the jar's Java 5 class files were never archived), and switchover's
+  # as much as status's. It is used while it is newer than the jar (a test of bash's, no subprocess on the quick path).
+  # Without one (a jar built with -Dautopilot.aot.skip or rebuilt since, a training that failed): the class-data
+  # archive (AppCDS) the first quick command writes, per build of the jar (by its mtime and size), every later one
+  # mapping what it loaded; skipped where the directory cannot be written. Neither ever fails a command: their log
+  # lines are off (they would go to stdout), and a cache the JVM cannot use (another JDK's) leaves it running without.
+  # Usage: autopilot_jvm_flags COMMAND JAR aot-training writes the cache (to quick.aot.new, for the caller to move).
+  local jar="${2:-}" cds
   case "${1:-}" in
     status|history|switchover|failover|pause|resume|backups|ctl)
-      if [ -n "$cds" ] && { [ -d "$cds" ] || mkdir -p "$cds" 2>/dev/null; } && [ -w "$cds" ]; then
+      if [ -n "$jar" ] && [ "${3:-}" = aot-training ]; then
+        autopilot_drop_flag -Xshare:auto # the JVM refuses it beside AOTCacheOutput and AOTCache
+        AUTOPILOT_JVM_FLAGS+=("-XX:AOTCacheOutput=${jar%/*}/quick.aot.new")
+      elif [ -n "$jar" ] && [ -f "${jar%/*}/quick.aot" ] && ! [ "$jar" -nt "${jar%/*}/quick.aot" ]; then
+        autopilot_drop_flag -Xshare:auto
+        AUTOPILOT_JVM_FLAGS+=("-XX:AOTCache=${jar%/*}/quick.aot" '-Xlog:aot*=off' '-Xlog:cds*=off')
+      elif [ -f "$jar" ] && cds="${jar%/*}/cds/$(stat -c %Y.%s "$jar")" && { [ -d "$cds" ] || mkdir -p "$cds" 2>/dev/null; } && [ -w "$cds" ]; then
         AUTOPILOT_JVM_FLAGS+=(-XX:+AutoCreateSharedArchive "-XX:SharedArchiveFile=$cds/quick.jsa" '-Xlog:cds*=off')
       fi
-      # Classes from the archive were verified when it was written; what is left to verify at each run is picocli's
-      # Java 5 class files, through the JVM's slow type-inferring verifier: a quarter of the command's time. They come
-      # from the jar this script belongs to, so their verification is skipped (a diagnostic flag of HotSpot, hence the
-      # unlock). No perf-data file either: nobody attaches jcmd to a command that ends in a fraction of a second.
+      # Classes from an archive were verified when it was written; any other class of the jar this script belongs to
+      # (all of them, without an archive) is not verified again (a diagnostic flag of HotSpot, hence the unlock): when
+      # picocli was Java 5 class files, their slow type-inferring verifier was a quarter of the command's time. No
+      # perf-data file either: nobody attaches jcmd to a command that ends in a fraction of a second.
       # Reflective calls (records read from JSON by their canonical constructor, picocli's converters) through the JVM's
       # native accessor: the JDK's default spins method-handle classes for each new signature, 24 of the 25 classes a
       # status run generated (about 0.1 s of CPU). A JDK that no longer knows the property ignores it.
       AUTOPILOT_JVM_FLAGS+=(-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote -XX:-UsePerfData
             -Djdk.reflect.useNativeAccessorOnly=true) ;;
   esac
+}
+
+# Removes FLAG from AUTOPILOT_JVM_FLAGS.
+autopilot_drop_flag() {
+  local kept=() f
+  for f in "${AUTOPILOT_JVM_FLAGS[@]}"; do
+    [ "$f" = "$1" ] || kept+=("$f")
+  done
+  AUTOPILOT_JVM_FLAGS=("${kept[@]}")
 }

@@ -5,6 +5,10 @@
 # STATUS_RUNS) and the time until a `switchover` has been issued (the agent answered the request).
 #   bench/footprint/run.sh                      # 60 s settle + 60 s window, 10 status runs
 #   FOOTPRINT_SETTLE=10 FOOTPRINT_SECONDS=20 STATUS_RUNS=5 bench/footprint/run.sh
+#   FOOTPRINT_CLI_ONLY=1 FOOTPRINT_SETTLE=15 bench/footprint/run.sh   # the CLI timings alone (no idle window, no rows)
+# Times are taken with bash's $EPOCHREALTIME (no subprocess), and the switchover's line is read from a pipe as the
+# command prints it: polling its log (a sleep and a grep every 10 ms) cost the command CPU on a 2-core machine and added
+# up to 0.2 s to what was measured.
 # Targets (issue 14): agent RSS <= 64 MB, idle CPU <= 0.5 % of a core; status <= 0.3 s; switchover issued <= 0.3 s.
 # RSS is the headline figure (issue 14's target); PSS (proportional set size: pages shared with other processes, such
 # as libjvm's and the CDS archive's, divided among the processes that map them) is what one more agent costs a host.
@@ -34,7 +38,7 @@ hz=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 declare -A t0
 for p in "${agents[@]}" "${databases[@]}"; do t0[$p]=$(ticks "$p"); done
-s0=$(date +%s.%N); sleep "$seconds"; s1=$(date +%s.%N)
+s0=$(date +%s.%N); [ -n "${FOOTPRINT_CLI_ONLY:-}" ] || sleep "$seconds"; s1=$(date +%s.%N)
 
 median() { sort -n | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 row() { # name pid...
@@ -50,6 +54,9 @@ row() { # name pid...
     "$(printf '%s\n' "${rss[@]}" | median)" "${rss[*]}" "$(printf '%s\n' "${pss[@]}" | median)" "${pss[*]}" "$(printf '%s\n' "${thr[@]}" | median)" \
     "$(printf '%s\n' "${cpu[@]}" | median)" "${cpu[*]}"
 }
+if [ -n "${FOOTPRINT_CLI_ONLY:-}" ]; then
+  echo "CLI only: ${settle} s settling, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+else
 echo "idle window: ${seconds} s after ${settle} s settling, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 row agent "${agents[@]}"
 row mariadbd "${databases[@]}"
@@ -58,17 +65,19 @@ for p in "${agents[@]}"; do
   heap+=("$("$JAVA_HOME/bin/jcmd" "$p" GC.heap_info 2>/dev/null | awk '/used/ && !/Metaspace|class space/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub("K,?","",v); t+=v}} END {printf "%.1f", t/1024}')")
 done
 echo "  agent heap in use: ${heap[*]} MB"
+fi
 
 # The quick commands, as an operator runs them in a loop.
+ms() { echo $(( (${2//[.,]/} - ${1//[.,]/}) / 1000 )); } # between two $EPOCHREALTIME readings (microseconds)
 status=()
 for _ in $(seq "$runs"); do
-  s=$(date +%s%N); cli status >/dev/null; e=$(date +%s%N); status+=("$(( (e - s) / 1000000 ))")
+  s=$EPOCHREALTIME; cli status >/dev/null; e=$EPOCHREALTIME; status+=("$(ms "$s" "$e")")
 done
 echo "  status:    $(printf '%s\n' "${status[@]}" | median) ms median of $runs (runs: ${status[*]})   target <= 300 ms"
-s=$(date +%s%N)
-cli switchover --timeout 30s >"$work/switchover.log" 2>&1 &
-sw=$!
-until grep -q "switchover requested" "$work/switchover.log" 2>/dev/null || ! kill -0 "$sw" 2>/dev/null; do sleep 0.01; done
-e=$(date +%s%N)
-wait "$sw" || { cat "$work/switchover.log"; exit 1; }
-echo "  switchover issued after $(( (e - s) / 1000000 )) ms (the agent accepted it); $(grep 'switchover done' "$work/switchover.log")   target <= 300 ms"
+s=$EPOCHREALTIME; e=
+while IFS= read -r line; do
+  case "$line" in "switchover requested"*) e=$EPOCHREALTIME ;; esac
+  printf '%s\n' "$line" >>"$work/switchover.log"
+done < <(cli switchover --timeout 30s 2>&1; echo "exit $?")
+grep -q '^exit 0$' "$work/switchover.log" && [ -n "$e" ] || { cat "$work/switchover.log"; exit 1; }
+echo "  switchover issued after $(ms "$s" "$e") ms (the agent accepted it); $(grep 'switchover done' "$work/switchover.log")   target <= 300 ms"

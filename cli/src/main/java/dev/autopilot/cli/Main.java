@@ -118,10 +118,30 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        int code = run(System.getenv(), args);
+        if (args.length > 0 && QUIET.contains(args[0])) {
+            // A quick command has nothing left to run at exit (no shutdown hook of its own; its store client, if it
+            // opened one, is closed). System.exit would first ask the JDK's logging whether to log the exit, and that
+            // looks for a LoggerFinder on the class path: the one time such a command opens and indexes the 29 MB jar.
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(code);
+        }
+        System.exit(code);
+    }
+
+    /** What {@link #main} does, without exiting: returns the exit code. Also how {@link QuickTraining} runs commands. */
+    static int run(Map<String, String> env, String... args) {
+        // picocli's default factory looks for Groovy's Closure class when first used (Class.forName), which for a class
+        // that is not there opens and indexes the 29 MB jar: a quick command's only other reason to open it. No command
+        // here is a Groovy closure.
+        if (System.getProperty("picocli.disable.closures") == null) {
+            System.setProperty("picocli.disable.closures", "true");
+        }
         boolean one = args.length > 0 && COMMANDS.contains(args[0]) && !args[0].equals("help");
         if (one && QUIET.contains(args[0])) {
             System.setProperty(LogSetup.DEFAULT_LEVEL, "WARN"); // before anything logs: LogSetup reads it once
         }
-        System.exit(commandLine(System.getenv(), one ? List.of(args[0]) : COMMANDS).execute(args));
+        return commandLine(env, one ? List.of(args[0]) : COMMANDS).execute(args);
     }
 }

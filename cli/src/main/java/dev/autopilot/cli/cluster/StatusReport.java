@@ -7,13 +7,14 @@ import dev.autopilot.agent.cluster.MemberRecord;
 import dev.autopilot.agent.cluster.Promotion;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TimeZone;
 
 /** {@code autopilot status} output: the cluster line and a table per member, or the same as JSON. */
 public final class StatusReport {
@@ -21,7 +22,7 @@ public final class StatusReport {
     private static final class Writer {
         static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     }
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
     private static final String[] HEADER = {"NAME", "ADDRESS", "ROLE", "STATE", "GTID POSITION", "LAG", "LAST SNAPSHOT"};
 
     private StatusReport() {}
@@ -68,7 +69,7 @@ public final class StatusReport {
 
     private static String promotion(Promotion p) {
         return (p.previous() == null || p.previous().isEmpty() ? "" : p.previous() + " -> ") + p.member() + " at "
-                + TIME.format(Instant.ofEpochMilli(p.atMillis())) + " (" + p.reason() + ")";
+                + localTime(p.atMillis()) + " (" + p.reason() + ")";
     }
 
     /** The script view: stable field names, one object. */
@@ -109,5 +110,14 @@ public final class StatusReport {
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@code millis} in the local time zone, by the offset {@link TimeZone} gives for that instant (the same tz data as
+     * {@code ZoneId.systemDefault()}). Not through a {@code ZoneId}: the first region zone initializes java.time's
+     * {@code ZoneRulesProvider}, whose service lookup on the class path opens and indexes the 29 MB jar.
+     */
+    static String localTime(long millis) {
+        return TIME.withZone(ZoneOffset.ofTotalSeconds(TimeZone.getDefault().getOffset(millis) / 1000)).format(Instant.ofEpochMilli(millis));
     }
 }
