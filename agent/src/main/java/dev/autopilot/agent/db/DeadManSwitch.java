@@ -40,6 +40,10 @@ public final class DeadManSwitch implements AutoCloseable {
     public static final Duration CHECK_EVERY = Duration.ofMillis(100);
     /** How often {@link #keepArmedWhile} refreshes the deadline. */
     public static final Duration REFRESH_EVERY = Duration.ofMillis(100);
+    /** Refresh rounds between the once-a-second chores (rewriting an unchanged deadline, looking for firings). */
+    private static final int ROUNDS_PER_SECOND = 10;
+    /** A deadline that moved later by less than this is not written again (it moves by the lease renewal interval). */
+    private static final long UNCHANGED_MICROS = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadManSwitch.class);
     private static final int NO_SUCH_TABLE = 1146;
@@ -147,7 +151,14 @@ public final class DeadManSwitch implements AutoCloseable {
      * @throws DatabaseException the server did not take it
      */
     public void arm(Duration remainingLease) {
-        long micros = instantMicros(Instant.now()) + remainingLease.toNanos() / 1000;
+        armAt(deadlineMicros(remainingLease));
+    }
+
+    private static long deadlineMicros(Duration remainingLease) {
+        return instantMicros(Instant.now()) + remainingLease.toNanos() / 1000;
+    }
+
+    private void armAt(long micros) {
         writeDeadline(BigDecimal.valueOf(micros, 6).toPlainString());
     }
 
@@ -224,19 +235,34 @@ public final class DeadManSwitch implements AutoCloseable {
         String lastProblem = "";
         Optional<Firing> seen = Optional.empty();
         long round = 0;
+        long written = Long.MIN_VALUE; // the deadline this loop last wrote, in micros
         while (!closed) {
+            boolean everySecond = round % ROUNDS_PER_SECOND == 0;
             try {
                 Duration left = remainingLease.get();
                 if (left.isPositive()) {
-                    arm(left);
-                } else if (armedWhileReadOnly()) {
-                    // Also a deadline that came with a copy of the primary's data (a clone or a snapshot): left armed, it
-                    // would fence this member the moment it is promoted, before its first refresh.
-                    disarm();
+                    // The deadline moves only when the lease is renewed (every few hundred ms), so most rounds would
+                    // write the value already there (issue 14: a commit in mariadbd 10 times a second). Rewritten when
+                    // it moved later by 10 ms or more, at once when it moved earlier (the switch must never fire
+                    // later than the lease allows; earlier is safe), and once a second regardless.
+                    long micros = deadlineMicros(left);
+                    if (everySecond || written == Long.MIN_VALUE || micros < written || micros - written >= UNCHANGED_MICROS) {
+                        written = Long.MIN_VALUE; // unknown until the write succeeded
+                        armAt(micros);
+                        written = micros;
+                    }
+                } else {
+                    written = Long.MIN_VALUE;
+                    // Not leading: checked once a second (it was every round). A deadline that came with a copy of the
+                    // primary's data (a clone or a snapshot) only matters once the server is writable, and opening
+                    // writes arms the switch first (LocalDatabaseControl); this just clears it on a read-only server.
+                    if (everySecond && armedWhileReadOnly()) {
+                        disarm();
+                    }
                 }
-                if (round++ % 10 == 0) {
+                if (everySecond) {
                     Optional<Firing> firing = lastFiring();
-                    if (firing.isPresent() && round > 1 && !firing.equals(seen)) {
+                    if (firing.isPresent() && round > 0 && !firing.equals(seen)) {
                         LOG.warn("{}: the dead-man switch fenced this server at {} ({} client session(s) killed): the agent"
                                 + " had not refreshed its deadline (frozen or stalled)", member, firing.get().at(),
                                 firing.get().sessionsKilled());
@@ -250,11 +276,11 @@ public final class DeadManSwitch implements AutoCloseable {
             } catch (RuntimeException e) {
                 String problem = String.valueOf(e.getMessage());
                 if (!problem.equals(lastProblem)) {
-                    LOG.warn("{}: cannot refresh the dead-man switch ({}); retrying every {} ms", member, problem,
-                            REFRESH_EVERY.toMillis());
+                    LOG.warn("{}: cannot refresh the dead-man switch ({}); retrying", member, problem);
                     lastProblem = problem;
                 }
             }
+            round++;
             try {
                 Thread.sleep(REFRESH_EVERY);
             } catch (InterruptedException e) {

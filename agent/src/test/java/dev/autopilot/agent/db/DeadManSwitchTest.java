@@ -168,6 +168,46 @@ class DeadManSwitchTest {
                 + DeadManSwitch.SCHEMA + "' AND STATUS = 'ENABLED'")).isEqualTo(1);
     }
 
+    @Test
+    void anUnchangedDeadlineIsRewrittenAboutOnceASecondAndAMovedOneAtOnce() throws Exception {
+        // As the leader lock reports it between two renewals: the same deadline, less time left at each look.
+        AtomicReference<Instant> deadline = new AtomicReference<>(Instant.now().plusSeconds(30));
+        try (DeadManSwitch refreshed = ownSwitch()) {
+            refreshed.keepArmedWhile(() -> Duration.between(Instant.now(), deadline.get()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> expires() != null);
+            long before = globalStatus("Com_update");
+            Thread.sleep(2000); // a measurement window of 20 refresh rounds, not a wait for a condition
+            assertThat(globalStatus("Com_update") - before).as("UPDATEs in 2 s (one per round before)").isBetween(1L, 4L);
+
+            // A renewal moves the deadline: written within a round or two, not at the next once-a-second rewrite.
+            Instant renewed = deadline.get().plusMillis(500);
+            deadline.set(renewed);
+            await().atMost(Duration.ofMillis(900)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> Math.abs(Double.parseDouble(expires()) - renewed.toEpochMilli() / 1000.0) < 0.005);
+            // Moved earlier (a shorter lease): written at once too, the switch must not fire later than the lease allows.
+            Instant earlier = renewed.minusMillis(5);
+            deadline.set(earlier);
+            await().atMost(Duration.ofMillis(900)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> Math.abs(Double.parseDouble(expires()) - earlier.toEpochMilli() / 1000.0) < 0.002);
+        }
+    }
+
+    @Test
+    void aReplicasSwitchIsLookedAtOnceASecond() throws Exception {
+        db.admin().readOnly(true);
+        try (DeadManSwitch refreshed = ownSwitch()) {
+            refreshed.keepArmedWhile(() -> Duration.ZERO);
+            long before = globalStatus("Com_select");
+            Thread.sleep(2000); // a measurement window of 20 refresh rounds, not a wait for a condition
+            // Two queries a second (disarmed? fired?), against 11 a second before.
+            assertThat(globalStatus("Com_select") - before).as("SELECTs in 2 s").isBetween(2L, 8L);
+        }
+    }
+
+    private static long globalStatus(String name) {
+        return Long.parseLong(db.admin().queryRows("SHOW GLOBAL STATUS LIKE '" + name + "'").getFirst().get("Value"));
+    }
+
     private static String expires() {
         return db.admin().queryString("SELECT expires FROM " + DeadManSwitch.SCHEMA + ".dead_man WHERE id = 1").orElse(null);
     }
