@@ -7,17 +7,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . bin/jdk.sh; autopilot_find_jdk
 autopilot_jvm_flags agent
-mvn -q -pl backup -am install -DskipTests >/dev/null
-mvn -q -pl backup dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
-# Snapshot the sibling modules' jars: a concurrent `mvn install` replacing one would break class loading mid-run.
-mkdir -p backup/target/bench-lib
-cp=backup/target/test-classes:backup/target/classes
-IFS=: read -ra entries < backup/target/bench-classpath.txt || true  # no trailing newline
-for jar in "${entries[@]}"; do
-  case "$jar" in
-    */dev/autopilot/*) cp -f "$jar" backup/target/bench-lib/ && cp+=":backup/target/bench-lib/$(basename "$jar")" ;;
-    *) cp+=":$jar" ;;
-  esac
-done
+# One reactor build, nothing installed: the sibling modules resolve to their target/classes (a `mvn install` here
+# would overwrite the snapshots in the shared local repository that other checkouts build against).
+mvn -B -q -pl backup -am test-compile dependency:build-classpath -Dmdep.outputFile="$root/backup/target/bench-classpath.txt" \
+    -Dmdep.includeScope=test >/dev/null
+cp="backup/target/test-classes:backup/target/classes:$(cat backup/target/bench-classpath.txt)"
 main=$1; shift
 exec "$JAVA" "${AUTOPILOT_JVM_FLAGS[@]}" -cp "$cp" "$main" "$@"

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * to raw {@code tar | zstd} of the same data directory, and restore throughput (store → SHA-256 verify → zstd-jni →
  * {@link dev.autopilot.backup.restore.XbstreamExtractor} → prepare) next to raw {@code zstd -d | tar -x} (medians of
  * alternating runs), with {@code zstd -d | mbstream -x} alone for comparison. Rates are data-directory bytes per second. Arguments: work
- * directory, dataset size in MiB.
+ * directory, dataset size in MiB; the server listens on {@code SNAPSHOT_BENCH_ADDRESS} (default 127.0.14.20).
  */
 public final class SnapshotBench {
 
@@ -29,7 +29,8 @@ public final class SnapshotBench {
         Path work = Path.of(args.length > 0 ? args[0] : "target/snapshot-bench").toAbsolutePath();
         long targetBytes = (args.length > 1 ? Long.parseLong(args[1]) : 1024L) << 20;
         BackupTestNode.deleteTree(work);
-        try (BackupTestNode node = new BackupTestNode(work, "source", "127.0.14.20").bootstrapPrimary()) {
+        try (BackupTestNode node = new BackupTestNode(work, "source",
+                System.getenv().getOrDefault("SNAPSHOT_BENCH_ADDRESS", "127.0.14.20")).bootstrapPrimary()) {
             node.exec("CREATE DATABASE bench",
                     "CREATE TABLE bench.rows (id BIGINT AUTO_INCREMENT PRIMARY KEY, payload VARCHAR(1000) NOT NULL)");
             Path ibd = node.settings.dataDir().resolve("bench").resolve("rows.ibd");
