@@ -44,6 +44,11 @@ public final class DeadManSwitch implements AutoCloseable {
     private static final int ROUNDS_PER_SECOND = 10;
     /** A deadline that moved later by less than this is not written again (it moves by the lease renewal interval). */
     private static final long UNCHANGED_MICROS = 10_000;
+    /**
+     * A deadline earlier by less than this is not a move: it is computed from two clock readings (the lease's time left,
+     * then now), so between renewals it wobbles by the microseconds between them, more on a loaded host.
+     */
+    private static final long WOBBLE_MICROS = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadManSwitch.class);
     private static final int NO_SUCH_TABLE = 1146;
@@ -243,10 +248,11 @@ public final class DeadManSwitch implements AutoCloseable {
                 if (left.isPositive()) {
                     // The deadline moves only when the lease is renewed (every few hundred ms), so most rounds would
                     // write the value already there (issue 14: a commit in mariadbd 10 times a second). Rewritten when
-                    // it moved later by 10 ms or more, at once when it moved earlier (the switch must never fire
-                    // later than the lease allows; earlier is safe), and once a second regardless.
+                    // it moved later by 10 ms or more, at once when it moved earlier by 1 ms or more (the switch must
+                    // never fire later than the lease allows, and the lease keeps a 1 s margin), and once a second
+                    // regardless.
                     long micros = deadlineMicros(left);
-                    if (everySecond || written == Long.MIN_VALUE || micros < written || micros - written >= UNCHANGED_MICROS) {
+                    if (everySecond || written == Long.MIN_VALUE || written - micros >= WOBBLE_MICROS || micros - written >= UNCHANGED_MICROS) {
                         written = Long.MIN_VALUE; // unknown until the write succeeded
                         armAt(micros);
                         written = micros;

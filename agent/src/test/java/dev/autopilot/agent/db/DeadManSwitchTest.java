@@ -177,7 +177,7 @@ class DeadManSwitchTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> expires() != null);
             long before = globalStatus("Com_update");
             Thread.sleep(2000); // a measurement window of 20 refresh rounds, not a wait for a condition
-            assertThat(globalStatus("Com_update") - before).as("UPDATEs in 2 s (one per round before)").isBetween(1L, 4L);
+            assertThat(globalStatus("Com_update") - before).as("UPDATEs in 2 s (one per round before)").isBetween(1L, 6L);
 
             // A renewal moves the deadline: written within a round or two, not at the next once-a-second rewrite.
             Instant renewed = deadline.get().plusMillis(500);
