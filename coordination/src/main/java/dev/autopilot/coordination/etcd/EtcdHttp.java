@@ -6,36 +6,33 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autopilot.coordination.CoordinatorSettings;
 import dev.autopilot.coordination.Secret;
 import dev.autopilot.coordination.support.PemTls;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManager;
+import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * etcd's v3 HTTP/JSON gateway (served on the client port next to gRPC) over {@link HttpClient}: POST a JSON message to
+ * etcd's v3 HTTP/JSON gateway (served on the client port next to gRPC) over HTTP/1.1 keep-alive connections
+ * ({@link GatewayConnection}, a few per member, reused): POST a JSON message to
  * {@code /v3/<service>/<method>}, get one JSON message back, or a stream of newline-separated ones for watches. Keys and
  * values are base64, int64s JSON strings.
  *
@@ -45,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * etcd calls it invalid (expired, or the member restarted with simple tokens). The password leaves this class only in
  * that one request body.
  *
- * <p>HTTP/1.1 is pinned: etcd's TLS port offers h2 by ALPN for gRPC, and the gateway is HTTP/1.1. The client's tasks
- * run on virtual threads, so idle it keeps one platform thread (the JDK client's selector).
+ * <p>Requests block the calling thread (the agent's are virtual threads); the client has no thread of its own. A
+ * connection that failed is closed, with the member's idle ones: the next request connects afresh.
  */
 final class EtcdHttp implements AutoCloseable {
 
@@ -86,9 +83,21 @@ final class EtcdHttp implements AutoCloseable {
     private static final List<Integer> ANSWERS = List.of(3, 5, 6, 7, 9, 11, 16); // invalid arg, not found, exists, denied, precondition, range, unauthenticated
     private static final int UNAUTHENTICATED = 16;
 
+    /** Idle connections kept per member: the agent's concurrent requests (a cycle's read and publish, renewals). */
+    private static final int IDLE_PER_MEMBER = 4;
+    /** An idle connection older than this is closed, not reused: whatever is between may have dropped it. */
+    private static final long MAX_IDLE_NANOS = Duration.ofSeconds(20).toNanos();
+    /** Requests that may be sent again when a reused connection turns out closed before any answer: reads and renewals. */
+    private static final Set<String> REPEATABLE = Set.of("/v3/kv/range", "/v3/lease/keepalive", "/v3/lease/timetolive",
+            "/v3/auth/authenticate", "/version");
+
     private final List<URI> endpoints;
-    private final ExecutorService tasks = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("etcd-http-", 0).factory());
-    private final HttpClient client;
+    private final GatewayConnection.Tls tls;
+    private final long connectTimeoutNanos;
+    private final List<Deque<GatewayConnection>> idle = new ArrayList<>();
+    private final Set<GatewayConnection> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connectionsOpened = new AtomicInteger();
+    private volatile boolean closed;
     private final Optional<String> user;
     private final Optional<Secret> password;
     private final AtomicInteger current = new AtomicInteger();
@@ -96,43 +105,25 @@ final class EtcdHttp implements AutoCloseable {
     private final AtomicLongArray answeredAt;
     private volatile String token;
 
-    /**
-     * A TLS context with no keys and no trust, for a client whose endpoints are all plain HTTP: the JDK's
-     * {@code HttpClient} otherwise builds the default context when it is created, parsing the ~150 CA certificates
-     * of {@code cacerts} and loading the TLS classes, ~1 MB of heap and class metadata the agent keeps for nothing.
-     */
-    private static SSLContext noTrust() {
-        try {
-            SSLContext c = SSLContext.getInstance("TLS");
-            c.init(new KeyManager[0], new TrustManager[0], null);
-            return c;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("no TLS context: " + e.getMessage(), e);
-        }
-    }
-
     EtcdHttp(CoordinatorSettings s) {
         this.endpoints = s.endpoints();
         this.answeredAt = new AtomicLongArray(endpoints.size());
         this.user = s.user();
         this.password = s.password();
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(tasks)
-                .connectTimeout(Duration.ofMillis(Math.min(2000, s.requestTimeout().toMillis())));
-        if (s.tls().isEmpty() && endpoints.stream().allMatch(u -> "http".equalsIgnoreCase(u.getScheme()))) {
-            b.sslContext(noTrust()); // never used: without one the client loads the JDK's default context and its CA certificates
+        this.connectTimeoutNanos = Duration.ofMillis(Math.min(2000, s.requestTimeout().toMillis())).toNanos();
+        for (int i = 0; i < endpoints.size(); i++) {
+            idle.add(new ConcurrentLinkedDeque<>());
         }
-        s.tls().ifPresent(t -> {
-            SSLContext context = PemTls.context(t);
-            b.sslContext(context);
-            if (t.serverName() != null) {
-                // The JDK client sends this SNI name only to IP-address endpoints (to a host name it sends the host),
-                // and checks the certificate against it, then against the address.
-                SSLParameters p = context.getDefaultSSLParameters();
-                p.setServerNames(List.of(new SNIHostName(t.serverName())));
-                b.sslParameters(p);
-            }
-        });
-        this.client = b.build();
+        // The configured CA and client certificate; https endpoints without TLS settings trust the JDK's CAs. The
+        // server name goes as SNI to IP-address endpoints (a host name is its own SNI), and JSSE checks the
+        // certificate against it, then against the address.
+        if (s.tls().isPresent()) {
+            this.tls = new GatewayConnection.Tls(PemTls.context(s.tls().get()).getSocketFactory(), s.tls().get().serverName());
+        } else if (endpoints.stream().anyMatch(u -> "https".equalsIgnoreCase(u.getScheme()))) {
+            this.tls = new GatewayConnection.Tls((SSLSocketFactory) SSLSocketFactory.getDefault(), null);
+        } else {
+            this.tls = null; // plain HTTP: no TLS class is loaded, no CA certificate parsed
+        }
     }
 
     /**
@@ -169,23 +160,30 @@ final class EtcdHttp implements AutoCloseable {
             authenticate(timeoutNanos);
         }
         int at = current.get();
-        HttpRequest.Builder r = request(endpoints.get(at), path, body, timeoutNanos, true)
-                // etcd ends the watch when its member loses the leader, so a partitioned member cannot keep us waiting
-                .header("Grpc-Metadata-Hasleader", "true");
-        HttpResponse<InputStream> resp;
+        long deadline = System.nanoTime() + timeoutNanos;
+        GatewayConnection c = null; // a stream keeps its connection for itself: a new one, never pooled
+        GatewayConnection.Opened opened;
         try {
-            resp = client.send(r.build(), HttpResponse.BodyHandlers.ofInputStream());
+            c = connect(at, Math.min(connectTimeoutNanos, timeoutNanos));
+            // etcd ends the watch when its member loses the leader, so a partitioned member cannot keep us waiting
+            opened = c.stream(path, JSON.writeValueAsBytes(body), token, "Grpc-Metadata-Hasleader: true", deadline);
             answeredAt.set(at, System.nanoTime());
         } catch (IOException e) {
+            discard(c);
             failedOn(at);
-            throw e;
+            throw interruptedOr(e);
         }
-        if (resp.statusCode() != 200) {
-            try (InputStream in = resp.body()) {
-                throw error(path, resp.statusCode(), in.readAllBytes());
+        if (opened.status() != 200) {
+            discard(c);
+            throw error(path, opened.status(), opened.error());
+        }
+        GatewayConnection streaming = c;
+        return new Stream(new FilterInputStream(opened.body()) {
+            @Override
+            public void close() {
+                discard(streaming); // also ends a read blocked in the stream
             }
-        }
-        return new Stream(resp.body(), at);
+        }, at);
     }
 
     /**
@@ -196,21 +194,28 @@ final class EtcdHttp implements AutoCloseable {
         if (System.nanoTime() - answeredAt.get(endpoint) < recentNanos) {
             return true; // the lock's and registrations' renewals go there twice a second: usually no extra request
         }
+        long deadline = System.nanoTime() + timeoutNanos;
+        GatewayConnection c = null;
         try {
-            HttpRequest r = HttpRequest.newBuilder(endpoints.get(endpoint).resolve("/version"))
-                    .timeout(Duration.ofNanos(Math.max(1_000_000, timeoutNanos))).GET().build();
-            return client.send(r, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            c = take(endpoint, Math.min(connectTimeoutNanos, timeoutNanos));
+            boolean up = c.exchange("/version", null, null, deadline).status() == 200;
+            giveBack(c);
+            return up;
         } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            discard(c);
             return false;
         }
     }
 
-    /** Moves requests to the next endpoint after a failure on {@code endpoint} (unless another thread already did). */
+    /**
+     * Moves requests to the next endpoint after a failure on {@code endpoint} (unless another thread already did), and
+     * closes that member's idle connections: they most likely failed with it.
+     */
     void failedOn(int endpoint) {
         current.compareAndSet(endpoint, (endpoint + 1) % endpoints.size());
+        for (GatewayConnection c; (c = idle.get(endpoint).pollFirst()) != null; ) {
+            discard(c);
+        }
     }
 
     /** The token is no longer valid; the next request authenticates again. */
@@ -240,12 +245,14 @@ final class EtcdHttp implements AutoCloseable {
             if (left <= 0) {
                 break;
             }
-            HttpRequest.Builder r = request(endpoints.get(at), path, body, attemptNanos(left), withToken);
-            HttpResponse<byte[]> resp;
+            GatewayConnection.Answer answer;
             try {
-                resp = client.send(r.build(), HttpResponse.BodyHandlers.ofByteArray());
+                answer = exchange(at, path, JSON.writeValueAsBytes(body), withToken ? token : null, System.nanoTime() + attemptNanos(left));
                 answeredAt.set(at, System.nanoTime());
             } catch (IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw interruptedOr(e);
+                }
                 failedOn(at);
                 if (!neverConnected(e)) {
                     throw e;
@@ -253,10 +260,10 @@ final class EtcdHttp implements AutoCloseable {
                 notConnected = e;
                 continue;
             }
-            if (resp.statusCode() == 200) {
-                return JSON.readTree(resp.body());
+            if (answer.status() == 200) {
+                return JSON.readTree(answer.body());
             }
-            IOException failure = error(path, resp.statusCode(), resp.body());
+            IOException failure = error(path, answer.status(), answer.body());
             failedOn(at);
             throw failure;
         }
@@ -271,16 +278,98 @@ final class EtcdHttp implements AutoCloseable {
         return endpoints.size() == 1 ? left : Math.min(left, Math.max(left / 2, Duration.ofSeconds(1).toNanos()));
     }
 
-    private HttpRequest.Builder request(URI endpoint, String path, ObjectNode body, long timeoutNanos, boolean withToken)
+    /**
+     * One exchange on a connection to member {@code at}: an idle one if there is, else a new one. A reused connection
+     * that turns out closed before any answer although it looked open when taken (the member closed it in that instant)
+     * is replaced once for a request that may be repeated; for the rest that failure is ambiguous like any other.
+     */
+    private GatewayConnection.Answer exchange(int at, String path, byte[] body, String authorization, long deadline)
             throws IOException {
-        HttpRequest.Builder r = HttpRequest.newBuilder(endpoint.resolve(path)).timeout(Duration.ofNanos(Math.max(1_000_000, timeoutNanos)))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
-        String t = token;
-        if (withToken && t != null) {
-            r.header("Authorization", t);
+        GatewayConnection c = take(at, Math.min(connectTimeoutNanos, deadline - System.nanoTime()));
+        try {
+            GatewayConnection.Answer a = c.exchange(path, body, authorization, deadline);
+            giveBack(c);
+            return a;
+        } catch (java.io.EOFException | java.net.SocketException e) {
+            discard(c);
+            if (!c.used() || !REPEATABLE.contains(path) || Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+        } catch (IOException e) {
+            discard(c);
+            throw e;
         }
-        return r;
+        GatewayConnection fresh = connect(at, Math.min(connectTimeoutNanos, deadline - System.nanoTime()));
+        try {
+            GatewayConnection.Answer a = fresh.exchange(path, body, authorization, deadline);
+            giveBack(fresh);
+            return a;
+        } catch (IOException e) {
+            discard(fresh);
+            throw e;
+        }
+    }
+
+    /** An idle connection to member {@code at} that may carry another request and is still open at the other end, or a new one. */
+    private GatewayConnection take(int at, long connectNanos) throws IOException {
+        for (GatewayConnection c; (c = idle.get(at).pollFirst()) != null; ) {
+            if (c.reusable() && c.idleNanos() < MAX_IDLE_NANOS && c.stillOpen()) {
+                return c;
+            }
+            discard(c);
+        }
+        return connect(at, connectNanos);
+    }
+
+    private GatewayConnection connect(int at, long connectNanos) throws IOException {
+        if (connectNanos <= 0) {
+            throw new java.net.SocketTimeoutException("no time left to connect to " + endpoints.get(at));
+        }
+        URI uri = endpoints.get(at);
+        GatewayConnection c = GatewayConnection.open(at, uri, "https".equalsIgnoreCase(uri.getScheme()) ? tls : null, connectNanos);
+        open.add(c);
+        connectionsOpened.incrementAndGet();
+        if (closed) {
+            discard(c);
+            throw new IOException("the etcd client is closed");
+        }
+        return c;
+    }
+
+    /** How many connections this client has opened (watch streams included). */
+    int connectionsOpened() {
+        return connectionsOpened.get();
+    }
+
+    /** Keeps a connection whose answer was read whole for the next request (the most recent first), else closes it. */
+    private void giveBack(GatewayConnection c) {
+        Deque<GatewayConnection> q = idle.get(c.endpoint());
+        if (!c.reusable() || closed || q.size() >= IDLE_PER_MEMBER) {
+            discard(c);
+            return;
+        }
+        q.offerFirst(c);
+        GatewayConnection oldest = q.peekLast();
+        if (oldest != null && oldest != c && oldest.idleNanos() > MAX_IDLE_NANOS && q.removeLastOccurrence(oldest)) {
+            discard(oldest); // a burst's extra connections age out here
+        }
+    }
+
+    private void discard(GatewayConnection c) {
+        if (c != null) {
+            open.remove(c);
+            c.close();
+        }
+    }
+
+    /** A blocking read interrupted on a virtual thread closes the socket: that is an interruption, not a failure. */
+    private static IOException interruptedOr(IOException e) throws InterruptedException {
+        if (Thread.interrupted()) {
+            InterruptedException i = new InterruptedException("interrupted while waiting for etcd");
+            i.initCause(e);
+            throw i;
+        }
+        return e;
     }
 
     /**
@@ -331,7 +420,7 @@ final class EtcdHttp implements AutoCloseable {
     /** Whether the failure happened before a connection existed, so nothing was sent. */
     static boolean neverConnected(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof ConnectException || c instanceof NoRouteToHostException || c instanceof HttpConnectTimeoutException
+            if (c instanceof ConnectException || c instanceof NoRouteToHostException || c instanceof UnknownHostException
                     || c instanceof UnresolvedAddressException || c instanceof NotSent) {
                 return true;
             }
@@ -366,7 +455,8 @@ final class EtcdHttp implements AutoCloseable {
 
     @Override
     public void close() {
-        client.shutdownNow();
-        tasks.shutdownNow();
+        closed = true;
+        open.forEach(this::discard); // requests in flight fail at once, as they did with the JDK client's shutdownNow
+        idle.forEach(Deque::clear);
     }
 }
