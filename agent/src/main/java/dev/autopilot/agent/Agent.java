@@ -329,8 +329,7 @@ public final class Agent implements AutoCloseable {
         HaLoop l = loop;
         if (l != null) {
             if (l.cycle().role() == Role.PRIMARY && lock.isHeld() && hasHealthyReplica(l)) {
-                l.cycle().stepDownForStop();
-                l.wake();
+                l.stepDownForStop();
                 Instant until = Instant.now().plusSeconds(5);
                 while (lock.isHeld() && Instant.now().isBefore(until)) {
                     Thread.sleep(20); // the hand-over runs on the HA loop; the lock moving away is its end

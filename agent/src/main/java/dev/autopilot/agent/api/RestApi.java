@@ -188,9 +188,9 @@ public final class RestApi implements AutoCloseable {
                     return notAllowed(exchange, "GET, HEAD");
                 }
                 return switch (path) {
-                    case "/health" -> probe.health();
-                    case "/primary" -> probe.primary();
-                    case "/replica" -> probe.replica(Optional.ofNullable(query.get("lag")).map(RestApi::lag));
+                    case "/health" -> probe.health(method.equals("HEAD"));
+                    case "/primary" -> probe.primary(method.equals("HEAD"));
+                    case "/replica" -> probe.replica(Optional.ofNullable(query.get("lag")).map(RestApi::lag), method.equals("HEAD"));
                     case "/cluster" -> cluster();
                     case "/metrics" -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", agent.metrics().scrape());
                     default -> backups().map(b -> Reply.json(200, Map.of("snapshots", b.list()))).orElseGet(RestApi::noBackups);

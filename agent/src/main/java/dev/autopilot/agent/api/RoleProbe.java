@@ -21,13 +21,13 @@ final class RoleProbe {
     }
 
     /** The database answers and the agent runs its HA loop. */
-    Reply health() {
+    Reply health(boolean head) {
         Optional<MemberRecord> self = agent.self();
         if (self.isEmpty()) {
-            return body(503, "agent starting: no HA cycle has run yet");
+            return body(head, 503, "agent starting: no HA cycle has run yet");
         }
         MemberRecord r = self.get();
-        return r.healthy() ? body(200, "healthy " + role(r)) : body(503, "unhealthy: " + describe(r));
+        return r.healthy() ? body(head, 200, "healthy " + role(r)) : body(head, 503, "unhealthy: " + describe(r));
     }
 
     /**
@@ -36,49 +36,53 @@ final class RoleProbe {
      * Read from the gate, not from the last cycle's outcome: 200 from the instant writes open (HAProxy is told then too),
      * 503 from the instant a step-down's fence starts, never in between its fence and its lock release.
      */
-    Reply primary() {
+    Reply primary(boolean head) {
         Optional<MemberRecord> self = agent.self();
         if (!agent.holdsLock()) {
-            return body(503, "not the primary: does not hold the leader lock");
+            return body(head, 503, "not the primary: does not hold the leader lock");
         }
         if (!agent.writesOpen()) {
-            return body(503, "holds the lock but its writes are not open (promoting, stepping down or fenced): "
+            return body(head, 503, "holds the lock but its writes are not open (promoting, stepping down or fenced): "
                     + agent.lastOutcome().map(Outcome::describe).orElse("no cycle yet"));
         }
         if (self.isEmpty()) {
-            return body(503, "agent starting: no HA cycle has run yet");
+            return body(head, 503, "agent starting: no HA cycle has run yet");
         }
         MemberRecord r = self.get();
         // A record published before this member's promotion is a replica's: its database answered, and its health as a
         // replica says nothing about it as a primary. The next cycle publishes it as primary.
         if (r.state() != MemberState.RUNNING || (r.role() == Role.PRIMARY && !r.healthy())) {
-            return body(503, "primary not healthy: " + describe(r));
+            return body(head, 503, "primary not healthy: " + describe(r));
         }
-        return body(200, "writable primary");
+        return body(head, 200, "writable primary");
     }
 
     /** 200 on a healthy, replicating replica; with {@code maxLag}, only when its lag is known and within it. */
-    Reply replica(Optional<Duration> maxLag) {
+    Reply replica(Optional<Duration> maxLag, boolean head) {
         Optional<MemberRecord> self = agent.self();
         if (self.isEmpty() || self.get().role() != Role.REPLICA) {
-            return body(503, "not a replica (role " + self.map(r -> r.role().name()).orElse("unknown") + ")");
+            return body(head, 503, "not a replica (role " + self.map(r -> r.role().name()).orElse("unknown") + ")");
         }
         MemberRecord r = self.get();
         if (!r.healthy() || r.state() != MemberState.RUNNING) {
-            return body(503, "replica not healthy: " + describe(r));
+            return body(head, 503, "replica not healthy: " + describe(r));
         }
         if (maxLag.isPresent()) {
             if (r.lagMillis() < 0) {
-                return body(503, "replica lag unknown");
+                return body(head, 503, "replica lag unknown");
             }
             if (r.lagMillis() > maxLag.get().toMillis()) {
-                return body(503, "replica lag " + r.lagMillis() + " ms exceeds " + maxLag.get().toMillis() + " ms");
+                return body(head, 503, "replica lag " + r.lagMillis() + " ms exceeds " + maxLag.get().toMillis() + " ms");
             }
         }
-        return body(200, "healthy replica" + (r.lagMillis() >= 0 ? ", lag " + r.lagMillis() + " ms" : ""));
+        return body(head, 200, "healthy replica" + (r.lagMillis() >= 0 ? ", lag " + r.lagMillis() + " ms" : ""));
     }
 
-    private Reply body(int status, String reason) {
+    /** The answer; a HEAD request (HAProxy's checks, several a second) gets the status alone, no body built. */
+    private Reply body(boolean head, int status, String reason) {
+        if (head) {
+            return new Reply(status, "application/json", new byte[0]);
+        }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("member", agent.memberName());
         agent.self().ifPresent(r -> {

@@ -165,6 +165,21 @@ public final class HaCycle {
         stepDownForStop = true;
     }
 
+    /**
+     * Graceful stop, at once: while this member leads with its writes open, steps down on {@code view} (the last cycle's,
+     * at most a loop interval old) for the best replica there, as a switchover naming none would. Empty when it does
+     * not lead now; {@link #stepDownForStop()} then leaves it to the next cycle. A fresh cycle first (the database read,
+     * the record published, the view read) cost ~50 ms before the fence while clients waited for the stop (issue 14 §2);
+     * the view's age does not matter to safety: the target must still apply the final position handed to it.
+     */
+    public Optional<Outcome> stepDownNow(ClusterView view) {
+        if (role != Role.PRIMARY || !lock.isHeld() || !gate.isOpen() || failsafeActive.get()) {
+            return Optional.empty();
+        }
+        stepDownForStop = false;
+        return Optional.of(stepDown(view, new SwitchoverRequest(self, "", clock.currentTimeMillis(), "")));
+    }
+
     /** Whether this member's writes are open now: opened under the leader lock and not closed (or being fenced) since. */
     public boolean writesOpen() {
         return gate.isOpen();
@@ -1091,9 +1106,13 @@ public final class HaCycle {
 
     private Outcome promote(DatabaseReading local, ClusterView view, SwitchoverRequest planned, long epoch) {
         boolean detached = false;
+        long start = clock.nanoTime();
+        long appliedAt = start;
         if (planned != null && !planned.finalPosition().isEmpty()) {
             GtidPosition target = GtidPosition.parse(planned.finalPosition());
-            if (!db.awaitPosition(target, Duration.ofSeconds(5))) {
+            boolean reached = db.awaitPosition(target, Duration.ofSeconds(5));
+            appliedAt = clock.nanoTime();
+            if (!reached) {
                 return new Outcome.NotEligible("switchover target has not reached the old primary's final position " + target + " yet");
             }
             // The old primary is read-only at its final position and this member applied it: nothing more can arrive.
@@ -1110,6 +1129,7 @@ public final class HaCycle {
             }
             detached = true;
         }
+        long detachedAt = clock.nanoTime();
         // Everything the event needs is built before the lock is taken: between taking it and opening writes nothing
         // may fail except what releases it and fences (design rule 2).
         String reason = planned != null ? "planned switchover from " + planned.from() : "lock was free";
@@ -1125,10 +1145,15 @@ public final class HaCycle {
                             + HANDED_OVER_RELEASE_WAIT.toMillis() + " ms)")
                     : new Outcome.LostRace(lock.holder().orElse("?"));
         }
+        long lockedAt = clock.nanoTime();
         history.record(EventKind.LOCK_TAKEN, self + " took the leader lock (" + reason + ")", lockTaken);
         Optional<String> failed = openWrites(local, epoch, detached);
         if (failed.isPresent()) {
             return new Outcome.PromotionAbandoned(failed.get());
+        }
+        if (detached) { // after the writes opened: the hand-over's critical path is not made to wait for a log line
+            LOG.info("{}: take-over steps: final position applied in {} ms, replication stopped in {} ms, lock taken in {} ms",
+                    self, (appliedAt - start) / 1_000_000, (detachedAt - appliedAt) / 1_000_000, (lockedAt - detachedAt) / 1_000_000);
         }
         // Bookkeeping waits for the next cycle, which the loop runs at once: clients first learn of the new primary.
         afterPromotion = new Promotion(self, previous, reason, clock.currentTimeMillis());

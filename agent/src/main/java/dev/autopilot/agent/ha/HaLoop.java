@@ -8,6 +8,7 @@ import dev.autopilot.agent.db.DatabaseReading;
 import dev.autopilot.coordination.CoordinationException;
 import dev.autopilot.coordination.LeaderLock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -162,6 +163,26 @@ public final class HaLoop implements AutoCloseable {
         wake();
     }
 
+    /**
+     * Graceful stop of the primary: steps down at once on the last cycle's view (see {@link HaCycle#stepDownNow}),
+     * serialised with cycles (one under way finishes first); when it does not lead now, the next cycle decides as
+     * before. The next cycle publishes the record either way.
+     */
+    public void stepDownForStop() {
+        synchronized (this) {
+            ClusterView view = lastView;
+            Optional<Outcome> now = view == null ? Optional.empty() : cycle.stepDownNow(view);
+            if (now.isPresent()) {
+                logIfChanged(now.get());
+                last = now.get();
+                observer.accept(now.get());
+            } else {
+                cycle.stepDownForStop();
+            }
+        }
+        wake();
+    }
+
     /** One cycle: read, decide, publish. */
     synchronized void runOnce() {
         long started = System.nanoTime();
@@ -194,25 +215,31 @@ public final class HaLoop implements AutoCloseable {
         } catch (CoordinationException e) {
             outcome = cycle.withoutStore(local, e.getMessage());
         }
-        if (last == null || !last.equals(outcome)) {
-            if (outcome instanceof Outcome.FenceFailed) {
-                LOG.error("{}: {}", member, outcome.describe());
-            } else if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind
-                    || outcome instanceof Outcome.StoreUnreachable || outcome instanceof Outcome.PromotionAbandoned
-                    || outcome instanceof Outcome.FailsafeLeading
-                    || outcome instanceof Outcome.SwitchoverRefused || outcome instanceof Outcome.ElectionHeld
-                    || outcome instanceof Outcome.ReleasedLock || outcome instanceof Outcome.DatabaseDown) {
-                LOG.warn("{}: {}", member, outcome.describe());
-            } else {
-                LOG.info("{}: {}", member, outcome.describe());
-            }
-        }
+        logIfChanged(outcome);
         last = outcome;
         lastReading = local;
         lastCycleDuration = Duration.ofNanos(System.nanoTime() - started);
         observer.accept(outcome);
         if (outcome instanceof Outcome.PromotedSelf) {
             wake(); // finish the promotion's bookkeeping now, not a loop interval later
+        }
+    }
+
+    /** Logs an outcome that differs from the last one: a warning or an error where an operator should look. */
+    private void logIfChanged(Outcome outcome) {
+        if (last != null && last.equals(outcome)) {
+            return;
+        }
+        if (outcome instanceof Outcome.FenceFailed) {
+            LOG.error("{}: {}", member, outcome.describe());
+        } else if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind
+                || outcome instanceof Outcome.StoreUnreachable || outcome instanceof Outcome.PromotionAbandoned
+                || outcome instanceof Outcome.FailsafeLeading
+                || outcome instanceof Outcome.SwitchoverRefused || outcome instanceof Outcome.ElectionHeld
+                || outcome instanceof Outcome.ReleasedLock || outcome instanceof Outcome.DatabaseDown) {
+            LOG.warn("{}: {}", member, outcome.describe());
+        } else {
+            LOG.info("{}: {}", member, outcome.describe());
         }
     }
 

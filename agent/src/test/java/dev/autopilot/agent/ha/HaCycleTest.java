@@ -481,6 +481,29 @@ class HaCycleTest {
     }
 
     @Test
+    void gracefulStopOfALeadingPrimaryStepsDownAtOnceOnTheLastViewWithoutACycle() {
+        leading();
+        Optional<Outcome> o = cycle.stepDownNow(view(Optional.of("db1"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).contains(new Outcome.SteppedDown("db3"));
+        assertThat(db.steps).containsExactly("fence", "position");
+        assertThat(store.switchoverRequests).singleElement().satisfies(r -> {
+            assertThat(r.to()).isEqualTo("db3");
+            assertThat(r.finalPosition()).isEqualTo("0-1-10");
+            assertThat(r.handedOver()).isTrue();
+        });
+        assertThat(lock.held).isFalse();
+        assertThat(cycle.role()).isEqualTo(Role.NONE);
+    }
+
+    @Test
+    void gracefulStopOfAMemberThatDoesNotLeadNowIsLeftToTheNextCycle() {
+        Optional<Outcome> o = cycle.stepDownNow(view(Optional.of("db2"), SELF_REPLICA, PEER_REPLICA));
+        assertThat(o).isEmpty();
+        assertThat(db.steps).doesNotContain("fence");
+        assertThat(store.switchoverRequests).isEmpty();
+    }
+
+    @Test
     void switchoverToAMemberThatIsGoneIsRefusedAndTheRequestCleared() {
         leading();
         var request = new SwitchoverRequest("db1", "db2", 1, "");
