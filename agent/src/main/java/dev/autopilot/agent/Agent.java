@@ -5,6 +5,7 @@ import dev.autopilot.agent.backup.BackupJobs;
 import dev.autopilot.agent.cluster.ClusterStore;
 import dev.autopilot.agent.cluster.ClusterView;
 import dev.autopilot.agent.cluster.Role;
+import dev.autopilot.agent.cluster.SwitchoverRequest;
 import dev.autopilot.agent.config.AgentConfig;
 import dev.autopilot.agent.config.ClusterSecrets;
 import dev.autopilot.agent.db.BinlogRetention;
@@ -41,6 +42,7 @@ import dev.autopilot.backup.restore.ExistingData;
 import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.coordination.Coordinators;
 import dev.autopilot.coordination.LeaderLock;
+import dev.autopilot.coordination.WatchEvent;
 import dev.autopilot.mysql.auth.Secret;
 import dev.autopilot.supervisor.event.EventBus;
 import dev.autopilot.supervisor.process.ChildProcesses;
@@ -200,7 +202,12 @@ public final class Agent implements AutoCloseable {
         store.watchPrefix(ClusterStore.LOCKS, event -> loop.election().lockChanged(event));
         // While the lock is free, a peer's new record is what a waiting candidate needs: decide on it now, not at a tick.
         store.watchPrefix(ClusterStore.MEMBERS, event -> loop.election().memberChanged(event));
-        store.watchPrefix(ClusterStore.SWITCHOVER, event -> loop.wake());
+        store.watchPrefix(ClusterStore.SWITCHOVER, event -> {
+            if (handedOverToThisMember(event)) {
+                lock.prepareAcquire(); // the lease's grant overlaps the cycle this wakes (see EtcdLeaderLock.prepareAcquire)
+            }
+            loop.wake();
+        });
         store.watchPrefix(ClusterStore.PAUSE, event -> loop.wake());
         if (!lifecycle.move(AgentState.STARTING, AgentState.RUNNING)) {
             return; // stopped while starting
@@ -302,6 +309,19 @@ public final class Agent implements AutoCloseable {
         if (started) {
             history.record(EventKind.REBUILD_STARTED, name + " is being rebuilt: " + why, Map.of("primary", primary,
                     "reason", reason.name().toLowerCase(java.util.Locale.ROOT)));
+        }
+    }
+
+    /** A hand-over naming this member: the old primary is fenced and releases the lock within milliseconds. */
+    private boolean handedOverToThisMember(WatchEvent event) {
+        if (event.type() != WatchEvent.Type.PUT) {
+            return false;
+        }
+        try {
+            SwitchoverRequest request = ClusterStore.decode(event.value(), SwitchoverRequest.class);
+            return request.handedOver() && request.to().equals(name);
+        } catch (RuntimeException unreadable) {
+            return false; // the cycle reads it again and reports what it cannot decode
         }
     }
 

@@ -52,6 +52,14 @@ public interface LeaderLock extends AutoCloseable {
     boolean acquire(Duration timeout);
 
     /**
+     * Readies an {@link #acquire} expected shortly, without waiting: etcd grants the lock's lease ahead, so that the
+     * acquisition is one transaction (a planned hand-over's target calls this the moment it is named). Taking the lock
+     * stays {@code acquire}'s; a lease prepared and never used expires with its TTL. Nothing by default.
+     */
+    default void prepareAcquire() {
+    }
+
+    /**
      * Renews the lease now (the lock's thread already does so every TTL/3, at least every 500 ms). If the store reports the lease gone,
      * the lock is declared lost and the listener called.
      *

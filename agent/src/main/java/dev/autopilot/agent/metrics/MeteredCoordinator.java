@@ -169,6 +169,11 @@ public final class MeteredCoordinator implements Coordinator {
         }
 
         @Override
+        public void prepareAcquire() {
+            lock.prepareAcquire();
+        }
+
+        @Override
         public void renew() {
             meter.time("lock_renew", UNREACHABLE, () -> {
                 lock.renew();

@@ -11,8 +11,12 @@ import dev.autopilot.coordination.support.LeaseHolding;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +40,12 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
     private final long leaseSeconds;
     private final String key;
     private final LeaseHolding<Long> holding;
+    /** The lease {@link #prepareAcquire} is granting or granted, owned by whoever takes it out of here. */
+    private final AtomicReference<CompletableFuture<Offer>> prepared = new AtomicReference<>();
+
+    /** A lease granted for the lock and not (yet) used for it, with its grant's send time (the holder's deadline counts from it). */
+    private record Offer(long lease, long sentNanos) {
+    }
 
     EtcdLeaderLock(EtcdCoordinator etcd, String name, String holderId, Duration ttl, Duration margin, Optional<Duration> confirmWithin,
                    LeaseLostListener onLost) {
@@ -156,22 +166,22 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
                 freed.release();
             }
         };
-        long[] pending = null; // {lease, sent}: granted, not (yet) used for the lock
+        Offer pending = takePrepared(end); // granted, not (yet) used for the lock
         EtcdWatch watch = null;
         try {
             while (true) {
-                if (pending != null && System.nanoTime() - pending[1] > freshFor) {
-                    revokeQuietly(pending[0]);
+                if (pending != null && System.nanoTime() - pending.sentNanos() > freshFor) {
+                    revokeQuietly(pending.lease());
                     pending = null;
                 }
                 if (pending == null) {
                     long sent = System.nanoTime();
-                    pending = new long[] {etcd.grant("lock " + name, leaseSeconds), sent};
+                    pending = new Offer(etcd.grant("lock " + name, leaseSeconds), sent);
                 }
-                long[] offered = pending;
-                LeaseHolding.Attempt<Long> outcome = holding.attempt(() -> attemptWith(offered[0], offered[1]));
+                Offer offered = pending;
+                LeaseHolding.Attempt<Long> outcome = holding.attempt(() -> attemptWith(offered.lease(), offered.sentNanos()));
                 if (outcome instanceof LeaseHolding.Attempt.Granted<Long> granted) {
-                    if (granted.lease() == offered[0]) {
+                    if (granted.lease() == offered.lease()) {
                         pending = null; // the lock's lease now
                     }
                     return true;
@@ -196,8 +206,57 @@ final class EtcdLeaderLock implements LeaderLock, LeaseHolding.Store<Long> {
                 watch.close();
             }
             if (pending != null) {
-                revokeQuietly(pending[0]);
+                revokeQuietly(pending.lease());
             }
+        }
+    }
+
+    /**
+     * Grants the lock's lease in the background for the next {@link #acquire}: a planned hand-over's target is named
+     * before the old primary releases, and the grant (a proposal through etcd's raft, an fsync on a quorum) then runs
+     * while the target applies the final position and stops replicating, instead of after (bench/failover, graceful
+     * stop: the target's "lock taken" step was 32-80 ms, two proposals). A lease prepared earlier and not taken is revoked.
+     */
+    @Override
+    public void prepareAcquire() {
+        CompletableFuture<Offer> next = new CompletableFuture<>();
+        CompletableFuture<Offer> replaced = prepared.getAndSet(next);
+        Thread.ofVirtual().name("lock-prepare-" + name).start(() -> {
+            try {
+                long sent = System.nanoTime();
+                next.complete(new Offer(etcd.grant("lock " + name, leaseSeconds), sent));
+            } catch (RuntimeException e) {
+                next.completeExceptionally(e);
+            }
+        });
+        discard(replaced);
+    }
+
+    /** The prepared lease, waiting for its grant at most until {@code end}; null when none was prepared or it failed. */
+    private Offer takePrepared(long end) {
+        CompletableFuture<Offer> offer = prepared.getAndSet(null);
+        if (offer == null) {
+            return null;
+        }
+        try {
+            return offer.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            LOG.debug("lease prepared for lock {} not granted: {}; granting one now", name, e.getCause().getMessage());
+            return null;
+        } catch (TimeoutException e) {
+            discard(offer);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            discard(offer);
+            return null;
+        }
+    }
+
+    /** Revokes a prepared lease nobody will use, once granted. */
+    private void discard(CompletableFuture<Offer> offer) {
+        if (offer != null) {
+            offer.thenAccept(o -> revokeQuietly(o.lease()));
         }
     }
 

@@ -73,6 +73,36 @@ class EtcdKeepAliveTest {
         });
     }
 
+    @Test
+    void aContenderPreparedBeforeTheReleaseTakesTheLockWithOneTransactionAndNoGrant() throws Exception {
+        withHeldLock((metrics, holder, target) -> {
+            double grantsBefore = received(metrics, "LeaseGrant");
+            target.prepareAcquire(); // the hand-over named db2: its lease is granted while it gets ready
+            await().atMost(Duration.ofSeconds(10)).until(() -> received(metrics, "LeaseGrant") > grantsBefore);
+            holder.release();
+            double grants = received(metrics, "LeaseGrant");
+            double txns = received(metrics, "Txn");
+            assertThat(target.acquire(Duration.ofSeconds(10))).isTrue();
+            assertThat(received(metrics, "LeaseGrant") - grants).as("leases granted after the release").isZero();
+            assertThat(received(metrics, "Txn") - txns).as("transactions after the release").isEqualTo(1);
+            assertThat(target.holder()).contains("db2");
+        });
+    }
+
+    @Test
+    void aLeasePreparedAgainReplacesTheUnusedOneWhichIsRevoked() throws Exception {
+        withHeldLock((metrics, holder, target) -> {
+            double grants = received(metrics, "LeaseGrant");
+            double revokes = received(metrics, "LeaseRevoke");
+            target.prepareAcquire();
+            await().atMost(Duration.ofSeconds(10)).until(() -> received(metrics, "LeaseGrant") - grants == 1);
+            target.prepareAcquire();
+            await().atMost(Duration.ofSeconds(10)).until(() -> received(metrics, "LeaseGrant") - grants == 2
+                    && received(metrics, "LeaseRevoke") - revokes == 1);
+            assertThat(holder.holder()).contains("db1");
+        });
+    }
+
     /** What a test does with a lock held by db1 and a second contender, db2, on their own clients of one etcd. */
     @FunctionalInterface
     private interface HeldLockScenario {
