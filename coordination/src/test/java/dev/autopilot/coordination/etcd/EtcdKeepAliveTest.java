@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -52,13 +53,10 @@ class EtcdKeepAliveTest {
                     Executors.newVirtualThreadPerTaskExecutor());
             // The contender has tried once and found the lock held: from here it waits for the release.
             await().atMost(Duration.ofSeconds(10)).until(() -> received(metrics, "Txn") > txnsBefore);
-            double grants = received(metrics, "LeaseGrant");
-            double txns = received(metrics, "Txn");
-            holder.release();
-            assertThat(taken.get(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(received(metrics, "LeaseGrant") - grants).as("leases granted after the release").isZero();
-            assertThat(received(metrics, "Txn") - txns).as("transactions after the release").isEqualTo(1);
-            assertThat(target.holder()).contains("db2");
+            takenWithOneTransactionAndNoGrant(metrics, target, () -> {
+                holder.release();
+                return taken.get(10, TimeUnit.SECONDS);
+            });
         });
     }
 
@@ -80,12 +78,7 @@ class EtcdKeepAliveTest {
             target.prepareAcquire(); // the hand-over named db2: its lease is granted while it gets ready
             await().atMost(Duration.ofSeconds(10)).until(() -> received(metrics, "LeaseGrant") > grantsBefore);
             holder.release();
-            double grants = received(metrics, "LeaseGrant");
-            double txns = received(metrics, "Txn");
-            assertThat(target.acquire(Duration.ofSeconds(10))).isTrue();
-            assertThat(received(metrics, "LeaseGrant") - grants).as("leases granted after the release").isZero();
-            assertThat(received(metrics, "Txn") - txns).as("transactions after the release").isEqualTo(1);
-            assertThat(target.holder()).contains("db2");
+            takenWithOneTransactionAndNoGrant(metrics, target, () -> target.acquire(Duration.ofSeconds(10)));
         });
     }
 
@@ -101,6 +94,16 @@ class EtcdKeepAliveTest {
                     && received(metrics, "LeaseRevoke") - revokes == 1);
             assertThat(holder.holder()).contains("db1");
         });
+    }
+
+    /** Runs {@code take}, which must take the lock for db2, and checks etcd saw no lease granted and one transaction meanwhile. */
+    private static void takenWithOneTransactionAndNoGrant(URI metrics, LeaderLock target, Callable<Boolean> take) throws Exception {
+        double grants = received(metrics, "LeaseGrant");
+        double txns = received(metrics, "Txn");
+        assertThat(take.call()).isTrue();
+        assertThat(received(metrics, "LeaseGrant") - grants).as("leases granted meanwhile").isZero();
+        assertThat(received(metrics, "Txn") - txns).as("transactions meanwhile").isEqualTo(1);
+        assertThat(target.holder()).contains("db2");
     }
 
     /** What a test does with a lock held by db1 and a second contender, db2, on their own clients of one etcd. */
