@@ -216,7 +216,8 @@ public final class LocalDatabase implements AutoCloseable {
             if (!a.ping()) {
                 return DatabaseReading.unreachable("no answer to SELECT 1 on " + server.settings().socket());
             }
-            return new DatabaseReading(true, a.isReadOnly(), a.gtidPosition(), a.gtidBinlogState(), a.gtidSlavePosition(),
+            DatabaseAdmin.GlobalState g = a.globalState();
+            return new DatabaseReading(true, g.readOnly(), g.current(), g.binlogState(), g.slavePosition(),
                     a.replicationStatus(), a.serverVersion().toString(), "");
         } catch (RuntimeException e) {
             return DatabaseReading.unreachable(e.getMessage());

@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autopilot.coordination.CoordinatorSettings;
 import dev.autopilot.coordination.Secret;
 import dev.autopilot.coordination.support.PemTls;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
@@ -290,7 +293,7 @@ final class EtcdHttp implements AutoCloseable {
             GatewayConnection.Answer a = c.exchange(path, body, authorization, deadline);
             giveBack(c);
             return a;
-        } catch (java.io.EOFException | java.net.SocketException e) {
+        } catch (EOFException | SocketException e) {
             discard(c);
             if (!c.used() || !REPEATABLE.contains(path) || Thread.currentThread().isInterrupted()) {
                 throw e;
@@ -323,7 +326,7 @@ final class EtcdHttp implements AutoCloseable {
 
     private GatewayConnection connect(int at, long connectNanos) throws IOException {
         if (connectNanos <= 0) {
-            throw new java.net.SocketTimeoutException("no time left to connect to " + endpoints.get(at));
+            throw new SocketTimeoutException("no time left to connect to " + endpoints.get(at));
         }
         URI uri = endpoints.get(at);
         GatewayConnection c = GatewayConnection.open(at, uri, "https".equalsIgnoreCase(uri.getScheme()) ? tls : null, connectNanos);

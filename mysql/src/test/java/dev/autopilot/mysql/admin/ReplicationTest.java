@@ -15,6 +15,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -84,6 +85,19 @@ class ReplicationTest {
         assertThat(primaryPos.gtids()).allSatisfy(g -> assertThat(g.serverId()).isEqualTo(primary.settings().identity().serverId()));
         assertThat(r.queryLong("SELECT COUNT(*) FROM appdb.t")).isEqualTo(2);
         assertThat(r.waitForGtid(GtidPosition.parse("0-1-999999"), Duration.ofMillis(200))).isFalse();
+    }
+
+    @Test
+    @Order(2)
+    void globalStateReadsInOneStatementWhatTheSingleQueriesRead() {
+        for (DatabaseAdmin a : List.of(p, r)) {
+            DatabaseAdmin.GlobalState g = a.globalState();
+            assertThat(g.readOnly()).isEqualTo(a.isReadOnly());
+            assertThat(g.current()).isEqualTo(a.gtidPosition());
+            assertThat(g.binlogState()).isEqualTo(a.gtidBinlogState());
+            assertThat(g.slavePosition()).isEqualTo(a.gtidSlavePosition());
+        }
+        assertThat(r.globalState().slavePosition()).isEqualTo(p.gtidPosition().perDomain());
     }
 
     @Test
