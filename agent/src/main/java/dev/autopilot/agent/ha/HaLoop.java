@@ -173,9 +173,7 @@ public final class HaLoop implements AutoCloseable {
             ClusterView view = lastView;
             Optional<Outcome> now = view == null ? Optional.empty() : cycle.stepDownNow(view);
             if (now.isPresent()) {
-                logIfChanged(now.get());
-                last = now.get();
-                observer.accept(now.get());
+                report(now.get());
             } else {
                 cycle.stepDownForStop();
             }
@@ -215,21 +213,27 @@ public final class HaLoop implements AutoCloseable {
         } catch (CoordinationException e) {
             outcome = cycle.withoutStore(local, e.getMessage());
         }
-        logIfChanged(outcome);
-        last = outcome;
         lastReading = local;
         lastCycleDuration = Duration.ofNanos(System.nanoTime() - started);
-        observer.accept(outcome);
+        report(outcome);
         if (outcome instanceof Outcome.PromotedSelf) {
             wake(); // finish the promotion's bookkeeping now, not a loop interval later
         }
     }
 
-    /** Logs an outcome that differs from the last one: a warning or an error where an operator should look. */
-    private void logIfChanged(Outcome outcome) {
-        if (last != null && last.equals(outcome)) {
-            return;
+    /**
+     * The outcome of a cycle or a step-down: logged when it differs from the last one (a warning or an error where an
+     * operator should look), kept as the last, and handed to the observer.
+     */
+    private void report(Outcome outcome) {
+        if (last == null || !last.equals(outcome)) {
+            log(outcome);
         }
+        last = outcome;
+        observer.accept(outcome);
+    }
+
+    private void log(Outcome outcome) {
         if (outcome instanceof Outcome.FenceFailed) {
             LOG.error("{}: {}", member, outcome.describe());
         } else if (outcome instanceof Outcome.Fenced || outcome instanceof Outcome.Diverged || outcome instanceof Outcome.FellBehind

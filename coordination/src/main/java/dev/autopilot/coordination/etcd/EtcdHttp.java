@@ -198,14 +198,9 @@ final class EtcdHttp implements AutoCloseable {
             return true; // the lock's and registrations' renewals go there twice a second: usually no extra request
         }
         long deadline = System.nanoTime() + timeoutNanos;
-        GatewayConnection c = null;
         try {
-            c = take(endpoint, Math.min(connectTimeoutNanos, timeoutNanos));
-            boolean up = c.exchange("/version", null, null, deadline).status() == 200;
-            giveBack(c);
-            return up;
+            return exchangeOn(take(endpoint, Math.min(connectTimeoutNanos, timeoutNanos)), "/version", null, null, deadline).status() == 200;
         } catch (IOException e) {
-            discard(c);
             return false;
         }
     }
@@ -290,25 +285,24 @@ final class EtcdHttp implements AutoCloseable {
             throws IOException {
         GatewayConnection c = take(at, Math.min(connectTimeoutNanos, deadline - System.nanoTime()));
         try {
-            GatewayConnection.Answer a = c.exchange(path, body, authorization, deadline);
-            giveBack(c);
-            return a;
+            return exchangeOn(c, path, body, authorization, deadline);
         } catch (EOFException | SocketException e) {
-            discard(c);
             if (!c.used() || !REPEATABLE.contains(path) || Thread.currentThread().isInterrupted()) {
                 throw e;
             }
-        } catch (IOException e) {
-            discard(c);
-            throw e;
         }
-        GatewayConnection fresh = connect(at, Math.min(connectTimeoutNanos, deadline - System.nanoTime()));
+        return exchangeOn(connect(at, Math.min(connectTimeoutNanos, deadline - System.nanoTime())), path, body, authorization, deadline);
+    }
+
+    /** One exchange on {@code c}: kept for the next request when it succeeded, closed when it failed. */
+    private GatewayConnection.Answer exchangeOn(GatewayConnection c, String path, byte[] body, String authorization, long deadline)
+            throws IOException {
         try {
-            GatewayConnection.Answer a = fresh.exchange(path, body, authorization, deadline);
-            giveBack(fresh);
+            GatewayConnection.Answer a = c.exchange(path, body, authorization, deadline);
+            giveBack(c);
             return a;
         } catch (IOException e) {
-            discard(fresh);
+            discard(c);
             throw e;
         }
     }

@@ -245,7 +245,7 @@ public final class DatabaseAdmin implements AutoCloseable {
             throw new DatabaseException("query on " + target + " returned no row: read_only and the GTID positions", 0, null);
         }
         Map<String, String> r = rows.getFirst();
-        return new GlobalState("1".equals(String.valueOf(r.get("ro")).strip()), m.parsePosition(orEmpty(r.get("cur"))),
+        return new GlobalState("1".equals(orEmpty(r.get("ro")).strip()), m.parsePosition(orEmpty(r.get("cur"))),
                 m.parsePosition(orEmpty(r.get("bs"))), m.parsePosition(orEmpty(r.get("sp"))));
     }
 
