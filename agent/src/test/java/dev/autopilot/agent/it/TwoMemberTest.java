@@ -75,13 +75,18 @@ class TwoMemberTest {
             s.execute("INSERT INTO w VALUES (-7, 0)"); // the replica never sees this one
         }
         primary.crash();
+        // A total outage outlives the lock's lease. Started while the dead primary's lock still showed, the replica
+        // would point its receiver at it and fetch the missing row from it once it came back read-only: equal
+        // histories, and the tie goes to the lower name (safe, nothing lost, but not the case this test is about).
+        await("the crashed primary's lock expires").atMost(Duration.ofSeconds(20)).until(() -> cluster.leader().isEmpty());
         replica.start(); // first one up, but behind
         await("the early member waits for the other").atMost(Duration.ofSeconds(60))
                 .until(() -> replica.logContains("waiting for members [" + primary.name + "]"));
         assertThat(cluster.leader()).isEmpty();
         primary.start();
         AgentNode next = Scenarios.awaitPrimary(cluster, Duration.ofSeconds(60));
-        assertThat(next.name).isEqualTo(primary.name);
+        assertThat(next.name).as("the elected member; %s's log:%n%s%n%s's log:%n%s", primary.name, primary.logTail(40),
+                replica.name, replica.logTail(40)).isEqualTo(primary.name);
         Scenarios.awaitReplica(cluster, replica.name, Duration.ofSeconds(60));
         await("the replica has the row only the primary had").atMost(Duration.ofSeconds(20))
                 .untilAsserted(() -> assertThat(Scenarios.writtenIds(replica)).contains(-7L));
