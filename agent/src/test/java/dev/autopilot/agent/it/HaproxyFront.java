@@ -30,7 +30,10 @@ final class HaproxyFront implements AutoCloseable {
         return dir.resolve("haproxy.sock");
     }
 
-    /** Starts HAProxy on {@code address:3306} in {@code dir} with one server per node, named as the member. */
+    /**
+     * Starts HAProxy on {@code address:3306} in {@code dir} with one server per node, named as the member; servers up
+     * are checked every {@code checkEvery}, servers down at twice that (as {@code autopilot local up} configures it).
+     */
     static HaproxyFront start(Path dir, String address, List<AgentNode> nodes, Duration checkEvery) throws IOException {
         StringBuilder cfg = new StringBuilder("""
                 global
@@ -42,12 +45,12 @@ final class HaproxyFront implements AutoCloseable {
                     timeout client 1h
                     timeout server 1h
                     timeout check 1s
-                    default-server inter %dms fall 1 rise 1 on-marked-down shutdown-sessions
+                    default-server inter %dms downinter %dms fall 1 rise 1 on-marked-down shutdown-sessions
                 listen primary
                     bind %s:3306
                     option httpchk HEAD /primary
                     http-check expect status 200
-                """.formatted(socketIn(dir), checkEvery.toMillis(), address));
+                """.formatted(socketIn(dir), checkEvery.toMillis(), 2 * checkEvery.toMillis(), address));
         for (AgentNode n : nodes) {
             cfg.append("    server ").append(n.name).append(' ').append(n.address).append(":3306 check port 8008\n");
         }

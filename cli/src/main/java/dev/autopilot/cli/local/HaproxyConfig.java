@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * HAProxy in front of a local cluster: TCP on {@code <base>.1:3306} to whichever member's REST API answers
- * 200 to {@code HEAD /primary}, on {@code :3307} round-robin to healthy replicas. A member marked down has its
+ * 200 to {@code HEAD /primary} (checked every 500 ms while up, every second while down), on {@code :3307}
+ * round-robin to healthy replicas (every second, every 2 s while down). A member marked down has its
  * client sessions shut, so clients reconnect to the new primary at once. The agents also tell HAProxy through its
  * runtime API ({@code runtimeSocket}) the moment their writes open or close, so a hand-over does not wait for the
  * next check; the checks stay the authority.
@@ -29,11 +30,16 @@ final class HaproxyConfig {
                     default-server inter 500ms fall 1 rise 1 on-marked-down shutdown-sessions
 
                 """.formatted(runtimeSocket.map(p -> "    stats socket " + p + " mode 600 level admin").orElse("")));
+        // Servers that are down are checked less often: in the primary backend that is every member but one, and the
+        // agents tell the proxy themselves when writes open (the check is the safety net there); replicas are not on
+        // the hand-over's path at all. Every check is an HTTP exchange with an agent: 4 a second per agent before.
         b.append("listen primary\n    bind ").append(s.serviceAddress()).append(":3306\n")
-                .append("    option httpchk HEAD /primary\n    http-check expect status 200\n");
+                .append("    option httpchk HEAD /primary\n    http-check expect status 200\n")
+                .append("    default-server inter 500ms downinter 1s fall 1 rise 1 on-marked-down shutdown-sessions\n");
         servers(b, s);
         b.append("\nlisten replicas\n    bind ").append(s.serviceAddress()).append(":3307\n    balance roundrobin\n")
-                .append("    option httpchk HEAD /replica\n    http-check expect status 200\n");
+                .append("    option httpchk HEAD /replica\n    http-check expect status 200\n")
+                .append("    default-server inter 1s downinter 2s fall 1 rise 1 on-marked-down shutdown-sessions\n");
         servers(b, s);
         return b.toString();
     }
