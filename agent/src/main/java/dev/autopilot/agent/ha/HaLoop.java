@@ -22,12 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@link HaCycle} every {@code failover.loopInterval}, and at once when woken (a store change, a
- * database exit or health change). A replica that healthily follows the lock's holder runs its next cycle after twice
- * that: whatever it must act on at once wakes it anyway (the lock's watch, the holder's record changing role, state or
- * health, a switchover, a pause, its own database's exit), so the idle cadence only paces what it notices by reading
- * itself (a stopped receiver or applier, its lag), and halves the idle cost of most of a cluster's members. Logs an
- * outcome when it differs from the previous cycle's, so the log reads as a list of decisions, not a heartbeat. Never
- * dies from an exception.
+ * database exit or health change). Logs an outcome when it differs from the previous cycle's, so the log
+ * reads as a list of decisions, not a heartbeat. Never dies from an exception.
  */
 public final class HaLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
@@ -51,8 +47,6 @@ public final class HaLoop implements AutoCloseable {
     private volatile MemberRecord lastRecord;
     private volatile DatabaseReading lastReading;
     private volatile Duration lastCycleDuration = Duration.ZERO;
-    /** How long the loop waits for a wake-up after the cycle that just ran (see the class comment). */
-    private volatile Duration nextWait;
     private Thread thread;
     private volatile Supplier<String> lastSnapshot = () -> "";
 
@@ -65,7 +59,6 @@ public final class HaLoop implements AutoCloseable {
         this.lock = lock;
         this.presence = new MemberPresence(store.coordinator(), store.coordinator().settings().cluster(), presenceTtl);
         this.interval = interval;
-        this.nextWait = interval;
         this.observer = observer;
         this.election = new ElectionWake(member, this::wake);
     }
@@ -146,7 +139,7 @@ public final class HaLoop implements AutoCloseable {
                 LOG.error("{}: HA cycle failed: {}; retrying next cycle", member, e.toString(), e);
             }
             try {
-                wake.tryAcquire(nextWait.toMillis(), TimeUnit.MILLISECONDS);
+                wake.tryAcquire(interval.toMillis(), TimeUnit.MILLISECONDS);
                 wake.drainPermits();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -222,21 +215,10 @@ public final class HaLoop implements AutoCloseable {
         }
         lastReading = local;
         lastCycleDuration = Duration.ofNanos(System.nanoTime() - started);
-        nextWait = followsSteadily(outcome, local, lastView) ? interval.multipliedBy(2) : interval;
         report(outcome);
         if (outcome instanceof Outcome.PromotedSelf) {
             wake(); // finish the promotion's bookkeeping now, not a loop interval later
         }
-    }
-
-    /**
-     * Whether this cycle left a replica with nothing pending: it follows the lock's holder as that holder's healthy
-     * replica (both threads running, no error). Any transitional outcome (waiting for the primary's record, a re-point,
-     * a restarted thread, an election) keeps the loop's own interval.
-     */
-    static boolean followsSteadily(Outcome outcome, DatabaseReading local, ClusterView view) {
-        return outcome instanceof Outcome.Following(String primary) && view != null
-                && view.leader().filter(primary::equals).isPresent() && local.replicaHealthy();
     }
 
     /**

@@ -35,8 +35,7 @@ final class MemberPresence implements AutoCloseable {
     private boolean serviceHealthy;
     private long servicePassNanos;
     private final LongSupplier nanoTime;
-    /** Just under a second: a replica's steady cycle comes every second (HaLoop), and must pass every time. */
-    private static final Duration PASS_EVERY = Duration.ofMillis(900);
+    private static final Duration PASS_EVERY = Duration.ofSeconds(1);
 
     MemberPresence(Coordinator store, String cluster, Duration ttl) {
         this(store, cluster, ttl, System::nanoTime);
