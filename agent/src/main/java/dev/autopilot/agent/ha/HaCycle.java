@@ -1194,13 +1194,17 @@ public final class HaCycle {
 
     /**
      * After a total outage (this agent has seen no primary since it started), members in the roster that have not
-     * reported yet, during the startup grace only.
+     * reported yet, during the startup grace only. A record that still says PRIMARY while the lock is free has not
+     * reported either: it is the last primary's, living out its lease after it died (its lock may expire first), and
+     * says nothing of what that member will hold when it comes back; a restarted agent publishes itself without a role.
      */
     private List<String> missingAfterOutage(ClusterView view) {
         if (sawLeader || clock.nanoTime() - startedNanos > config.failover().startupGrace().toNanos()) {
             return List.of();
         }
-        return store.roster().stream().filter(name -> !view.members().containsKey(name)).toList();
+        return store.roster().stream()
+                .filter(name -> view.member(name).filter(r -> r.role() != Role.PRIMARY).isEmpty())
+                .toList();
     }
 
     /** This member's record for this cycle. */

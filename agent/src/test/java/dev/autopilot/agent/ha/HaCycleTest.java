@@ -392,6 +392,19 @@ class HaCycleTest {
     }
 
     @Test
+    void afterATotalOutageADeadPrimarysRecordOutlivingItsLockDoesNotCountAsReported() {
+        // db2 died as primary holding 0-1-20; its record outlived the lock. db1 (behind) came back first.
+        store.roster = List.of("db1", "db2");
+        var deadPrimary = record("db2", Role.PRIMARY, "0-1-20");
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, deadPrimary)))
+                .isEqualTo(new Outcome.AwaitingMembers(List.of("db2")));
+        assertThat(lock.held).isFalse();
+        var restarted = record("db2", Role.NONE, "0-1-20");
+        assertThat(cycle.run(readOnlyAlone(), view(Optional.empty(), SELF_REPLICA, restarted))).isInstanceOf(Outcome.Deferring.class);
+        assertThat(lock.held).isFalse();
+    }
+
+    @Test
     void candidateWaitsBrieflyForAPeerWhoseReceiverWasStillConnected() {
         var receiving = new MemberRecord("db3", "127.0.0.13", 3306, 8008, 4444, Role.REPLICA, MemberState.RUNNING, true, true,
                 "0-1-10", "0-1-10", 0, "10.11.6", "", 50, false, "db2", 0);
