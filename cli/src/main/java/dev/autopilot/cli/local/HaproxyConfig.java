@@ -27,7 +27,6 @@ final class HaproxyConfig {
                     timeout client 1h
                     timeout server 1h
                     timeout check 1s
-                    default-server inter 500ms fall 1 rise 1 on-marked-down shutdown-sessions
 
                 """.formatted(runtimeSocket.map(p -> "    stats socket " + p + " mode 600 level admin").orElse("")));
         // Servers that are down are checked less often: in the primary backend that is every member but one, and the
