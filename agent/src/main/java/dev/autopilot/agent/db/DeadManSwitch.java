@@ -81,7 +81,7 @@ public final class DeadManSwitch implements AutoCloseable {
         String sessions = "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
                 + " AND USER NOT IN (" + (spared.isEmpty() ? "" : spared + ", ") + "'system user', 'event_scheduler', '')"
                 + " AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker',"
-                + " 'Connect', 'Register Slave')";
+                + " 'Connect', 'Register Slave', 'Killed')"; // a session killed already is not counted twice
         admin.executeUnlogged(List.of(
                 "SET SESSION time_zone = '+00:00'", // the event keeps the zone it was created in: UTC, no DST steps
                 "CREATE DATABASE IF NOT EXISTS " + SCHEMA,
@@ -98,15 +98,16 @@ public final class DeadManSwitch implements AutoCloseable {
                         + "  DECLARE victim BIGINT;"
                         + "  DECLARE killed INT DEFAULT 0;"
                         + "  DECLARE attempts INT DEFAULT 0;"
+                        + "  DECLARE failed BOOLEAN DEFAULT FALSE;"
                         + "  DECLARE sessions CURSOR FOR " + sessions + ";"
                         + "  DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = TRUE;"
                         // 1094 (session ended meanwhile) and 1205 (read_only's lock busy): go on, try again.
-                        + "  DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END;"
+                        + "  DECLARE CONTINUE HANDLER FOR SQLEXCEPTION SET failed = TRUE;"
                         + "  SET SESSION lock_wait_timeout = 0;"
                         + "  REPEAT"
                         + "   SET done = FALSE; OPEN sessions;"
                         + "   sweep: LOOP FETCH sessions INTO victim; IF done THEN LEAVE sweep; END IF;"
-                        + "    KILL CONNECTION victim; SET killed = killed + 1; END LOOP;"
+                        + "    SET failed = FALSE; KILL CONNECTION victim; IF NOT failed THEN SET killed = killed + 1; END IF; END LOOP;"
                         + "   CLOSE sessions;"
                         + "   SET GLOBAL read_only = 1;"
                         + "   SET attempts = attempts + 1;"
@@ -114,7 +115,7 @@ public final class DeadManSwitch implements AutoCloseable {
                         + "  UNTIL @@GLOBAL.read_only = 1 OR attempts >= 500 END REPEAT;"
                         + "  SET done = FALSE; OPEN sessions;"
                         + "  last_sweep: LOOP FETCH sessions INTO victim; IF done THEN LEAVE last_sweep; END IF;"
-                        + "   KILL CONNECTION victim; SET killed = killed + 1; END LOOP;"
+                        + "   SET failed = FALSE; KILL CONNECTION victim; IF NOT failed THEN SET killed = killed + 1; END IF; END LOOP;"
                         + "  CLOSE sessions;"
                         + "  SET SESSION sql_log_bin = 0;"
                         + "  UPDATE " + SCHEMA + ".dead_man SET fired = UNIX_TIMESTAMP(SYSDATE(6)), fired_killed = killed WHERE id = 1;"
@@ -130,7 +131,11 @@ public final class DeadManSwitch implements AutoCloseable {
                         + "   SET deadline = NULL;"
                         + "   SELECT expires INTO deadline FROM " + SCHEMA + ".dead_man WHERE id = 1;"
                         + "   IF deadline IS NOT NULL AND deadline < UNIX_TIMESTAMP(SYSDATE(6)) THEN"
-                        + "    CALL " + SCHEMA + ".dead_man_fence();"
+                        // One fencing at a time: runs of the event overlap at the second's edge, and a second fencing
+                        // would find nobody left to kill and overwrite the firing's count.
+                        + "    IF GET_LOCK('" + SCHEMA + ".dead_man', 0) = 1 THEN"
+                        + "     CALL " + SCHEMA + ".dead_man_fence(); DO RELEASE_LOCK('" + SCHEMA + ".dead_man');"
+                        + "    ELSE DO SLEEP(0.01); END IF;"
                         + "   ELSE DO SLEEP(" + seconds(CHECK_EVERY) + "); END IF;"
                         + "  END WHILE;"
                         + " END",
@@ -189,32 +194,43 @@ public final class DeadManSwitch implements AutoCloseable {
         }
     }
 
-    /** True when the server is read-only and the switch still has a deadline. */
-    private boolean armedWhileReadOnly() {
+    /**
+     * Disarms the switch if its deadline is still {@code seen}: a deadline armed since — by a promotion, before it opens
+     * writes — stays, where a plain {@link #disarm()} racing it would leave the new primary unprotected.
+     */
+    void disarmIfStill(String seen) {
+        admin.executeUnlogged(List.of("UPDATE " + SCHEMA + ".dead_man SET expires = NULL WHERE id = 1 AND expires = "
+                + new BigDecimal(seen).toPlainString()));
+    }
+
+    /** When the switch last fenced this server, and how many client sessions it killed then. */
+    public Optional<Firing> lastFiring() {
+        return look().lastFiring();
+    }
+
+    /**
+     * The once-a-second look, in one statement (issue 14 §1: it was two on every member): a deadline still set on a
+     * read-only server, and the last firing.
+     */
+    private Look look() {
         try {
-            return admin.queryRows("SELECT expires FROM " + SCHEMA + ".dead_man WHERE id = 1 AND expires IS NOT NULL"
-                    + " AND @@GLOBAL.read_only = 1").size() == 1;
+            return admin.queryRows("SELECT IF(@@GLOBAL.read_only = 1, expires, NULL) AS stale, fired, fired_killed FROM "
+                    + SCHEMA + ".dead_man WHERE id = 1").stream().findFirst().map(row -> new Look(Optional.ofNullable(row.get("stale")),
+                    Optional.ofNullable(row.get("fired")).map(fired -> new Firing(
+                            Instant.ofEpochSecond(0, new BigDecimal(fired).movePointRight(9).longValue()),
+                            row.get("fired_killed") == null ? 0 : Integer.parseInt(row.get("fired_killed"))))))
+                    .orElse(Look.NOTHING);
         } catch (DatabaseException e) {
-            if (e.errorCode() == NO_SUCH_TABLE || e.errorCode() == NO_SUCH_DATABASE) {
-                return false; // nothing armed; installed on the next arm
+            if (e.errorCode() == NO_SUCH_TABLE || e.errorCode() == NO_SUCH_DATABASE || e.errorCode() == NO_SUCH_PROCEDURE) {
+                return Look.NOTHING; // nothing armed, nothing fired; installed on the next arm
             }
             throw e;
         }
     }
 
-    /** When the switch last fenced this server, and how many client sessions it killed then. */
-    public Optional<Firing> lastFiring() {
-        try {
-            return admin.queryRows("SELECT fired, fired_killed FROM " + SCHEMA + ".dead_man WHERE id = 1 AND fired IS NOT NULL")
-                    .stream().findFirst().map(row -> new Firing(
-                            Instant.ofEpochSecond(0, new BigDecimal(row.get("fired")).movePointRight(9).longValue()),
-                            row.get("fired_killed") == null ? 0 : Integer.parseInt(row.get("fired_killed"))));
-        } catch (DatabaseException e) {
-            if (e.errorCode() == NO_SUCH_TABLE || e.errorCode() == NO_SUCH_DATABASE || e.errorCode() == NO_SUCH_PROCEDURE) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+    /** What {@link #look()} saw: a deadline left on a read-only server, and when the switch last fired. */
+    private record Look(Optional<String> staleDeadline, Optional<Firing> lastFiring) {
+        static final Look NOTHING = new Look(Optional.empty(), Optional.empty());
     }
 
     /** One time the switch fenced the server. */
@@ -262,12 +278,13 @@ public final class DeadManSwitch implements AutoCloseable {
                     // Not leading: checked once a second (it was every round). A deadline that came with a copy of the
                     // primary's data (a clone or a snapshot) only matters once the server is writable, and opening
                     // writes arms the switch first (LocalDatabaseControl); this just clears it on a read-only server.
-                    if (everySecond && armedWhileReadOnly()) {
-                        disarm();
-                    }
                 }
                 if (everySecond) {
-                    Optional<Firing> firing = lastFiring();
+                    Look look = look();
+                    if (look.staleDeadline().isPresent() && !remainingLease.get().isPositive()) {
+                        disarmIfStill(look.staleDeadline().get());
+                    }
+                    Optional<Firing> firing = look.lastFiring();
                     if (firing.isPresent() && round > 0 && !firing.equals(seen)) {
                         LOG.warn("{}: the dead-man switch fenced this server at {} ({} client session(s) killed): the agent"
                                 + " had not refreshed its deadline (frozen or stalled)", member, firing.get().at(),
