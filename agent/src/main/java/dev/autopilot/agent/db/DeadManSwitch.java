@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -38,10 +39,13 @@ public final class DeadManSwitch implements AutoCloseable {
     public static final String SCHEMA = "autopilot";
     /** How often the event looks at the deadline while the server is writable. */
     public static final Duration CHECK_EVERY = Duration.ofMillis(100);
-    /** How often {@link #keepArmedWhile} refreshes the deadline. */
+    /** How often {@link #keepArmedWhile} refreshes the deadline while this member leads. */
     public static final Duration REFRESH_EVERY = Duration.ofMillis(100);
-    /** Refresh rounds between the once-a-second chores (rewriting an unchanged deadline, looking for firings). */
-    private static final int ROUNDS_PER_SECOND = 10;
+    /**
+     * How often it looks while this member does not lead, and the once-a-second chores (rewriting an unchanged
+     * deadline, looking for firings). {@link #arm} wakes it at once.
+     */
+    private static final Duration LOOK_EVERY = Duration.ofSeconds(1);
     /** A deadline that moved later by less than this is not written again (it moves by the lease renewal interval). */
     private static final long UNCHANGED_MICROS = 10_000;
     /**
@@ -162,6 +166,7 @@ public final class DeadManSwitch implements AutoCloseable {
      */
     public void arm(Duration remainingLease) {
         armAt(deadlineMicros(remainingLease));
+        wakeRefresher();
     }
 
     private static long deadlineMicros(Duration remainingLease) {
@@ -240,7 +245,7 @@ public final class DeadManSwitch implements AutoCloseable {
     /**
      * Keeps the switch armed from a thread of its own: every {@link #REFRESH_EVERY}, while {@code remainingLease} is
      * positive (the leader lock is held by its holder's clock) it arms with it; once it is zero and the server is
-     * read-only, it disarms. It never disarms a writable server: a member that writes without holding the lock is
+     * read-only, it disarms. While it is zero the thread looks once a second, and {@link #arm} wakes it at once. It never disarms a writable server: a member that writes without holding the lock is
      * fenced by the switch. Logs when it finds that the switch has fired. Stopped by {@link #close()}.
      *
      * @param remainingLease the leader lock's {@code remainingLease()}
@@ -252,16 +257,27 @@ public final class DeadManSwitch implements AutoCloseable {
         refresher = Thread.ofPlatform().daemon().name("dead-man-" + member).start(() -> refreshLoop(remainingLease));
     }
 
+    /** Wakes the refresher: this member now leads, and its rounds must follow the lease from now on. */
+    private void wakeRefresher() {
+        Thread t = refresher;
+        if (t != null && t != Thread.currentThread()) {
+            LockSupport.unpark(t);
+        }
+    }
+
     private void refreshLoop(Supplier<Duration> remainingLease) {
         String lastProblem = "";
         Optional<Firing> seen = Optional.empty();
-        long round = 0;
+        long lastLook = System.nanoTime() - LOOK_EVERY.toNanos();
+        boolean first = true;
         long written = Long.MIN_VALUE; // the deadline this loop last wrote, in micros
         while (!closed) {
-            boolean everySecond = round % ROUNDS_PER_SECOND == 0;
+            boolean everySecond = System.nanoTime() - lastLook >= LOOK_EVERY.toNanos() - REFRESH_EVERY.toNanos() / 2;
+            boolean leading = false;
             try {
                 Duration left = remainingLease.get();
-                if (left.isPositive()) {
+                leading = left.isPositive();
+                if (leading) {
                     // The deadline moves only when the lease is renewed (every few hundred ms), so most rounds would
                     // write the value already there (issue 14: a commit in mariadbd 10 times a second). Rewritten when
                     // it moved later by 10 ms or more, at once when it moved earlier by 1 ms or more (the switch must
@@ -280,17 +296,19 @@ public final class DeadManSwitch implements AutoCloseable {
                     // writes arms the switch first (LocalDatabaseControl); this just clears it on a read-only server.
                 }
                 if (everySecond) {
+                    lastLook = System.nanoTime();
                     Look look = look();
                     if (look.staleDeadline().isPresent() && !remainingLease.get().isPositive()) {
                         disarmIfStill(look.staleDeadline().get());
                     }
                     Optional<Firing> firing = look.lastFiring();
-                    if (firing.isPresent() && round > 0 && !firing.equals(seen)) {
+                    if (firing.isPresent() && !first && !firing.equals(seen)) {
                         LOG.warn("{}: the dead-man switch fenced this server at {} ({} client session(s) killed): the agent"
                                 + " had not refreshed its deadline (frozen or stalled)", member, firing.get().at(),
                                 firing.get().sessionsKilled());
                     }
                     seen = firing;
+                    first = false;
                 }
                 if (!lastProblem.isEmpty()) {
                     LOG.info("{}: dead-man switch refreshed again", member);
@@ -303,10 +321,10 @@ public final class DeadManSwitch implements AutoCloseable {
                     lastProblem = problem;
                 }
             }
-            round++;
-            try {
-                Thread.sleep(REFRESH_EVERY);
-            } catch (InterruptedException e) {
+            // A replica's refresher sleeps a second (it woke 10 times a second for nothing: issue 14 §1); a promotion
+            // wakes it through arm(), which has already written the first deadline.
+            LockSupport.parkNanos(leading ? REFRESH_EVERY.toNanos() : LOOK_EVERY.toNanos());
+            if (Thread.interrupted()) {
                 return;
             }
         }

@@ -8,6 +8,9 @@ import dev.autopilot.mysql.admin.ConnectionTarget;
 import dev.autopilot.mysql.admin.DatabaseAdmin;
 import dev.autopilot.mysql.auth.Credentials;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -248,6 +251,54 @@ class DeadManSwitchTest {
             // One query a second (a deadline left? fired?), against two a second before and 11 before that.
             assertThat(globalStatus("Com_select") - before).as("SELECTs in 2 s").isBetween(1L, 3L);
         }
+    }
+
+    @Test
+    void aReplicasRefresherSleepsASecondAtATime() throws Exception {
+        db.admin().readOnly(true);
+        try (DeadManSwitch refreshed = ownSwitch()) {
+            refreshed.keepArmedWhile(() -> Duration.ZERO);
+            await().atMost(Duration.ofSeconds(5)).until(() -> refresherSwitches() >= 0);
+            long before = refresherSwitches();
+            Thread.sleep(3000); // a measurement window, not a wait for a condition
+            // Each look is a query (a few switches for the socket); a 100 ms sleep alone was 30 in 3 s.
+            assertThat(refresherSwitches() - before).as("context switches of the refresher in 3 s").isLessThan(20);
+        }
+    }
+
+    @Test
+    void aPromotionWakesTheRefresherToFollowTheLeaseAtOnce() throws Exception {
+        db.admin().readOnly(true);
+        AtomicReference<Instant> deadline = new AtomicReference<>(null);
+        try (DeadManSwitch refreshed = ownSwitch()) {
+            refreshed.keepArmedWhile(() -> deadline.get() == null ? Duration.ZERO : Duration.between(Instant.now(), deadline.get()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> refresherSwitches() >= 0);
+            Thread.sleep(300); // the refresher is parked for its second now: what a promotion finds
+            // Won the lock: the promotion arms before opening writes, and the lease is renewed right after.
+            deadline.set(Instant.now().plusSeconds(3));
+            refreshed.arm(Duration.between(Instant.now(), deadline.get()));
+            Instant renewed = deadline.get().plusMillis(500);
+            deadline.set(renewed);
+            await("the renewed deadline written").atMost(Duration.ofMillis(400)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> Math.abs(Double.parseDouble(expires()) - renewed.toEpochMilli() / 1000.0) < 0.005);
+        }
+    }
+
+    /** Context switches of the refresher thread so far (Linux: its task under /proc/self), or -1 if not running. */
+    private static long refresherSwitches() throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals("dead-man-db1")) {
+                        return Files.readAllLines(task.resolve("status")).stream().filter(l -> l.contains("ctxt_switches"))
+                                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).sum();
+                    }
+                } catch (NoSuchFileException e) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return -1;
     }
 
     private static long globalStatus(String name) {
