@@ -1,6 +1,7 @@
 package dev.autopilot.coordination;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,6 +19,12 @@ import java.util.Optional;
  * <p>Implementations are thread-safe. Created by {@link Coordinators#open}.
  */
 public interface Coordinator extends AutoCloseable {
+    /**
+     * Where in the cluster scope a store that keeps service registrations as keys (etcd) keeps them; a reader of the
+     * scope's keys leaves it out ({@link #listExcept}). Consul keeps them in its catalog, outside the key/value scope.
+     */
+    String REGISTRATIONS = "services/";
+
 
     /** The settings this coordinator was opened with (secrets masked in toString). */
     CoordinatorSettings settings();
@@ -59,15 +66,16 @@ public interface Coordinator extends AutoCloseable {
     List<Versioned> list(String keyPrefix);
 
     /**
-     * Every key of the cluster scope except those under {@code excludedPrefix} (relative), sorted by key: the scope's
-     * small keys in one read while a large, rarely read subtree (the cluster history) stays out of it. One consistent
-     * read where the store allows it (etcd: two ranges in one transaction, never transferring the excluded keys); by
-     * default, and on Consul, the whole scope read at once and the excluded keys dropped.
+     * Every key of the cluster scope except those under the {@code excludedPrefixes} (relative, non-empty), sorted by
+     * key: the scope's small keys in one read while subtrees the reader has no use for (the cluster history, the service
+     * registrations) stay out of it. One consistent read where the store allows it (etcd: the ranges between the
+     * excluded prefixes in one transaction, never transferring the excluded keys); by default, and on Consul, the whole
+     * scope read at once and the excluded keys dropped.
      *
      * @throws CoordinationException store unreachable
      */
-    default List<Versioned> listExcept(String excludedPrefix) {
-        return list("").stream().filter(v -> !v.key().startsWith(excludedPrefix)).toList();
+    default List<Versioned> listExcept(String... excludedPrefixes) {
+        return list("").stream().filter(v -> Arrays.stream(excludedPrefixes).noneMatch(v.key()::startsWith)).toList();
     }
 
     /**

@@ -106,6 +106,13 @@ public abstract class CoordinatorConformance {
         c.put("members/db1", utf8("4"));
         assertThat(c.listExcept("log/")).extracting(Versioned::key).containsExactly("a", "log", "log0", "members/db1");
         assertThat(c.list("")).hasSize(9);
+        // Several subtrees left out at once (the view read leaves out the history and the service registrations).
+        c.put("services/x-primary/db1", utf8("5"));
+        c.put("z", utf8("6"));
+        assertThat(c.listExcept("services/", "log/")).extracting(Versioned::key)
+                .containsExactly("a", "log", "log0", "members/db1", "z");
+        assertThat(c.listExcept("log/", "log/0000000010000")).extracting(Versioned::key)
+                .containsExactly("a", "log", "log0", "members/db1", "services/x-primary/db1", "z");
     }
 
     @Test

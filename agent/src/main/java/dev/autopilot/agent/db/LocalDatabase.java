@@ -24,7 +24,11 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -50,6 +54,9 @@ public final class LocalDatabase implements AutoCloseable {
     private volatile DatabaseAdmin admin;
     private volatile DatabaseAdmin fencing;
     private DeadManSwitch deadManSwitch;
+    /** The platform thread readings run on, kept between them; replaced when one stalls (see {@link #read()}). */
+    private ExecutorService reader;
+    private boolean closed;
 
     public LocalDatabase(AgentConfig config, ClusterSecrets secrets) {
         this.config = config;
@@ -191,8 +198,14 @@ public final class LocalDatabase implements AutoCloseable {
     public DatabaseReading read() {
         DatabaseAdmin a = admin();
         Duration bound = a.target().queryTimeout().plus(a.target().connectTimeout());
-        FutureTask<DatabaseReading> reading = new FutureTask<>(() -> readNow(a));
-        Thread.ofPlatform().daemon().name("db-read-" + config.member().name()).start(reading);
+        ExecutorService on;
+        Future<DatabaseReading> reading;
+        try {
+            on = reader();
+            reading = on.submit(() -> readNow(a));
+        } catch (RejectedExecutionException e) {
+            return DatabaseReading.unreachable("the agent is closing");
+        }
         try {
             return reading.get(bound.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -200,7 +213,11 @@ public final class LocalDatabase implements AutoCloseable {
                 if (admin == a) {
                     admin = null; // the stuck call keeps the old connection; it fails once the server wakes or dies
                 }
+                if (reader == on) {
+                    reader = null; // and its thread: the next reading gets a new one
+                }
             }
+            on.shutdown();
             return DatabaseReading.unreachable("no answer within " + bound.toMillis() + " ms on " + server.settings().socket()
                     + " (server stalled or stopped?)");
         } catch (ExecutionException e) {
@@ -209,6 +226,21 @@ public final class LocalDatabase implements AutoCloseable {
             Thread.currentThread().interrupt();
             return DatabaseReading.unreachable("interrupted while reading the server");
         }
+    }
+
+    /**
+     * A platform thread, so that a reading stuck in the driver (see {@link #read()}) cannot pin a carrier; one kept for
+     * every reading rather than one started per reading, twice a second (issue 14 §1: thread start-up and teardown
+     * showed in a profile of the idle agent).
+     */
+    private synchronized ExecutorService reader() {
+        if (closed) {
+            throw new RejectedExecutionException("closed");
+        }
+        if (reader == null) {
+            reader = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("db-read-" + config.member().name()).factory());
+        }
+        return reader;
     }
 
     private DatabaseReading readNow(DatabaseAdmin a) {
@@ -417,6 +449,13 @@ public final class LocalDatabase implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+            if (reader != null) {
+                reader.shutdownNow();
+                reader = null;
+            }
+        }
         if (admin != null) {
             admin.close();
         }

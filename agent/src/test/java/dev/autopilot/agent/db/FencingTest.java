@@ -148,6 +148,15 @@ class FencingTest {
     }
 
     @Test
+    void readingsRunOnOneKeptThreadNotOneStartedPerReading() {
+        for (int i = 0; i < 5; i++) {
+            assertThat(db.read().reachable()).isTrue();
+        }
+        // One platform thread, alive between readings (the HA loop reads twice a second): not five started and ended.
+        assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().startsWith("db-read-")).hasSize(1);
+    }
+
+    @Test
     void aServerThatIsNotRunningIsReportedAsNotRunning() {
         db.server().kill();
         assertThat(db.serverProcessRunning()).isFalse();

@@ -299,17 +299,25 @@ public final class EtcdCoordinator implements Coordinator {
     }
 
     @Override
-    public List<Versioned> listExcept(String excludedPrefix) {
-        if (excludedPrefix.isEmpty()) {
+    public List<Versioned> listExcept(String... excludedPrefixes) {
+        if (Arrays.stream(excludedPrefixes).anyMatch(String::isEmpty)) {
             return List.of();
         }
+        // The ranges around the excluded prefixes, in key order, in one transaction: all read at one revision. A prefix
+        // inside another excluded one is covered by it.
         String root = scope.absolute("");
-        String excluded = scope.absolute(excludedPrefix);
-        // [root, excluded) and [end of excluded, end of root): one transaction, so both ranges are read at one revision.
+        List<String> excluded = Arrays.stream(excludedPrefixes).map(scope::absolute).sorted().toList();
         ObjectNode txn = EtcdHttp.JSON.createObjectNode();
         ArrayNode ops = txn.putArray("success");
-        ops.addObject().set("request_range", range(root, excluded.getBytes(StandardCharsets.UTF_8)));
-        ops.addObject().set("request_range", range(new String(prefixEnd(excluded), StandardCharsets.UTF_8), prefixEnd(root)));
+        String from = root;
+        for (String prefix : excluded) {
+            if (prefix.compareTo(from) > 0) {
+                ops.addObject().set("request_range", range(from, prefix.getBytes(StandardCharsets.UTF_8)));
+            }
+            String after = new String(prefixEnd(prefix), StandardCharsets.UTF_8);
+            from = after.compareTo(from) > 0 ? after : from;
+        }
+        ops.addObject().set("request_range", range(from, prefixEnd(root)));
         JsonNode r = call("list " + root + " except " + excluded, ANY_TRANSPORT_ERROR, "/v3/kv/txn", txn);
         List<Versioned> out = new ArrayList<>();
         r.path("responses").forEach(g -> out.addAll(kvs(g.path("response_range"))));

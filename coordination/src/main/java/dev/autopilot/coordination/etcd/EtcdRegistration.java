@@ -1,5 +1,6 @@
 package dev.autopilot.coordination.etcd;
 
+import dev.autopilot.coordination.Coordinator;
 import dev.autopilot.coordination.Member;
 import dev.autopilot.coordination.MemberRegistration;
 import dev.autopilot.coordination.support.MemberCodec;
@@ -35,7 +36,7 @@ final class EtcdRegistration implements MemberRegistration {
     }
 
     static String servicePrefix(String service) {
-        return "services/" + service + "/";
+        return Coordinator.REGISTRATIONS + service + "/";
     }
 
     static EtcdRegistration create(EtcdCoordinator etcd, Member member, Duration ttl) {
