@@ -291,10 +291,10 @@ public final class DeadManSwitch implements AutoCloseable {
                     }
                 } else {
                     written = Long.MIN_VALUE;
-                    // Not leading: checked once a second (it was every round). A deadline that came with a copy of the
-                    // primary's data (a clone or a snapshot) only matters once the server is writable, and opening
-                    // writes arms the switch first (LocalDatabaseControl); this just clears it on a read-only server.
                 }
+                // Once a second, leading or not. Not leading, a deadline that came with a copy of the primary's data (a
+                // clone or a snapshot) only matters once the server is writable, and opening writes arms the switch
+                // first (LocalDatabaseControl); the look just clears it on a read-only server.
                 if (everySecond) {
                     lastLook = System.nanoTime();
                     Look look = look();
