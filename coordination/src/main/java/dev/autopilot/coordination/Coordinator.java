@@ -25,7 +25,6 @@ public interface Coordinator extends AutoCloseable {
      */
     String REGISTRATIONS = "services/";
 
-
     /** The settings this coordinator was opened with (secrets masked in toString). */
     CoordinatorSettings settings();
 

@@ -178,10 +178,10 @@ public final class DeadManSwitch implements AutoCloseable {
     }
 
     /**
-     * Disarms the switch (no deadline). Only once the server is read-only or this member no longer leads: a writable
-     * server with a disarmed switch is not protected against a frozen agent.
+     * Disarms the switch (no deadline), whatever deadline it holds: the tests' reset. The refresher clears only a
+     * deadline it saw ({@link #disarmIfStill}), so that it never wipes one a promotion armed meanwhile.
      */
-    public void disarm() {
+    void disarm() {
         writeDeadline("NULL");
     }
 
@@ -245,8 +245,8 @@ public final class DeadManSwitch implements AutoCloseable {
     /**
      * Keeps the switch armed from a thread of its own: every {@link #REFRESH_EVERY}, while {@code remainingLease} is
      * positive (the leader lock is held by its holder's clock) it arms with it; once it is zero and the server is
-     * read-only, it disarms. While it is zero the thread looks once a second, and {@link #arm} wakes it at once. It never disarms a writable server: a member that writes without holding the lock is
-     * fenced by the switch. Logs when it finds that the switch has fired. Stopped by {@link #close()}.
+     * read-only, it disarms. While it is zero the thread looks once a second, and {@link #arm} wakes it at once. It
+     * never disarms a writable server: a member that writes without holding the lock is fenced by the switch. Logs when it finds that the switch has fired. Stopped by {@link #close()}.
      *
      * @param remainingLease the leader lock's {@code remainingLease()}
      */
@@ -298,7 +298,7 @@ public final class DeadManSwitch implements AutoCloseable {
                 if (everySecond) {
                     lastLook = System.nanoTime();
                     Look look = look();
-                    if (look.staleDeadline().isPresent() && !remainingLease.get().isPositive()) {
+                    if (look.staleDeadline().isPresent() && !leading) {
                         disarmIfStill(look.staleDeadline().get());
                     }
                     Optional<Firing> firing = look.lastFiring();
