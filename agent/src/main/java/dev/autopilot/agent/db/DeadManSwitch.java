@@ -39,6 +39,11 @@ public final class DeadManSwitch implements AutoCloseable {
     public static final String SCHEMA = "autopilot";
     /** How often the event looks at the deadline while the server is writable. */
     public static final Duration CHECK_EVERY = Duration.ofMillis(100);
+    /**
+     * How long a run of the event waits for another run's fencing (the named lock that keeps them one at a time)
+     * before it fences itself: far inside the lease's safety margin, so the lock can never keep the server writable.
+     */
+    static final Duration FENCE_ANYWAY_AFTER = Duration.ofMillis(200);
     /** How often {@link #keepArmedWhile} refreshes the deadline while this member leads. */
     public static final Duration REFRESH_EVERY = Duration.ofMillis(100);
     /**
@@ -129,6 +134,7 @@ public final class DeadManSwitch implements AutoCloseable {
                         + " BEGIN"
                         + "  DECLARE started DECIMAL(17,6);"
                         + "  DECLARE deadline DECIMAL(17,6);"
+                        + "  DECLARE waiting DECIMAL(17,6) DEFAULT NULL;"
                         + "  DECLARE CONTINUE HANDLER FOR NOT FOUND SET deadline = NULL;"
                         + "  SET started = UNIX_TIMESTAMP(SYSDATE(6));"
                         + "  WHILE @@GLOBAL.read_only = 0 AND UNIX_TIMESTAMP(SYSDATE(6)) < started + 0.95 DO"
@@ -136,9 +142,14 @@ public final class DeadManSwitch implements AutoCloseable {
                         + "   SELECT expires INTO deadline FROM " + SCHEMA + ".dead_man WHERE id = 1;"
                         + "   IF deadline IS NOT NULL AND deadline < UNIX_TIMESTAMP(SYSDATE(6)) THEN"
                         // One fencing at a time: runs of the event overlap at the second's edge, and a second fencing
-                        // would find nobody left to kill and overwrite the firing's count.
+                        // would find nobody left to kill and overwrite the firing's count. The lock only orders them:
+                        // held for longer than FENCE_ANYWAY_AFTER (a fencing that is slow, or a session holding the
+                        // name), this run fences regardless; a wrong count is better than a writable server.
                         + "    IF GET_LOCK('" + SCHEMA + ".dead_man', 0) = 1 THEN"
                         + "     CALL " + SCHEMA + ".dead_man_fence(); DO RELEASE_LOCK('" + SCHEMA + ".dead_man');"
+                        + "    ELSEIF waiting IS NULL THEN SET waiting = UNIX_TIMESTAMP(SYSDATE(6)); DO SLEEP(0.01);"
+                        + "    ELSEIF UNIX_TIMESTAMP(SYSDATE(6)) > waiting + " + seconds(FENCE_ANYWAY_AFTER) + " THEN"
+                        + "     CALL " + SCHEMA + ".dead_man_fence();"
                         + "    ELSE DO SLEEP(0.01); END IF;"
                         + "   ELSE DO SLEEP(" + seconds(CHECK_EVERY) + "); END IF;"
                         + "  END WHILE;"

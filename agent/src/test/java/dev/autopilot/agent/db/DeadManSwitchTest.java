@@ -108,6 +108,21 @@ class DeadManSwitchTest {
     }
 
     @Test
+    void aSessionHoldingTheSwitchsLockNameDoesNotKeepTheServerWritable() throws Exception {
+        // The named lock only orders the event's runs; whoever holds it (a stuck run, a client that took the name) must
+        // not stop the fencing. Held here by a spared account's session, which the fencing never kills.
+        try (DatabaseAdmin holder = rootConnection()) {
+            assertThat(holder.queryString("SELECT GET_LOCK('" + DeadManSwitch.SCHEMA + ".dead_man', 0)")).hasValue("1");
+            Instant deadline = Instant.now().plusMillis(200);
+            db.deadManSwitch().arm(Duration.ofMillis(200));
+
+            await("read-only by the switch").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> db.admin().isReadOnly());
+            assertThat(Duration.between(deadline, Instant.now())).isLessThan(SAFETY_MARGIN);
+        }
+    }
+
+    @Test
     void aCommitParkedInTheSemiSyncWaitIsCutOffByTheSwitch() throws Exception {
         // Zero-loss mode with no replica acknowledging: the commit waits rpl_semi_sync_master_timeout (30 s here), holding
         // the lock read_only needs; the switch must kill it rather than wait, or the commit would be acknowledged later.
